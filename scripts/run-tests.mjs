@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// Runs vitest and closes with one plain `N passed, N failed` line: CI reads that line, not vitest's summary.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const dir = mkdtempSync(join(tmpdir(), "swegate-tests-"));
+const jsonFile = join(dir, "results.json");
+const result = spawnSync(
+  process.execPath,
+  [
+    "node_modules/vitest/vitest.mjs",
+    "run",
+    "--reporter=default",
+    "--reporter=json",
+    `--outputFile.json=${jsonFile}`,
+    ...process.argv.slice(2),
+  ],
+  { stdio: "inherit" },
+);
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+try {
+  const report = JSON.parse(readFileSync(jsonFile, "utf8"));
+  passed = report.numPassedTests;
+  // A suite that fails to load has no failed tests of its own: count it so it cannot pass silently.
+  const brokenSuites = (report.testResults ?? []).filter(
+    (suite) => suite.status === "failed" && (suite.assertionResults ?? []).every((test) => test.status !== "failed"),
+  ).length;
+  failed = report.numFailedTests + brokenSuites;
+  skipped = report.numPendingTests + report.numTodoTests;
+} catch (error) {
+  console.error(`could not read vitest's JSON report (${error.message}); counting the run as failed`);
+  failed = Math.max(failed, 1);
+}
+rmSync(dir, { recursive: true, force: true });
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(result.status === 0 && failed === 0 ? 0 : 1);
