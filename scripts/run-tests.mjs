@@ -27,7 +27,8 @@ try {
   passed = report.numPassedTests;
   // A suite that fails to load has no failed tests of its own: count it so it cannot pass silently.
   const brokenSuites = (report.testResults ?? []).filter(
-    (suite) => suite.status === "failed" && (suite.assertionResults ?? []).every((test) => test.status !== "failed"),
+    (suite) =>
+      suite.status === "failed" && (suite.assertionResults ?? []).every((test) => test.status !== "failed"),
   ).length;
   failed = report.numFailedTests + brokenSuites;
   skipped = report.numPendingTests + report.numTodoTests;

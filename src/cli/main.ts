@@ -32,11 +32,14 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (error instanceof UserError) {
       process.stderr.write(`swegate: ${error.oneLine()}\n`);
-      if (debug && error.cause) process.stderr.write(`${String((error.cause as Error).stack ?? error.cause)}\n`);
+      if (debug && error.cause)
+        process.stderr.write(`${String((error.cause as Error).stack ?? error.cause)}\n`);
       return error.name === "EnvironmentError" ? 3 : 2;
     }
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`swegate: internal error: ${message} — please report it (rerun with --debug for the stack)\n`);
+    process.stderr.write(
+      `swegate: internal error: ${message} — please report it (rerun with --debug for the stack)\n`,
+    );
     if (debug && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     return 1;
   }
