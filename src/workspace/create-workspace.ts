@@ -1,0 +1,67 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, readdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { git } from "./git.js";
+import type { RepoCache } from "./repo-cache.js";
+import { isProcessAlive, withFileLock } from "./with-file-lock.js";
+
+/** A checkout of a repository at an instance's base commit. */
+export interface Workspace {
+  /** Folder of the checkout. */
+  dir: string;
+  /** `owner/name`. */
+  repo: string;
+  /** Commit checked out (detached HEAD). */
+  baseCommit: string;
+  /** Removes the checkout and its worktree registration. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * A `git worktree` of the repository's cached mirror at `baseCommit`, with a detached HEAD. Adding and
+ * removing worktrees is serialised per mirror (git races on its `worktrees/` folder); workspaces of
+ * processes that died are removed first, so a crash and rerun leaves nothing behind. See README.md
+ * here for how the model is kept from seeing later commits.
+ */
+export async function createWorkspace(
+  cache: RepoCache,
+  options: { repo: string; baseCommit: string; parentDir?: string },
+): Promise<Workspace> {
+  const mirror = await cache.ensureCommit(options.repo, options.baseCommit);
+  const parent = options.parentDir ?? join(cache.cacheDir, "workspaces");
+  await mkdir(parent, { recursive: true });
+  const name = `${options.repo.replace("/", "__")}-${process.pid}-${randomBytes(4).toString("hex")}`;
+  const dir = join(parent, name);
+  await withFileLock(`${mirror}.lock`, async () => {
+    await removeOrphans(mirror, parent);
+    const added = await git(["worktree", "add", "--detach", "--quiet", dir, options.baseCommit], {
+      cwd: mirror,
+    });
+    if (added.code !== 0) throw new Error(`git worktree add failed: ${added.stderr.trim()}`);
+  });
+  let disposed = false;
+  return {
+    dir,
+    repo: options.repo,
+    baseCommit: options.baseCommit,
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      await withFileLock(`${mirror}.lock`, async () => {
+        await git(["worktree", "remove", "--force", "--force", dir], { cwd: mirror });
+        await rm(dir, { recursive: true, force: true });
+        await git(["worktree", "prune"], { cwd: mirror });
+      });
+    },
+  };
+}
+
+/** Removes workspaces whose creating process is gone (the pid is part of the folder name). */
+async function removeOrphans(mirror: string, parent: string): Promise<void> {
+  for (const entry of await readdir(parent).catch(() => [] as string[])) {
+    const pid = Number(/-(\d+)-[0-9a-f]{8}$/.exec(entry)?.[1]);
+    if (pid && pid !== process.pid && !isProcessAlive(pid))
+      await rm(join(parent, entry), { recursive: true, force: true });
+  }
+  await git(["worktree", "prune"], { cwd: mirror });
+}
