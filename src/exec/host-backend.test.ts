@@ -1,0 +1,157 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { createHostBackend } from "./host-backend.js";
+import { loadPythonConfig, resolvePython } from "./python-config.js";
+import { extractTestRun, newNonce, wrapTestCommand } from "./test-script.js";
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "swegate-exec-"));
+  dirs.push(dir);
+  return dir;
+}
+afterEach(async () => {
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+function processesMatching(tag: string): string[] {
+  try {
+    return execFileSync("pgrep", ["-f", tag], { encoding: "utf8" }).trim().split("\n").filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+describe("host backend", () => {
+  const backend = createHostBackend();
+
+  it("merges stdout and stderr in arrival order through one pipe", async () => {
+    const script = "for i in 1 2 3 4 5; do echo out$i; echo err$i >&2; done; exit 3";
+    const result = await backend.run(script, { cwd: tempDir(), timeoutSeconds: 30 });
+    expect(result.exitCode).toBe(3);
+    expect(result.output.trim().split("\n")).toEqual([
+      "out1",
+      "err1",
+      "out2",
+      "err2",
+      "out3",
+      "err3",
+      "out4",
+      "err4",
+      "out5",
+      "err5",
+    ]);
+  });
+
+  it("kills the whole process group at the timeout, grandchildren holding the pipe included", async () => {
+    const tag = `swegate-hang-${newNonce()}`;
+    const script = `bash -c 'exec -a ${tag} sleep 1000' & sleep 1000`;
+    const result = await backend.run(script, { cwd: tempDir(), timeoutSeconds: 1 });
+    expect(result.timedOut).toBe(true);
+    expect(result.exitCode).toBeNull();
+    expect(processesMatching(tag)).toEqual([]);
+  });
+
+  it("kills a hanging pytest test at the timeout and leaves no process", async () => {
+    const dir = tempDir();
+    const tag = newNonce();
+    writeFileSync(join(dir, "test_hang.py"), `import time\ndef test_hang_${tag}():\n    time.sleep(1000)\n`);
+    const result = await backend.run("python3 -m pytest -q -p no:cacheprovider test_hang.py", {
+      cwd: dir,
+      timeoutSeconds: 3,
+    });
+    expect(result.timedOut).toBe(true);
+    expect(processesMatching("test_hang.py")).toEqual([]);
+  });
+
+  it("caps output keeping head and tail and counting what was dropped", async () => {
+    const script = "echo FIRST; head -c 200000 /dev/zero | tr '\\0' x; echo; echo LAST";
+    const result = await backend.run(script, {
+      cwd: tempDir(),
+      timeoutSeconds: 30,
+      outputLimitBytes: 10_000,
+    });
+    expect(result.output.startsWith("FIRST\n")).toBe(true);
+    expect(result.output.trimEnd().endsWith("LAST")).toBe(true);
+    expect(result.truncatedBytes).toBeGreaterThan(180_000);
+    expect(result.output).toContain("bytes of output dropped here");
+  });
+
+  it("makes the workspace's src/ layout importable and controls the locale", async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, "src", "widget"), { recursive: true });
+    writeFileSync(join(dir, "src", "widget", "__init__.py"), "NAME = 'widget'\n");
+    const result = await backend.run(
+      "python3 -c 'import widget, os; print(widget.NAME, os.environ[\"LC_ALL\"])'",
+      {
+        cwd: dir,
+        timeoutSeconds: 30,
+      },
+    );
+    expect(result.output.trim()).toBe("widget C.UTF-8");
+  });
+
+  it("uses the configured interpreter and reports its version", async () => {
+    const python = execFileSync("bash", ["-c", "command -v python3"], { encoding: "utf8" }).trim();
+    const configured = createHostBackend({ python });
+    const description = await configured.describe({ cwd: tempDir() });
+    expect(description.pythonVersion).toMatch(/^Python 3\.\d+\.\d+/);
+    const result = await configured.run("python -c 'import sys; print(sys.executable)'", {
+      cwd: tempDir(),
+      timeoutSeconds: 30,
+    });
+    expect(result.exitCode).toBe(0);
+  });
+});
+
+describe("test scripts with nonce markers", () => {
+  const backend = createHostBackend();
+
+  it("grades only what lies between the genuine markers and records the real exit code", async () => {
+    const nonce = newNonce();
+    // The test prints a fake end marker with exit=0 (wrong nonce) and fake PASSED lines, then fails.
+    const command = "echo 'PASSED tests/test_x.py::test_a'; echo '>>>>> swegate-end 000000 exit=0'; exit 1";
+    const result = await backend.run(wrapTestCommand({ command, nonce, setup: ["echo setting up"] }), {
+      cwd: tempDir(),
+      timeoutSeconds: 30,
+    });
+    const run = extractTestRun(result.output, nonce);
+    expect(run.complete).toBe(true);
+    expect(run.exitCode).toBe(1);
+    expect(run.log).not.toContain("setting up");
+    expect(run.log).toContain("PASSED tests/test_x.py::test_a");
+  });
+
+  it("treats a run killed before its end marker as incomplete", () => {
+    const nonce = newNonce();
+    const run = extractTestRun(`>>>>> swegate-start ${nonce}\ncollected 3 items\n`, nonce);
+    expect(run).toEqual({ log: "collected 3 items\n", exitCode: null, complete: false });
+  });
+
+  it("takes the last end marker, so a forged one printed by a test that knows the nonce earlier is ignored", () => {
+    const nonce = newNonce();
+    const output = `>>>>> swegate-start ${nonce}\nok\n>>>>> swegate-end ${nonce} exit=0\nFAILED x\n\n>>>>> swegate-end ${nonce} exit=1\n`;
+    expect(extractTestRun(output, nonce)).toMatchObject({ exitCode: 1, complete: true });
+  });
+});
+
+describe("interpreter configuration", () => {
+  it("prefers --python, then repo@version, then repo, then *", () => {
+    const config = { "*": "/any", "a/b": "/repo", "a/b@1.0": "/exact" };
+    expect(resolvePython(config, { repo: "a/b", version: "1.0" })).toBe("/exact");
+    expect(resolvePython(config, { repo: "a/b", version: "2.0" })).toBe("/repo");
+    expect(resolvePython(config, { repo: "c/d", version: "1" })).toBe("/any");
+    expect(resolvePython(config, { repo: "a/b", version: "1.0" }, "/flag")).toBe("/flag");
+    expect(resolvePython(undefined, { repo: "a/b", version: "1.0" })).toBe("python3");
+  });
+
+  it("names the file of a bad config", () => {
+    const file = join(tempDir(), "pythons.yaml");
+    writeFileSync(file, "sympy/sympy@1.1: [not, a, path]\n");
+    expect(() => loadPythonConfig(file)).toThrow(/sympy\/sympy@1.1/);
+  });
+});

@@ -1,0 +1,110 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { CommandResult } from "./backend.js";
+
+/** Default output cap: 16 MiB (head and tail halves kept). */
+export const DEFAULT_OUTPUT_LIMIT_BYTES = 16 * 1024 * 1024;
+
+export interface SpawnMergedOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  timeoutSeconds: number;
+  outputLimitBytes?: number;
+  onOutput?: (chunk: string) => void;
+}
+
+/**
+ * Runs a program with stdout and stderr sent to ONE pipe (so lines keep their arrival order), in
+ * its own process group; at the timeout the whole group gets SIGTERM, then SIGKILL, so a grandchild
+ * holding the pipe can neither hang the call nor outlive it. Output is capped: the head and tail are
+ * kept and the dropped middle is counted. Shared by every backend that runs local processes.
+ */
+export function spawnMerged(
+  command: string,
+  args: string[],
+  options: SpawnMergedOptions,
+): Promise<CommandResult> {
+  const limit = options.outputLimitBytes ?? DEFAULT_OUTPUT_LIMIT_BYTES;
+  const started = Date.now();
+  return new Promise((resolve) => {
+    // One pipe for both streams: a tiny shell makes fd 2 a duplicate of fd 1, then becomes the command.
+    const child = spawn("bash", ["-c", 'exec 2>&1; exec "$@"', "swegate", command, ...args], {
+      cwd: options.cwd,
+      env: options.env,
+      detached: true,
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    const head: Buffer[] = [];
+    let headBytes = 0;
+    const tail: Buffer[] = [];
+    let tailBytes = 0;
+    let dropped = 0;
+    const half = Math.floor(limit / 2);
+    child.stdout.on("data", (chunk: Buffer) => {
+      options.onOutput?.(chunk.toString("utf8"));
+      if (headBytes < half) {
+        const take = chunk.subarray(0, half - headBytes);
+        head.push(take);
+        headBytes += take.length;
+        chunk = chunk.subarray(take.length);
+      }
+      if (chunk.length === 0) return;
+      tail.push(chunk);
+      tailBytes += chunk.length;
+      while (tailBytes > limit - half && tail.length > 0) {
+        const first = tail[0] as Buffer;
+        const excess = tailBytes - (limit - half);
+        if (first.length <= excess) {
+          tail.shift();
+          tailBytes -= first.length;
+          dropped += first.length;
+        } else {
+          tail[0] = first.subarray(excess);
+          tailBytes -= excess;
+          dropped += excess;
+        }
+      }
+    });
+    let timedOut = false;
+    const killGroup = (signal: NodeJS.Signals) => {
+      try {
+        if (child.pid) process.kill(-child.pid, signal);
+      } catch {
+        // The group is already gone.
+      }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup("SIGTERM");
+      setTimeout(() => killGroup("SIGKILL"), 2000).unref();
+    }, options.timeoutSeconds * 1000);
+    const finish = (exitCode: number | null, extra = "") => {
+      clearTimeout(timer);
+      // Whatever the group left running (a daemonised grandchild) goes with the command.
+      killGroup("SIGKILL");
+      const middle =
+        dropped > 0 ? Buffer.from(`\n[swegate: ${dropped} bytes of output dropped here]\n`) : Buffer.alloc(0);
+      const output = Buffer.concat([...head, middle, ...tail]).toString("utf8") + extra;
+      resolve({
+        exitCode: timedOut ? null : exitCode,
+        output,
+        durationMs: Date.now() - started,
+        timedOut,
+        truncatedBytes: dropped,
+      });
+    };
+    child.on("error", (error) => finish(127, `${command}: ${error.message}\n`));
+    // `close` waits for the pipe to close; after a kill the group is gone so it does close.
+    child.on("close", (code) => finish(code));
+  });
+}
+
+/** Writes a script to a private temporary file; returns its path and a cleanup function. */
+export function writeTemporaryScript(script: string): { path: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), "swegate-script-"));
+  const path = join(dir, "run.sh");
+  writeFileSync(path, script, { mode: 0o700 });
+  return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
