@@ -1,4 +1,7 @@
 import type { Command } from "commander";
+import { registerDatasetCommand } from "./dataset.js";
 
 /** Every command, registered in the order `--help` lists them. The CLI is the only place that wires modules. */
-export function registerCommands(_program: Command): void {}
+export function registerCommands(program: Command): void {
+  registerDatasetCommand(program);
+}
