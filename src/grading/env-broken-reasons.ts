@@ -1,0 +1,62 @@
+/** Why a test environment cannot judge an instance (a fixed taxonomy). */
+export type EnvBrokenReason =
+  | "missing_dependency"
+  | "import_error"
+  | "collection_error"
+  | "syntax_error"
+  | "interpreter_incompatibility"
+  | "no_tests_ran"
+  | "runner_crashed"
+  | "timeout"
+  | "test_patch_failed";
+
+export interface EnvironmentEvidence {
+  reason: EnvBrokenReason;
+  /** The log lines that show it (at most a few). */
+  evidence: string[];
+  /** For import errors: the module that could not be imported. */
+  module?: string;
+}
+
+// Order matters: the most specific explanation wins.
+const RULES: { reason: EnvBrokenReason; pattern: RegExp }[] = [
+  {
+    reason: "interpreter_incompatibility",
+    pattern:
+      /cannot import name '(?:Mapping|MutableMapping|Callable|Iterable|Sequence|MutableSet|Hashable)' from 'collections'|AttributeError: module 'collections' has no attribute|AttributeError: 'Constant' object has no attribute|TypeError: required field "lineno" missing|module 'inspect' has no attribute 'getargspec'|No module named 'imp'$|No module named 'distutils'/m,
+  },
+  { reason: "missing_dependency", pattern: /(?:ModuleNotFoundError|ImportError): No module named '([^']+)'/ },
+  {
+    reason: "import_error",
+    pattern:
+      /ImportError: cannot import name '([^']+)' from '([^']+)'|ImportError while importing test module/,
+  },
+  { reason: "syntax_error", pattern: /^\s*(?:E\s+)?SyntaxError: / },
+  { reason: "runner_crashed", pattern: /^INTERNALERROR>|Segmentation fault|core dumped/m },
+  {
+    reason: "collection_error",
+    pattern: /ERROR collecting |errors? during collection|Interrupted: \d+ errors? during collection/,
+  },
+  { reason: "no_tests_ran", pattern: /no tests ran|collected 0 items|Ran 0 tests/ },
+];
+
+/** Finds the first environment-failure signature in a log, with the lines that show it. */
+export function classifyEnvironmentFailure(log: string): EnvironmentEvidence | undefined {
+  const lines = log.split("\n");
+  for (const rule of RULES) {
+    const matching = lines.filter((line) => rule.pattern.test(line));
+    if (matching.length === 0) continue;
+    const first = rule.pattern.exec(matching[0] ?? "");
+    return {
+      reason: rule.reason,
+      evidence: [...new Set(matching.map((line) => line.trim()))].slice(0, 5),
+      module:
+        rule.reason === "missing_dependency"
+          ? first?.[1]
+          : rule.reason === "import_error"
+            ? first?.[2]
+            : undefined,
+    };
+  }
+  return undefined;
+}

@@ -1,0 +1,91 @@
+import type { Instance } from "../dataset/instance.js";
+import type { Backend } from "../exec/backend.js";
+import { applyPatch, resetPatchFiles, resetToBase } from "../workspace/apply-patch.js";
+import { gradeInstance, type Resolution, type TestsStatus } from "./grade-instance.js";
+import { runInstanceTests } from "./run-instance-tests.js";
+import type { TestStatus } from "./test-status.js";
+
+/** What the green gate found for a candidate patch, graded as the SWE-bench harness grades. */
+export interface GreenGateResult {
+  resolution: Resolution;
+  /** True exactly when FULL. */
+  resolved: boolean;
+  /** Which step of the apply chain took the patch, or null when none did. */
+  patch_applied_by: string | null;
+  tests_status: TestsStatus | null;
+  /** Status of every F2P and P2P test. */
+  tests: Record<string, TestStatus | "missing">;
+  /** Why the run cannot be trusted or the patch did not apply; null when graded normally. */
+  problem: string | null;
+  log: string;
+  exit_code: number | null;
+  duration_ms: number;
+  /** One line for people. */
+  message: string;
+}
+
+/**
+ * Applies a candidate patch, puts the test_patch's files back to base (deleting files it creates)
+ * and applies test_patch — so a candidate can never change the judging tests — then runs F2P ∪ P2P
+ * and grades. A run whose exit code says failure while its log shows none, or that did not reach its
+ * end marker, is not trusted: the candidate may be printing fake results.
+ */
+export async function runGreenGate(options: {
+  instance: Instance;
+  dir: string;
+  patch: string;
+  backend: Backend;
+  timeoutSeconds: number;
+}): Promise<GreenGateResult> {
+  const { instance, dir } = options;
+  const started = Date.now();
+  const notGraded = (problem: string, fields: Partial<GreenGateResult> = {}): GreenGateResult => ({
+    resolution: "NO",
+    resolved: false,
+    patch_applied_by: null,
+    tests_status: null,
+    tests: {},
+    problem,
+    log: "",
+    exit_code: null,
+    duration_ms: Date.now() - started,
+    message: `NO: ${problem}`,
+    ...fields,
+  });
+  await resetToBase(dir, instance.base_commit);
+  const candidate = await applyPatch(dir, options.patch);
+  if (!candidate.ok) return notGraded(`the patch does not apply (${candidate.reason})`);
+  await resetPatchFiles(dir, instance.base_commit, instance.test_patch);
+  const tests = await applyPatch(dir, instance.test_patch);
+  if (!tests.ok)
+    return notGraded("the test patch does not apply on top of the candidate", {
+      patch_applied_by: candidate.method,
+    });
+
+  const run = await runInstanceTests(options);
+  const statuses: GreenGateResult["tests"] = {};
+  for (const id of [...instance.FAIL_TO_PASS, ...instance.PASS_TO_PASS])
+    statuses[id] = run.statuses.get(id) ?? "missing";
+  const base = { patch_applied_by: candidate.method, tests: statuses, log: run.log, exit_code: run.exitCode };
+  if (run.timedOut) return notGraded(`tests timed out after ${options.timeoutSeconds} s`, base);
+  if (!run.complete) return notGraded("the test run ended before its end marker", base);
+  const sawFailure = [...run.statuses.values()].some((status) => status === "FAILED" || status === "ERROR");
+  if (run.exitCode !== 0 && run.statuses.size > 0 && !sawFailure) {
+    return notGraded(
+      `the test command exited ${run.exitCode} but the log shows no failure (spoofed output?)`,
+      base,
+    );
+  }
+  const grade = gradeInstance(run.statuses, instance);
+  const f2p = grade.tests_status.FAIL_TO_PASS;
+  const p2p = grade.tests_status.PASS_TO_PASS;
+  return {
+    ...base,
+    resolution: grade.resolution,
+    resolved: grade.resolved,
+    tests_status: grade.tests_status,
+    problem: null,
+    duration_ms: Date.now() - started,
+    message: `${grade.resolution}: F2P ${f2p.success.length}/${f2p.success.length + f2p.failure.length}, P2P ${p2p.success.length}/${p2p.success.length + p2p.failure.length}`,
+  };
+}

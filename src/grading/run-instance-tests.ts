@@ -1,0 +1,115 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Instance } from "../dataset/instance.js";
+import type { Backend } from "../exec/backend.js";
+import { extractTestRun, newNonce, wrapTestCommand } from "../exec/test-script.js";
+import { specFor } from "../specs/spec-for.js";
+import { testCommand } from "../specs/test-directives.js";
+import { getLogParser } from "./log-parsers.js";
+import type { StatusMap } from "./test-status.js";
+
+export interface TestRunResult {
+  /** Test id → status, parsed from the graded part of the log. */
+  statuses: StatusMap;
+  /** The graded log (between the nonce markers). */
+  log: string;
+  /** The whole output, setup included. */
+  output: string;
+  /** The test command's own exit code, null when it did not finish. */
+  exitCode: number | null;
+  timedOut: boolean;
+  /** Both markers were seen. */
+  complete: boolean;
+  durationMs: number;
+  /** The test command as run. */
+  command: string;
+}
+
+/**
+ * Runs an instance's tests in a workspace exactly as the harness's eval script would (its test
+ * command and directives), bracketed by nonce markers, and parses the result with its parser.
+ */
+export async function runInstanceTests(options: {
+  instance: Instance;
+  dir: string;
+  backend: Backend;
+  timeoutSeconds: number;
+}): Promise<TestRunResult> {
+  const { instance } = options;
+  const command = testCommand(instance);
+  const nonce = newNonce();
+  const script = wrapTestCommand({ command, nonce, setup: hostSetup(instance) });
+  const result = await options.backend.run(script, {
+    cwd: options.dir,
+    timeoutSeconds: options.timeoutSeconds,
+    env: hostEnvironment(instance),
+  });
+  const run = extractTestRun(result.output, nonce);
+  const parse = getLogParser(specFor(instance).log_parser);
+  return {
+    statuses: parse(run.log),
+    log: run.log,
+    output: result.output,
+    exitCode: run.exitCode,
+    timedOut: result.timedOut,
+    complete: run.complete && !result.timedOut,
+    durationMs: result.durationMs,
+    command,
+  };
+}
+
+/**
+ * Steps the official image does at build time that a host checkout lacks. pytest imports a version
+ * module its install step generates (ENVIRONMENTS.md lesson 4).
+ */
+function hostSetup(instance: Instance): string[] {
+  if (instance.repo === "pytest-dev/pytest") {
+    const version = `${instance.version}.0`;
+    return [
+      `[ -f src/_pytest/_version.py ] || printf 'version = "${version}"\\n__version__ = version\\nversion_tuple = tuple(version.split("."))\\n' > src/_pytest/_version.py`,
+    ];
+  }
+  return [];
+}
+
+let djangoIdsDir: string | undefined;
+
+/**
+ * Python 3.11 renamed unittest ids (`str(TestCase)` became `test_x (mod.Class.test_x)` and
+ * `shortDescription()` strips leading newlines), but SWE-bench's Django ids were recorded on older
+ * Pythons (ENVIRONMENTS.md lesson 1). A `sitecustomize.py` first on PYTHONPATH restores the old
+ * forms for Django < 5.0 (ids of 5.0 were recorded on 3.11) so the dataset's ids match again.
+ */
+function hostEnvironment(instance: Instance): Record<string, string> {
+  if (instance.repo !== "django/django" || Number.parseFloat(instance.version) >= 5) return {};
+  djangoIdsDir ??= writeDjangoIdsShim();
+  return {
+    PYTHONPATH: djangoIdsDir,
+    SWEGATE_OLD_SHORT_DESCRIPTION: Number.parseFloat(instance.version) < 4 ? "1" : "",
+  };
+}
+
+function writeDjangoIdsShim(): string {
+  const dir = mkdtempSync(join(tmpdir(), "swegate-django-ids-"));
+  writeFileSync(
+    join(dir, "sitecustomize.py"),
+    `import os
+import sys
+import unittest
+from unittest.util import strclass
+
+if sys.version_info >= (3, 11):
+    def _old_str(self):
+        return "%s (%s)" % (self._testMethodName, strclass(self.__class__))
+    unittest.TestCase.__str__ = _old_str
+
+if os.environ.get("SWEGATE_OLD_SHORT_DESCRIPTION"):
+    def _old_short_description(self):
+        doc = self._testMethodDoc
+        return doc and doc.split("\\n")[0].strip() or None
+    unittest.TestCase.shortDescription = _old_short_description
+`,
+  );
+  return dir;
+}
