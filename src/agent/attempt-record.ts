@@ -1,0 +1,48 @@
+import type { Usage } from "../model/model.js";
+
+/** Why an attempt did not produce a verified fix (closed set). */
+export type FailureClass = "format_error" | "edit_not_applied" | "tests_failed" | "regression" | "infra";
+
+/** Everything that happened in one attempt: what the model saw and said, and what came of it. */
+export interface AttemptRecord {
+  /** 1-based attempt number. */
+  attempt_number: number;
+  /** Size of the prompt sent (estimated tokens, whole conversation). */
+  prompt_tokens_estimate: number;
+  /** The model's raw answer ("" when the call failed). */
+  raw_answer: string;
+  /** Parsed edits as `path: kind` lines, for display. */
+  parsed_edits: string[];
+  /** Edit application: which blocks applied and which failed, as text. */
+  apply_result: string;
+  /** The check's one-line summary (green gate in oracle mode, visible checks in blind mode). */
+  check_result: string;
+  /** Whether the check passed. */
+  passed: boolean;
+  /** Why it failed; null when it passed. */
+  failure_class: FailureClass | null;
+  /** Feedback sent to the model for the next attempt ("" for the last one). */
+  feedback: string;
+  /** The workspace's change after this attempt, as a unified diff. */
+  patch: string;
+  /** Token usage of the model call. */
+  usage: Usage;
+  /** Cost in USD of the model call; null when the price is unknown. */
+  cost_usd: number | null;
+  /** Wall time of the whole attempt, milliseconds. */
+  duration_ms: number;
+  /** Check details (e.g. the green gate result) for the store; shape depends on the check. */
+  check_details?: unknown;
+}
+
+export const ZERO_USAGE: Usage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+
+/** Adds two usages field by field. */
+export function addUsage(left: Usage, right: Usage): Usage {
+  return {
+    inputTokens: left.inputTokens + right.inputTokens,
+    outputTokens: left.outputTokens + right.outputTokens,
+    cacheReadTokens: left.cacheReadTokens + right.cacheReadTokens,
+    cacheWriteTokens: left.cacheWriteTokens + right.cacheWriteTokens,
+  };
+}

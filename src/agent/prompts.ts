@@ -1,0 +1,53 @@
+import type { Context } from "./build-context.js";
+
+/** The instructions every attempt starts from: answer with SEARCH/REPLACE edits only. */
+export const SYSTEM_PROMPT = `You are an expert software engineer fixing a reported issue in a Python repository.
+Answer with direct edits in SEARCH/REPLACE blocks. For each change write the file path on its own line,
+then a fenced block:
+
+path/to/file.py
+\`\`\`python
+<<<<<<< SEARCH
+lines copied exactly from the current file, enough to be unique
+=======
+the lines that replace them
+>>>>>>> REPLACE
+\`\`\`
+
+Rules: SEARCH must match the file exactly, including indentation; keep blocks small; an empty SEARCH
+creates a new file. Change only source code needed to fix the issue; do not edit tests. Briefly explain
+the cause first, then give the blocks.`;
+
+/** The first user message: the issue and the located files. */
+export function renderTaskMessage(context: Context): string {
+  const files = context.files
+    .map(
+      (file) => `${file.path}\n\`\`\`python\n${file.content}${file.content.endsWith("\n") ? "" : "\n"}\`\`\``,
+    )
+    .join("\n\n");
+  return [
+    "<issue>",
+    context.issue.trim(),
+    "</issue>",
+    "",
+    context.files.length > 0
+      ? "Files from the repository that are likely relevant (current contents):"
+      : "No files could be located automatically; name the files you change by their repository paths.",
+    "",
+    files,
+    "",
+    "Fix the issue with SEARCH/REPLACE blocks.",
+  ].join("\n");
+}
+
+/** The message that starts a retry: what went wrong last time, and a fresh start from base. */
+export function renderFeedbackMessage(
+  feedback: string,
+  attemptNumber: number,
+  keptAppliedBlocks: boolean,
+): string {
+  const restart = keptAppliedBlocks
+    ? "The blocks that applied are kept; send only corrected versions of the blocks that failed."
+    : "The repository has been reset to its original state, so send the complete set of edits again.";
+  return [`Attempt ${attemptNumber - 1} did not fix the issue. ${restart}`, "", feedback.trim()].join("\n");
+}

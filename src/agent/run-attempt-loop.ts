@@ -1,0 +1,244 @@
+import type { Instance } from "../dataset/instance.js";
+import { applyEdits } from "../edits/apply-edits.js";
+import { describeEditResult } from "../edits/describe-edit-failures.js";
+import { parseEdits } from "../edits/parse-edits.js";
+import type { Model, ModelMessage, Usage } from "../model/model.js";
+import { applyPatch, resetToBase } from "../workspace/apply-patch.js";
+import { diffWorkspace } from "../workspace/diff-workspace.js";
+import type { AgentEventListener } from "./agent-events.js";
+import { type AttemptRecord, addUsage, type FailureClass, ZERO_USAGE } from "./attempt-record.js";
+import { buildContext, estimateTokens } from "./build-context.js";
+import { renderFeedbackMessage, renderTaskMessage, SYSTEM_PROMPT } from "./prompts.js";
+
+/** Which signals feed back into the next attempt (see DESIGN.md "feedback mode"). */
+export type FeedbackMode = "oracle" | "blind";
+
+/** What a check of a candidate patch found. Oracle: the green gate; blind: visible checks. */
+export interface CheckOutcome {
+  /** The candidate passed every check. */
+  passed: boolean;
+  /** Why it failed (`tests_failed`, `regression`, `infra`); absent when passed. */
+  failureClass?: Extract<FailureClass, "tests_failed" | "regression" | "infra">;
+  /** Text for the model: failing tests, trimmed tracebacks. */
+  feedback: string;
+  /** One line for people. */
+  summary: string;
+  /** Raw result (e.g. the green gate) for the store. */
+  details?: unknown;
+}
+
+/** Checks the workspace holding a candidate patch; may change the workspace (the loop resets it). */
+export type Checker = (input: { dir: string; patch: string; attemptNumber: number }) => Promise<CheckOutcome>;
+
+export interface AttemptLoopOptions {
+  instance: Instance;
+  model: Model;
+  /** Workspace folder at base_commit. */
+  dir: string;
+  /** Most attempts (default 6). */
+  maxAttempts: number;
+  mode: FeedbackMode;
+  check: Checker;
+  /** Tokens allowed for file contents in the first message. */
+  contextTokenBudget?: number;
+  /** Show hints_text to the model. */
+  includeHints?: boolean;
+  onEvent?: AgentEventListener;
+  signal?: AbortSignal;
+}
+
+export interface AttemptLoopResult {
+  /** The last check passed. */
+  passed: boolean;
+  /** The patch of the passing attempt, else of the last attempt that changed anything. */
+  patch: string;
+  attempts: AttemptRecord[];
+  /** Feedback texts sent to the model, in order. */
+  feedback_history: string[];
+  /** Why the loop stopped. */
+  stop_reason: "passed" | "max_attempts" | "infra" | "refused" | "aborted";
+  /** Error text for infra/refused stops. */
+  error: string | null;
+  usage: Usage;
+  /** Total cost in USD, null when any call's price was unknown. */
+  cost_usd: number | null;
+}
+
+/**
+ * The attempt loop: context → model → edits → apply → check → feedback, at most `maxAttempts`
+ * times. Each attempt starts from a clean workspace at base with the conversation so far; blocks
+ * that applied in an attempt that failed only because other blocks did not match are carried into
+ * the next attempt, so the model is asked to resend only the failed ones. Never sleeps or retries
+ * model calls itself: the provider layer owns retries (STYLE.md 7).
+ */
+export async function runAttemptLoop(options: AttemptLoopOptions): Promise<AttemptLoopResult> {
+  const { instance, model, dir, onEvent } = options;
+  const context = await buildContext({
+    instance,
+    dir,
+    tokenBudget: options.contextTokenBudget ?? 24_000,
+    includeHints: options.includeHints,
+  });
+  const messages: ModelMessage[] = [{ role: "user", content: renderTaskMessage(context) }];
+  const attempts: AttemptRecord[] = [];
+  const feedbackHistory: string[] = [];
+  let usage = ZERO_USAGE;
+  let cost: number | null = 0;
+  let carriedPatch = "";
+  let bestPatch = "";
+  const finish = (
+    stopReason: AttemptLoopResult["stop_reason"],
+    passed: boolean,
+    error: string | null,
+  ): AttemptLoopResult => ({
+    passed,
+    patch: bestPatch,
+    attempts,
+    feedback_history: feedbackHistory,
+    stop_reason: stopReason,
+    error,
+    usage,
+    cost_usd: cost,
+  });
+
+  for (let attemptNumber = 1; attemptNumber <= options.maxAttempts; attemptNumber++) {
+    if (options.signal?.aborted) return finish("aborted", false, "run cancelled");
+    const started = Date.now();
+    onEvent?.({ type: "attempt-start", instanceId: instance.instance_id, attemptNumber });
+    await resetToBase(dir, instance.base_commit);
+    if (carriedPatch) await applyPatch(dir, carriedPatch);
+
+    const response = await model.complete({
+      system: SYSTEM_PROMPT,
+      messages,
+      instanceId: instance.instance_id,
+      signal: options.signal,
+    });
+    onEvent?.({
+      type: "model-call-end",
+      instanceId: instance.instance_id,
+      attemptNumber,
+      ok: response.ok,
+      costUsd: response.ok ? response.costUsd : 0,
+    });
+    const promptTokens = estimateTokens(
+      SYSTEM_PROMPT + messages.map((message) => message.content).join("\n"),
+    );
+    if (!response.ok) {
+      // A provider failure is not the model's mistake: stop and report it as infrastructure.
+      const record = emptyAttempt(
+        attemptNumber,
+        promptTokens,
+        started,
+        `model call failed: ${response.message}`,
+      );
+      attempts.push(record);
+      onEvent?.({ type: "attempt-end", instanceId: instance.instance_id, attempt: record });
+      return finish(
+        response.kind,
+        false,
+        `${response.kind === "infra" ? "infrastructure" : "provider refused"}: ${response.message}`,
+      );
+    }
+    usage = addUsage(usage, response.usage);
+    cost = cost === null || response.costUsd === null ? null : cost + response.costUsd;
+    messages.push({ role: "assistant", content: response.text });
+
+    const parsed = parseEdits(response.text);
+    const applied = parsed.edits.length > 0 ? await applyEdits(dir, parsed.edits) : undefined;
+    const patch = await diffWorkspace(dir, instance.base_commit);
+    const editReport = describeParsedAndApplied(parsed, applied);
+    let failureClass: FailureClass | null = null;
+    let checkSummary = "not checked";
+    let feedback = "";
+    let checkDetails: unknown;
+    let passed = false;
+
+    if (parsed.edits.length === 0) {
+      failureClass = "format_error";
+      feedback = editReport;
+    } else if (applied && applied.failed.length > 0) {
+      failureClass = "edit_not_applied";
+      feedback = editReport;
+    } else {
+      onEvent?.({ type: "check-start", instanceId: instance.instance_id, attemptNumber });
+      const outcome = await options.check({ dir, patch, attemptNumber });
+      checkSummary = outcome.summary;
+      checkDetails = outcome.details;
+      passed = outcome.passed;
+      failureClass = outcome.passed ? null : (outcome.failureClass ?? "tests_failed");
+      feedback = outcome.passed ? "" : outcome.feedback;
+    }
+    if (patch.trim()) bestPatch = patch;
+    if (passed) bestPatch = patch;
+    // Keep the blocks that applied when only other blocks failed to match (so they need not be resent).
+    carriedPatch = failureClass === "edit_not_applied" && applied && applied.applied.length > 0 ? patch : "";
+
+    const isLast = passed || attemptNumber === options.maxAttempts || failureClass === "infra";
+    const record: AttemptRecord = {
+      attempt_number: attemptNumber,
+      prompt_tokens_estimate: promptTokens,
+      raw_answer: response.text,
+      parsed_edits: parsed.edits.map((edit) => `${edit.path}: ${edit.kind}`),
+      apply_result: editReport,
+      check_result: checkSummary,
+      passed,
+      failure_class: failureClass,
+      feedback: isLast ? "" : feedback,
+      patch,
+      usage: response.usage,
+      cost_usd: response.costUsd,
+      duration_ms: Date.now() - started,
+      check_details: checkDetails,
+    };
+    attempts.push(record);
+    onEvent?.({ type: "attempt-end", instanceId: instance.instance_id, attempt: record });
+    if (passed) return finish("passed", true, null);
+    if (failureClass === "infra") return finish("infra", false, `infrastructure: ${checkSummary}`);
+    if (!isLast) {
+      feedbackHistory.push(feedback);
+      messages.push({
+        role: "user",
+        content: renderFeedbackMessage(feedback, attemptNumber + 1, carriedPatch !== ""),
+      });
+    }
+  }
+  return finish("max_attempts", false, null);
+}
+
+function describeParsedAndApplied(
+  parsed: ReturnType<typeof parseEdits>,
+  applied: Awaited<ReturnType<typeof applyEdits>> | undefined,
+): string {
+  const lines: string[] = [];
+  if (parsed.edits.length === 0) {
+    lines.push("Your answer contained no SEARCH/REPLACE block that could be parsed.");
+  }
+  for (const problem of parsed.problems)
+    lines.push(`Format problem at line ${problem.line}: ${problem.message}`);
+  if (applied) lines.push(describeEditResult(applied));
+  return lines.join("\n");
+}
+
+function emptyAttempt(
+  attemptNumber: number,
+  promptTokens: number,
+  started: number,
+  summary: string,
+): AttemptRecord {
+  return {
+    attempt_number: attemptNumber,
+    prompt_tokens_estimate: promptTokens,
+    raw_answer: "",
+    parsed_edits: [],
+    apply_result: "",
+    check_result: summary,
+    passed: false,
+    failure_class: "infra",
+    feedback: "",
+    patch: "",
+    usage: ZERO_USAGE,
+    cost_usd: 0,
+    duration_ms: Date.now() - started,
+  };
+}

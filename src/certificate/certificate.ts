@@ -1,0 +1,93 @@
+import { createHash, createPublicKey, type KeyObject, sign, verify } from "node:crypto";
+import { canonicalize } from "./canonicalize.js";
+
+export const CERTIFICATE_SCHEMA = "swegate.certificate/v1";
+
+export const sha256 = (text: string | Buffer) => createHash("sha256").update(text).digest("hex");
+
+/** The signed statement: this patch took this instance from red to green in this environment. */
+export interface CertificateDocument {
+  schema: typeof CERTIFICATE_SCHEMA;
+  instance_id: string;
+  dataset_digest: string;
+  repo: string;
+  base_commit: string;
+  test_patch_sha256: string;
+  patch_sha256: string;
+  /** The verified patch itself. */
+  patch: string;
+  red_gate: { verdict: string; tests: Record<string, string>; log_sha256: string };
+  green_gate: { resolution: string; tests: Record<string, string>; log_sha256: string };
+  environment: { backend: string; python_version: string; image_digest?: string; fingerprint: string };
+  model: string;
+  feedback_mode: string;
+  attempts: number;
+  swegate_version: string;
+  /** ISO times. */
+  created_at: string;
+  red_at: string;
+  green_at: string;
+}
+
+export interface Certificate extends CertificateDocument {
+  signature: { algorithm: "Ed25519"; public_key: string; value: string };
+}
+
+/** Signs the canonical JSON (RFC 8785) of the document without its signature. */
+export function signCertificate(document: CertificateDocument, privateKey: KeyObject): Certificate {
+  const value = sign(null, Buffer.from(canonicalize(document)), privateKey).toString("base64");
+  const publicKey = createPublicKey(privateKey).export({ type: "spki", format: "pem" }).toString();
+  return { ...document, signature: { algorithm: "Ed25519", public_key: publicKey, value } };
+}
+
+export interface VerificationCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+/**
+ * Checks a certificate offline: schema, signature (against the given trusted key, else the embedded
+ * one — reported as such), the patch hash, and the hashes of a patch file and logs when given.
+ */
+export function verifyCertificate(
+  certificate: Certificate,
+  options: { publicKey?: KeyObject; patchText?: string; logs?: { red?: string; green?: string } } = {},
+): { ok: boolean; checks: VerificationCheck[] } {
+  const checks: VerificationCheck[] = [];
+  const add = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
+  add("schema", certificate.schema === CERTIFICATE_SCHEMA, `schema ${certificate.schema}`);
+  const { signature, ...document } = certificate;
+  let signatureOk = false;
+  try {
+    const key = options.publicKey ?? createPublicKey(signature.public_key);
+    signatureOk =
+      signature.algorithm === "Ed25519" &&
+      verify(null, Buffer.from(canonicalize(document)), key, Buffer.from(signature.value, "base64"));
+  } catch {
+    signatureOk = false;
+  }
+  add(
+    "signature",
+    signatureOk,
+    options.publicKey
+      ? "checked against the given public key"
+      : "checked against the embedded public key (pass --pubkey to trust a specific signer)",
+  );
+  add(
+    "patch_sha256",
+    sha256(certificate.patch) === certificate.patch_sha256,
+    "the embedded patch matches its hash",
+  );
+  if (options.patchText !== undefined)
+    add(
+      "patch_file",
+      sha256(options.patchText) === certificate.patch_sha256,
+      "the patch file matches the certificate",
+    );
+  if (options.logs?.red !== undefined)
+    add("red_log", sha256(options.logs.red) === certificate.red_gate.log_sha256, "red gate log hash");
+  if (options.logs?.green !== undefined)
+    add("green_log", sha256(options.logs.green) === certificate.green_gate.log_sha256, "green gate log hash");
+  return { ok: checks.every((check) => check.ok), checks };
+}

@@ -1,0 +1,69 @@
+import { cpus } from "node:os";
+import { join } from "node:path";
+import type { Command } from "commander";
+import { buildDemoRepositories } from "../dataset/demo/build-demo-repositories.js";
+import type { Dataset } from "../dataset/load-dataset.js";
+import { UserError } from "../errors.js";
+import type { Backend } from "../exec/backend.js";
+import { createHostBackend } from "../exec/host-backend.js";
+import { loadPythonConfig } from "../exec/python-config.js";
+import {
+  createRepoCache,
+  DEFAULT_REPO_URL_TEMPLATE,
+  defaultCacheDir,
+  type RepoCache,
+} from "../workspace/repo-cache.js";
+
+/** Flags for where and how tests run, shared by validate, run, eval. */
+export interface BackendOptions {
+  backend: string;
+  python?: string;
+  pythonConfig?: string;
+  timeout: string;
+  cacheDir: string;
+  repoUrl?: string;
+  store: string;
+  workers: string;
+}
+
+export function addBackendOptions(command: Command): Command {
+  return command
+    .option("--backend <name>", "where tests run: host (isolated and docker: see README)", "host")
+    .option("--python <path>", "interpreter (or venv folder) for every instance")
+    .option("--python-config <file>", "JSON/YAML mapping repo@version → interpreter")
+    .option("--timeout <seconds>", "seconds per test run before the process group is killed", "1800")
+    .option("--cache-dir <dir>", "repository mirrors and workspaces", defaultCacheDir())
+    .option(
+      "--repo-url <template>",
+      `where mirrors are cloned from ({repo}, {owner}, {name}; default ${DEFAULT_REPO_URL_TEMPLATE})`,
+    )
+    .option("--store <dir>", "results database and artefacts", ".swegate")
+    .option("--workers <n>", "instances in parallel", String(Math.max(1, Math.min(4, cpus().length))));
+}
+
+/** Parses a positive whole number flag, or fails naming it. */
+export function positiveInteger(value: string, flag: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1)
+    throw new UserError("must be a whole number of at least 1", { where: `${flag}=${value}` });
+  return number;
+}
+
+/** The backend the flags name. Only `host` exists in this version: the others fail with a clear line. */
+export function createBackendFromOptions(options: BackendOptions): Backend {
+  if (options.pythonConfig) loadPythonConfig(options.pythonConfig);
+  if (options.backend === "host") return createHostBackend({ python: options.python });
+  throw new UserError(`backend ${JSON.stringify(options.backend)} is not available in this version`, {
+    where: `--backend=${options.backend}`,
+    hint: "use --backend host (the isolated and docker backends are tracked in the project's issues)",
+  });
+}
+
+/** The repository cache; the bundled demo's repositories are built locally and need no network. */
+export function createCacheFromOptions(options: BackendOptions, dataset: Dataset): RepoCache {
+  let template = options.repoUrl ?? DEFAULT_REPO_URL_TEMPLATE;
+  if (dataset.source === "demo" && !options.repoUrl) {
+    template = buildDemoRepositories(join(options.cacheDir, "demo-repos")).repoUrlTemplate;
+  }
+  return createRepoCache({ cacheDir: options.cacheDir, repoUrlTemplate: template });
+}

@@ -1,0 +1,196 @@
+import { join } from "node:path";
+import type { Command } from "commander";
+import { defaultKeyDir, loadPrivateKey, PRIVATE_KEY_FILE } from "../../certificate/keys.js";
+import { isDemoRepository } from "../../dataset/demo/load-demo-dataset.js";
+import { UserError } from "../../errors.js";
+import { createModel } from "../../model/create-model.js";
+import { loadPriceTable } from "../../model/price-table.js";
+import { newRunId, runBatch } from "../../run/run-batch.js";
+import { openStore } from "../../store/open-store.js";
+import type { InstanceResult } from "../../store/records.js";
+import {
+  addBackendOptions,
+  type BackendOptions,
+  createBackendFromOptions,
+  createCacheFromOptions,
+  positiveInteger,
+} from "../backend-options.js";
+import { addDatasetOptions, type DatasetOptions, resolveInstances } from "../dataset-options.js";
+import { printJsonLine, printLine } from "../output.js";
+import { packageVersion } from "../package-version.js";
+import { createProgressReporter } from "../progress/create-progress-reporter.js";
+
+interface RunOptions extends BackendOptions, DatasetOptions {
+  model?: string;
+  mode: string;
+  maxAttempts: string;
+  healthyOnly?: boolean;
+  runId?: string;
+  resume?: string;
+  maxCostUsd?: string;
+  baseUrl?: string;
+  key?: string;
+  prices?: string;
+  infraRetries: string;
+  json?: boolean;
+}
+
+export function registerRunCommand(program: Command): void {
+  const command = program
+    .command("run [dataset]")
+    .description(
+      "red gate → model edits with feedback → green gate → certificate, for every selected instance (default: the offline demo)",
+    )
+    .option(
+      "--model <spec>",
+      "anthropic:MODEL, google:MODEL, openai:MODEL, openai-compatible:MODEL, oracle, demo, replay:FILE",
+    )
+    .option(
+      "--mode <mode>",
+      "feedback: oracle (hidden tests fed back; not leaderboard-valid) or blind",
+      "oracle",
+    )
+    .option("--max-attempts <n>", "attempts per instance", "6")
+    .option("--healthy-only", "only instances whose gold validation passed (swegate validate)")
+    .option("--run-id <id>", "name the run (rerunning with the same id finishes what is missing)")
+    .option("--resume <id>", "finish an interrupted run")
+    .option("--max-cost-usd <usd>", "stop starting instances once the run has cost this much")
+    .option("--base-url <url>", "provider endpoint (required for openai-compatible)")
+    .option("--key <file>", "Ed25519 private key for certificates (default: swegate keys init's)")
+    .option("--prices <file>", "extra model prices (JSON, USD per million tokens)")
+    .option("--infra-retries <n>", "retries of an instance that failed for infrastructure reasons", "2")
+    .option("--json", "JSON-line events only");
+  addBackendOptions(addDatasetOptions(command)).action(
+    async (datasetArgument: string | undefined, options: RunOptions) => {
+      if (options.mode !== "oracle" && options.mode !== "blind")
+        throw new UserError("must be oracle or blind", { where: `--mode=${options.mode}` });
+      const store = openStore(options.store);
+      const runId = options.resume ?? options.runId ?? newRunId();
+      const previous = store.getRun(runId);
+      if (options.resume && !previous)
+        throw new UserError(`no run ${options.resume}`, {
+          where: `--store=${options.store}`,
+          hint: "see swegate runs",
+        });
+      const { dataset, instances: selected } = await resolveInstances(
+        previous && previous.dataset_source !== "demo" ? previous.dataset_source : datasetArgument,
+        options,
+      );
+      const healthy = options.healthyOnly
+        ? new Set(
+            store
+              .listHealth()
+              .filter((row) => row.healthy)
+              .map((row) => row.instance_id),
+          )
+        : undefined;
+      let instances = healthy ? selected.filter((instance) => healthy.has(instance.instance_id)) : selected;
+      if (previous)
+        instances = previous.selection
+          .map((id) => dataset.instances.find((instance) => instance.instance_id === id))
+          .filter((instance) => instance !== undefined);
+      const modelSpec = previous?.model ?? options.model ?? (dataset.source === "demo" ? "demo" : undefined);
+      if (!modelSpec)
+        throw new UserError("no model given", {
+          where: "--model",
+          hint: "e.g. --model anthropic:claude-haiku-4-5, or --model oracle to check the pipeline with gold patches",
+        });
+      const byId = new Map(dataset.instances.map((instance) => [instance.instance_id, instance]));
+      const model = createModel(modelSpec, {
+        baseUrl: options.baseUrl,
+        prices: loadPriceTable(options.prices),
+        instances: byId,
+      });
+      const backend = createBackendFromOptions(options);
+      const cache = createCacheFromOptions(options, dataset);
+      const signingKey = loadPrivateKey(options.key ?? join(defaultKeyDir(), PRIVATE_KEY_FILE));
+      const json = options.json === true;
+      if (!json && model.scripted) {
+        printLine(
+          modelSpec === "demo"
+            ? "model: demo — scripted answers, not a language model"
+            : `model: ${model.id} — scripted, not a language model`,
+        );
+      }
+      const reporter = createProgressReporter({
+        json,
+        total: instances.length,
+        tty: process.stdout.isTTY === true,
+      });
+      const mode = (previous?.mode ?? options.mode) as "oracle" | "blind";
+      const run = await runBatch({
+        runId,
+        dataset,
+        instances,
+        store,
+        workers: positiveInteger(options.workers, "--workers"),
+        maxCostUsd: options.maxCostUsd === undefined ? undefined : Number(options.maxCostUsd),
+        infraRetries: Number(options.infraRetries),
+        config: {
+          mode,
+          max_attempts: options.maxAttempts,
+          backend: options.backend,
+          timeout: options.timeout,
+        },
+        job: {
+          model,
+          mode,
+          maxAttempts: positiveInteger(options.maxAttempts, "--max-attempts"),
+          backend,
+          cache,
+          timeoutSeconds: positiveInteger(options.timeout, "--timeout"),
+          datasetDigest: dataset.digest,
+          swegateVersion: packageVersion(),
+          signingKey,
+        },
+        onEvent: reporter.onEvent,
+      });
+      reporter.stop();
+      const results = store.getInstanceResults(run.run_id);
+      store.close();
+      if (json) return;
+      printSummary(
+        run.run_id,
+        results,
+        mode,
+        modelSpec,
+        !signingKey,
+        instances.every((instance) => isDemoRepository(instance.repo)),
+      );
+    },
+  );
+}
+
+function printSummary(
+  runId: string,
+  results: InstanceResult[],
+  mode: string,
+  model: string,
+  noKey: boolean,
+  demo: boolean,
+): void {
+  const count = (status: string) => results.filter((result) => result.status === status).length;
+  const healthy = results.filter(
+    (result) => result.status === "verified" || result.status === "failed",
+  ).length;
+  const cost = results.reduce((total, result) => total + (result.cost_usd ?? 0), 0);
+  printLine("");
+  printLine(
+    `run ${runId}: ${count("verified")} verified, ${count("failed")} failed, ${count("env_broken")} env-broken, ${count("infra_error")} infra errors, ${count("skipped")} skipped`,
+  );
+  printLine(
+    `verified ${count("verified")}/${healthy} of the instances whose environment reproduced the bug · cost $${cost.toFixed(4)} · feedback mode ${mode}`,
+  );
+  if (mode === "oracle")
+    printLine(
+      "oracle mode fed the hidden tests back to the model: these numbers are not comparable with the SWE-bench leaderboard.",
+    );
+  if (noKey && count("verified") > 0)
+    printLine("no certificates were signed: create a key with `swegate keys init`.");
+  printLine(`details: swegate show ${runId}   ·   report: swegate report ${runId}`);
+  if (demo && (model === "demo" || model === "oracle")) {
+    printLine(
+      "next: run a real model, e.g. ANTHROPIC_API_KEY=… swegate run data.jsonl --model anthropic:claude-haiku-4-5",
+    );
+  }
+}

@@ -1,0 +1,97 @@
+import { randomBytes } from "node:crypto";
+import PQueue from "p-queue";
+import type { Instance } from "../dataset/instance.js";
+import type { Dataset } from "../dataset/load-dataset.js";
+import type { Store } from "../store/open-store.js";
+import type { InstanceResult, RunRecord } from "../store/records.js";
+import { type InstanceJob, processInstance, type RunEvent } from "./process-instance.js";
+
+/** A readable, sortable run id. */
+export function newRunId(): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  return `run-${stamp}-${randomBytes(2).toString("hex")}`;
+}
+
+export interface BatchOptions {
+  runId: string;
+  dataset: Dataset;
+  instances: Instance[];
+  store: Store;
+  workers: number;
+  /** Stop starting instances once the run's cost reaches this (USD). */
+  maxCostUsd?: number;
+  /** Retries for instances that ended in infra_error. */
+  infraRetries: number;
+  /** Options recorded with the run. */
+  config: Record<string, unknown>;
+  /** Everything an instance needs except the instance and run id. */
+  job: Omit<InstanceJob, "instance" | "runId" | "store" | "onEvent">;
+  onEvent?: (
+    event:
+      | RunEvent
+      | { type: "run-start"; run: RunRecord; pending: number }
+      | { type: "run-end"; run: RunRecord; results: InstanceResult[] },
+  ) => void;
+}
+
+/**
+ * Runs (or resumes) a run: instances already finished in the store are skipped; an instance that
+ * was in flight when the process died has no result yet and is redone from scratch. Each result is
+ * committed as soon as its instance ends, so a kill loses nothing that finished.
+ */
+export async function runBatch(options: BatchOptions): Promise<RunRecord> {
+  const { store } = options;
+  const now = new Date().toISOString();
+  let run = store.getRun(options.runId);
+  if (!run) {
+    run = {
+      run_id: options.runId,
+      created_at: now,
+      updated_at: now,
+      status: "running",
+      model: options.job.model.id,
+      mode: options.job.mode,
+      dataset_source: options.dataset.source,
+      dataset_digest: options.dataset.digest,
+      selection: options.instances.map((instance) => instance.instance_id),
+      config: options.config,
+      swegate_version: options.job.swegateVersion,
+    };
+    store.createRun(run);
+  } else {
+    store.updateRunStatus(run.run_id, "running");
+  }
+  const finished = store.finishedInstanceIds(run.run_id);
+  const pending = options.instances.filter((instance) => !finished.has(instance.instance_id));
+  options.onEvent?.({ type: "run-start", run, pending: pending.length });
+  let spent = store
+    .getInstanceResults(run.run_id)
+    .reduce((total, result) => total + (result.cost_usd ?? 0), 0);
+  let budgetHit = false;
+  const queue = new PQueue({ concurrency: Math.max(1, options.workers) });
+  for (const instance of pending) {
+    queue.add(async () => {
+      if (options.maxCostUsd !== undefined && spent >= options.maxCostUsd) {
+        budgetHit = true;
+        return;
+      }
+      let result: InstanceResult | undefined;
+      for (let attempt = 0; attempt <= options.infraRetries; attempt++) {
+        result = await processInstance({
+          ...options.job,
+          instance,
+          runId: run.run_id,
+          store,
+          onEvent: options.onEvent,
+        });
+        if (result.status !== "infra_error" || result.reason === "refused") break;
+      }
+      spent += result?.cost_usd ?? 0;
+    });
+  }
+  await queue.onIdle();
+  store.updateRunStatus(run.run_id, budgetHit ? "budget_exceeded" : "completed");
+  const ended = store.getRun(run.run_id) as RunRecord;
+  options.onEvent?.({ type: "run-end", run: ended, results: store.getInstanceResults(run.run_id) });
+  return ended;
+}
