@@ -1,9 +1,19 @@
 import type { Command } from "commander";
 import { registerDatasetCommand } from "./dataset.js";
+import { registerGradeCommand } from "./grade.js";
+import { registerKeysAndVerifyCommands } from "./keys.js";
+import { registerReportCommands } from "./report.js";
 import { registerRunCommand } from "./run.js";
+import { registerRunsCommands } from "./runs.js";
+import { registerValidateCommand } from "./validate.js";
 
 /** Every command, registered in the order `--help` lists them. The CLI is the only place that wires modules. */
 export function registerCommands(program: Command): void {
   registerRunCommand(program);
+  registerValidateCommand(program);
+  registerGradeCommand(program);
+  registerRunsCommands(program);
+  registerKeysAndVerifyCommands(program);
+  registerReportCommands(program);
   registerDatasetCommand(program);
 }

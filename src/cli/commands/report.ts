@@ -1,0 +1,69 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Command } from "commander";
+import { UserError } from "../../errors.js";
+import { buildRunReport } from "../../report/build-run-report.js";
+import { renderHtml, renderMarkdown } from "../../report/render-report.js";
+import { openStore } from "../../store/open-store.js";
+import { printJson, printLine } from "../output.js";
+
+export function registerReportCommands(program: Command): void {
+  program
+    .command("report <run>")
+    .description("write report.json, summary.md and a self-contained report.html (charts, attempts, diffs)")
+    .option("--store <dir>", "results database", ".swegate")
+    .option("--out <dir>", "output folder (default: <store>/runs/<run>/report)")
+    .option("--json", "print JSON only")
+    .action(async (runId: string, options: { store: string; out?: string; json?: boolean }) => {
+      const store = openStore(options.store);
+      const run = store.getRun(runId);
+      if (!run)
+        throw new UserError(`no run ${runId}`, {
+          where: `--store=${options.store}`,
+          hint: "see swegate runs",
+        });
+      const report = buildRunReport(run, store.getInstanceResults(runId), (id) =>
+        store.getAttempts(runId, id),
+      );
+      store.close();
+      const out = options.out ?? join(options.store, "runs", runId, "report");
+      mkdirSync(out, { recursive: true });
+      const files = {
+        json: join(out, "report.json"),
+        markdown: join(out, "summary.md"),
+        html: join(out, "report.html"),
+      };
+      writeFileSync(files.json, `${JSON.stringify(report, null, 2)}\n`);
+      writeFileSync(files.markdown, renderMarkdown(report));
+      writeFileSync(files.html, await renderHtml(report));
+      if (options.json)
+        return printJson({ files, funnel: report.funnel, verified_rate: report.verified_rate });
+      for (const file of Object.values(files)) printLine(file);
+    });
+
+  program
+    .command("export <run>")
+    .description("write the run's patches as SWE-bench predictions (JSONL)")
+    .requiredOption("--predictions <file>", "output file")
+    .option("--store <dir>", "results database", ".swegate")
+    .action((runId: string, options: { store: string; predictions: string }) => {
+      const store = openStore(options.store);
+      const run = store.getRun(runId);
+      if (!run)
+        throw new UserError(`no run ${runId}`, {
+          where: `--store=${options.store}`,
+          hint: "see swegate runs",
+        });
+      const results = store.getInstanceResults(runId);
+      store.close();
+      const lines = results.map((result) =>
+        JSON.stringify({
+          instance_id: result.instance_id,
+          model_name_or_path: `swegate__${run.model}`,
+          model_patch: result.patch,
+        }),
+      );
+      writeFileSync(options.predictions, `${lines.join("\n")}\n`);
+      printLine(`wrote ${lines.length} predictions to ${options.predictions}`);
+    });
+}

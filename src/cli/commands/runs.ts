@@ -1,0 +1,76 @@
+import type { Command } from "commander";
+import { UserError } from "../../errors.js";
+import { openStore } from "../../store/open-store.js";
+import { printJson, printLine } from "../output.js";
+
+export function registerRunsCommands(program: Command): void {
+  program
+    .command("runs")
+    .description("list runs in the store")
+    .option("--store <dir>", "results database", ".swegate")
+    .option("--json", "print JSON only")
+    .action((options: { store: string; json?: boolean }) => {
+      const store = openStore(options.store);
+      const runs = store.listRuns().map((run) => {
+        const results = store.getInstanceResults(run.run_id);
+        return {
+          ...run,
+          finished: results.length,
+          verified: results.filter((result) => result.verified).length,
+        };
+      });
+      store.close();
+      if (options.json) return printJson(runs);
+      for (const run of runs) {
+        printLine(
+          `${run.run_id}  ${run.status.padEnd(15)} ${run.model} (${run.mode})  ${run.verified}/${run.finished} verified of ${run.selection.length}  ${run.dataset_source}`,
+        );
+      }
+    });
+
+  program
+    .command("show <run> [instance]")
+    .description("a run's summary, or one instance's attempts with feedback and diffs")
+    .option("--store <dir>", "results database", ".swegate")
+    .option("--json", "print JSON only")
+    .action((runId: string, instanceId: string | undefined, options: { store: string; json?: boolean }) => {
+      const store = openStore(options.store);
+      const run = store.getRun(runId);
+      if (!run)
+        throw new UserError(`no run ${runId}`, {
+          where: `--store=${options.store}`,
+          hint: "see swegate runs",
+        });
+      const results = store
+        .getInstanceResults(runId)
+        .filter((result) => !instanceId || result.instance_id === instanceId);
+      if (instanceId && results.length === 0)
+        throw new UserError(`run ${runId} has no result for ${instanceId}`);
+      const attempts = instanceId ? store.getAttempts(runId, instanceId) : [];
+      store.close();
+      if (options.json) return printJson(instanceId ? { ...results[0], attempts } : results);
+      if (!instanceId) {
+        printLine(
+          `run ${run.run_id} · ${run.status} · model ${run.model} · feedback ${run.mode} · dataset ${run.dataset_source}`,
+        );
+        for (const result of results)
+          printLine(
+            `  ${result.status.padEnd(11)} ${result.instance_id}  attempts ${result.attempts_made}  ${result.reason ?? ""}`,
+          );
+        return;
+      }
+      const result = results[0];
+      if (!result) return;
+      printLine(`${result.instance_id}: ${result.status}`);
+      printLine(`red gate: ${result.red_gate_message}`);
+      printLine(`green gate: ${result.green_gate_message}`);
+      for (const attempt of attempts) {
+        printLine(
+          `\n── attempt ${attempt.attempt_number}: ${attempt.passed ? "passed" : attempt.failure_class} · ${attempt.check_result}`,
+        );
+        if (attempt.apply_result) printLine(attempt.apply_result);
+        if (attempt.feedback) printLine(`feedback sent next:\n${attempt.feedback}`);
+        if (attempt.patch) printLine(`diff:\n${attempt.patch}`);
+      }
+    });
+}

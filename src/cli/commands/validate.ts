@@ -1,0 +1,112 @@
+import type { Command } from "commander";
+import PQueue from "p-queue";
+import { environmentFingerprint } from "../../grading/environment-fingerprint.js";
+import { runGreenGate } from "../../grading/green-gate.js";
+import { runRedGate } from "../../grading/red-gate.js";
+import { openStore } from "../../store/open-store.js";
+import type { HealthRecord } from "../../store/records.js";
+import { createWorkspace } from "../../workspace/create-workspace.js";
+import {
+  addBackendOptions,
+  type BackendOptions,
+  createBackendFromOptions,
+  createCacheFromOptions,
+  positiveInteger,
+} from "../backend-options.js";
+import { addDatasetOptions, type DatasetOptions, resolveInstances } from "../dataset-options.js";
+import { printJsonLine, printLine } from "../output.js";
+
+export function registerValidateCommand(program: Command): void {
+  const command = program
+    .command("validate [dataset]")
+    .description("health check: red gate, then green gate with the gold patch; writes the health registry")
+    .option("--json", "one JSON line per instance");
+  addBackendOptions(addDatasetOptions(command)).action(
+    async (
+      datasetArgument: string | undefined,
+      options: BackendOptions & DatasetOptions & { json?: boolean },
+    ) => {
+      const { dataset, instances } = await resolveInstances(datasetArgument, options);
+      const backend = createBackendFromOptions(options);
+      const cache = createCacheFromOptions(options, dataset);
+      const store = openStore(options.store);
+      const timeoutSeconds = positiveInteger(options.timeout, "--timeout");
+      const queue = new PQueue({ concurrency: positiveInteger(options.workers, "--workers") });
+      const rows: (HealthRecord & { red_message: string; green_message: string })[] = [];
+      for (const instance of instances) {
+        queue.add(async () => {
+          const started = Date.now();
+          const workspace = await createWorkspace(cache, {
+            repo: instance.repo,
+            baseCommit: instance.base_commit,
+          });
+          try {
+            const environment = await backend.describe({ cwd: workspace.dir });
+            const red = await runRedGate({ instance, dir: workspace.dir, backend, timeoutSeconds });
+            // A provisional collection error is settled by the gold patch, like every reproduced one.
+            const green =
+              red.verdict === "reproduced"
+                ? await runGreenGate({
+                    instance,
+                    dir: workspace.dir,
+                    patch: instance.patch,
+                    backend,
+                    timeoutSeconds,
+                  })
+                : undefined;
+            const record: HealthRecord = {
+              instance_id: instance.instance_id,
+              fingerprint: environmentFingerprint(environment, instance),
+              healthy: red.verdict === "reproduced" && green?.resolved === true,
+              red_verdict: red.provisional && !green?.resolved ? "env_broken" : red.verdict,
+              red_reason: red.provisional && !green?.resolved ? "import_error" : red.reason,
+              red_evidence: red.evidence,
+              green_resolved: green ? green.resolved : null,
+              environment,
+              checked_at: new Date().toISOString(),
+              duration_ms: Date.now() - started,
+            };
+            store.putHealth(record);
+            rows.push({ ...record, red_message: red.message, green_message: green?.message ?? "" });
+            if (options.json) {
+              printJsonLine({
+                instance_id: record.instance_id,
+                healthy: record.healthy,
+                red: {
+                  verdict: record.red_verdict,
+                  reason: record.red_reason,
+                  evidence: record.red_evidence,
+                  warnings: red.warnings,
+                },
+                green: { resolved: record.green_resolved, message: green?.message ?? null },
+                duration_ms: record.duration_ms,
+              });
+            } else {
+              printLine(
+                `${record.healthy ? "healthy  " : "unhealthy"} ${instance.instance_id}: ${red.message}${green ? ` · gold: ${green.message}` : ""}`,
+              );
+            }
+          } finally {
+            await workspace.dispose();
+          }
+        });
+      }
+      await queue.onIdle();
+      store.close();
+      if (options.json) return;
+      const table = new Map<string, number>();
+      for (const row of rows) {
+        const key = row.healthy
+          ? "healthy"
+          : row.red_verdict === "reproduced"
+            ? "gold patch fails (green gate)"
+            : `${row.red_verdict}${row.red_reason ? ` (${row.red_reason})` : ""}`;
+        table.set(key, (table.get(key) ?? 0) + 1);
+      }
+      printLine("");
+      printLine(`${rows.filter((row) => row.healthy).length}/${rows.length} healthy`);
+      for (const [key, count] of [...table.entries()].sort((left, right) => right[1] - left[1]))
+        printLine(`  ${String(count).padStart(5)}  ${key}`);
+    },
+  );
+}

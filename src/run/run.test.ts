@@ -1,0 +1,169 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { runCli, swegateBin } from "../cli/test-support/run-cli.js";
+import { openStore } from "../store/open-store.js";
+import type { InstanceResult } from "../store/records.js";
+
+const scratch = mkdtempSync(join(tmpdir(), "swegate-run-"));
+afterAll(() => rm(scratch, { recursive: true, force: true }));
+const env = { XDG_CONFIG_HOME: join(scratch, "config") };
+const common = (name: string) => [
+  "--cache-dir",
+  join(scratch, "cache"),
+  "--store",
+  join(scratch, name),
+  "--workers",
+  "2",
+];
+const endEvents = (stdout: string) =>
+  stdout
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line))
+    .filter((event) => event.type === "instance-end")
+    .map((event) => event.result as InstanceResult);
+
+describe("swegate run on the bundled demo (real git, real pytest)", () => {
+  it("the offline demo model needs two attempts on calculator-2, and broken-1 never reaches the model", () => {
+    const keys = runCli(["keys", "init", "--json"], { env });
+    expect(keys.code).toBe(0);
+    const result = runCli(["run", "--json", ...common("demo-store")], { env });
+    expect(result.code, result.stderr).toBe(0);
+    const results = endEvents(result.stdout);
+    const byId = new Map(results.map((item) => [item.instance_id, item]));
+    expect(byId.get("swegate-demo__calculator-2")).toMatchObject({ status: "verified", attempts_made: 2 });
+    expect(byId.get("swegate-demo__calculator-2")?.feedback_history[0]).toContain("test_average_empty");
+    expect(byId.get("swegate-demo__calculator-1")).toMatchObject({
+      status: "verified",
+      attempts_made: 1,
+      model: "demo",
+    });
+    expect(byId.get("swegate-demo__textutils-1")).toMatchObject({ status: "verified" });
+    expect(byId.get("swegate-demo__broken-1")).toMatchObject({
+      status: "env_broken",
+      attempts_made: 0,
+      reason: "env_broken: missing_dependency",
+    });
+    expect(byId.get("swegate-demo__already-1")).toMatchObject({
+      status: "skipped",
+      reason: "already_passing",
+    });
+    const store = openStore(join(scratch, "demo-store"));
+    const run = store.listRuns()[0];
+    store.close();
+    // No model call at all for the env-broken instance: its transcript was never written.
+    expect(
+      existsSync(
+        join(scratch, "demo-store", "runs", run?.run_id ?? "", "swegate-demo__broken-1", "transcript.jsonl"),
+      ),
+    ).toBe(false);
+
+    // The verified instances carry signed certificates that verify; any changed byte fails.
+    const certificate = byId.get("swegate-demo__calculator-2")?.certificate as string;
+    expect(
+      runCli([
+        "verify",
+        certificate,
+        "--pubkey",
+        join(scratch, "config", "swegate", "keys", "swegate-ed25519.pub"),
+      ]).code,
+    ).toBe(0);
+    const text = readFileSync(certificate, "utf8");
+    const tamperedPatch = join(scratch, "tampered.json");
+    writeFileSync(tamperedPatch, text.replace("return 0.0", "return 0.1"));
+    expect(runCli(["verify", tamperedPatch]).code).toBe(1);
+    const document = JSON.parse(text);
+    document.attempts = 1;
+    writeFileSync(tamperedPatch, JSON.stringify(document));
+    expect(runCli(["verify", tamperedPatch]).code).toBe(1);
+    document.attempts = 2;
+    document.signature.value = `A${document.signature.value.slice(1)}`;
+    writeFileSync(tamperedPatch, JSON.stringify(document));
+    const badSignature = runCli(["verify", tamperedPatch, "--json"]);
+    expect(badSignature.code).toBe(1);
+    expect(
+      JSON.parse(badSignature.stdout).checks.find((check: { name: string }) => check.name === "signature").ok,
+    ).toBe(false);
+  });
+
+  it("the oracle verifies every healthy demo instance on attempt 1, and its predictions export", () => {
+    const result = runCli(["run", "--model", "oracle", "--json", ...common("oracle-store")], { env });
+    expect(result.code, result.stderr).toBe(0);
+    const verified = endEvents(result.stdout).filter((item) => item.status === "verified");
+    expect(verified.map((item) => item.instance_id).sort()).toEqual([
+      "swegate-demo__calculator-1",
+      "swegate-demo__calculator-2",
+      "swegate-demo__textutils-1",
+    ]);
+    expect(verified.every((item) => item.attempts_made === 1)).toBe(true);
+    const store = openStore(join(scratch, "oracle-store"));
+    const runId = store.listRuns()[0]?.run_id as string;
+    store.close();
+    const predictions = join(scratch, "predictions.jsonl");
+    expect(
+      runCli(["export", runId, "--predictions", predictions, "--store", join(scratch, "oracle-store")]).code,
+    ).toBe(0);
+    const rows = readFileSync(predictions, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(rows).toHaveLength(5);
+    expect(rows[0]).toHaveProperty("model_patch");
+  });
+
+  it("survives SIGKILL mid-run: the resume finishes the rest and every instance is recorded exactly once", async () => {
+    const storeDir = join(scratch, "killed-store");
+    const args = [
+      swegateBin,
+      "run",
+      "--json",
+      "--run-id",
+      "killed-run",
+      ...common("killed-store"),
+      "--workers",
+      "1",
+    ];
+    const finishedBeforeKill = await new Promise<string[]>((resolve) => {
+      const child = spawn(process.execPath, args, {
+        env: { ...process.env, ...env, SWEGATE_FROM_SOURCE: "1" },
+      });
+      const seen: string[] = [];
+      let buffer = "";
+      child.stdout.on("data", (chunk) => {
+        buffer += chunk;
+        const lines = buffer.split("\n");
+        buffer = lines.pop() ?? "";
+        for (const line of lines) {
+          const event = JSON.parse(line);
+          if (event.type === "instance-end") {
+            seen.push(event.result.instance_id);
+            if (seen.length === 2) child.kill("SIGKILL");
+          }
+        }
+      });
+      child.on("close", () => resolve(seen));
+    });
+    expect(finishedBeforeKill.length).toBeGreaterThanOrEqual(2);
+    let store = openStore(storeDir);
+    const before = new Map(
+      store.getInstanceResults("killed-run").map((item) => [item.instance_id, item.finished_at]),
+    );
+    store.close();
+    expect(before.size).toBeLessThan(5);
+    const resumed = runCli(["run", "--resume", "killed-run", "--json", ...common("killed-store")], { env });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    store = openStore(storeDir);
+    const after = store.getInstanceResults("killed-run");
+    store.close();
+    expect(after.map((item) => item.instance_id).sort()).toEqual(
+      [...new Set(after.map((item) => item.instance_id))].sort(),
+    );
+    expect(after).toHaveLength(5);
+    for (const [id, finishedAt] of before)
+      expect(after.find((item) => item.instance_id === id)?.finished_at).toBe(finishedAt);
+  });
+});
