@@ -27,7 +27,7 @@ function setup(
 }
 
 describe("repository cache and workspaces", () => {
-  it("checks out base, fetches a commit made after the first clone, and leaves nothing after dispose", async () => {
+  it("checks out base, fetches a commit made after the first clone, and pools clean checkouts after dispose", async () => {
     const { source, cache } = setup();
     const first = await createWorkspace(cache, { repo: "acme/widget", baseCommit: source.commit });
     expect(readFileSync(join(first.dir, "pkg/mod.py"), "utf8")).toContain("return 1");
@@ -41,7 +41,19 @@ describe("repository cache and workspaces", () => {
       cwd: cache.mirrorPath("acme/widget"),
       encoding: "utf8",
     });
-    expect(list.trim().split("\n")).toHaveLength(1);
+    // The mirror itself plus the two disposed checkouts, idle in the pool.
+    const worktrees = list.trim().split("\n").slice(1);
+    expect(worktrees).toHaveLength(2);
+    expect(worktrees.every((line) => line.includes("-pool-"))).toBe(true);
+    // A pooled checkout is reused, clean, at the requested commit.
+    const reused = await createWorkspace(cache, { repo: "acme/widget", baseCommit: source.commit });
+    expect(readFileSync(join(reused.dir, "pkg/mod.py"), "utf8")).toContain("return 1");
+    writeFileSync(join(reused.dir, "stray.txt"), "x");
+    await reused.dispose();
+    const again = await createWorkspace(cache, { repo: "acme/widget", baseCommit: later });
+    expect(readFileSync(join(again.dir, "pkg/mod.py"), "utf8")).toContain("return 2");
+    expect(existsSync(join(again.dir, "stray.txt"))).toBe(false);
+    await again.dispose();
   });
 
   it("serves many concurrent requests for one repository from one mirror", async () => {
