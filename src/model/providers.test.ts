@@ -152,7 +152,10 @@ describe("openai and gemini providers against a local server", () => {
     const answer = await createModel("openai:gpt-5-mini", settings(`${origin}/v1`)).complete(request);
     expect(seen[0]?.path).toBe("/v1/chat/completions");
     expect(seen[0]?.headers.authorization).toBe("Bearer test-key");
-    expect((seen[0]?.body.messages as unknown[])[0]).toEqual({ role: "system", content: "be brief" });
+    expect((seen[0]?.body.messages as unknown[] | undefined)?.[0]).toEqual({
+      role: "system",
+      content: "be brief",
+    });
     expect(answer).toMatchObject({
       ok: true,
       text: "done",
@@ -193,7 +196,7 @@ describe("openai and gemini providers against a local server", () => {
     expect(seen[0]?.path).toBe("/v1beta/models/gemini-2.5-flash:generateContent");
     expect(seen[0]?.headers["x-goog-api-key"]).toBe("test-key");
     expect(seen[0]?.body).toMatchObject({ systemInstruction: { parts: [{ text: "be brief" }] } });
-    expect((seen[0]?.body.contents as { role: string }[]).map((content) => content.role)).toEqual([
+    expect(((seen[0]?.body.contents ?? []) as { role: string }[]).map((content) => content.role)).toEqual([
       "user",
       "model",
       "user",

@@ -36,16 +36,17 @@ export function buildRunReport(
   attemptsOf: (instanceId: string) => AttemptRecord[],
 ): RunReport {
   const count = <T extends string>(values: T[]) =>
-    values.reduce<Record<string, number>>(
-      (totals, value) => ({ ...totals, [value]: (totals[value] ?? 0) + 1 }),
-      {},
-    );
+    values.reduce<Record<string, number>>((totals, value) => {
+      totals[value] = (totals[value] ?? 0) + 1;
+      return totals;
+    }, {});
   const healthy = results.filter((result) => result.status === "verified" || result.status === "failed");
   const verified = results.filter((result) => result.verified);
   const interval = wilsonInterval(verified.length, healthy.length);
   const byRepo: RunReport["by_repo"] = {};
   for (const result of healthy) {
-    const entry = (byRepo[result.repo] ??= { healthy: 0, verified: 0 });
+    const entry = byRepo[result.repo] ?? { healthy: 0, verified: 0 };
+    byRepo[result.repo] = entry;
     entry.healthy++;
     if (result.verified) entry.verified++;
   }

@@ -16,7 +16,7 @@ import {
   positiveInteger,
 } from "../backend-options.js";
 import { addDatasetOptions, type DatasetOptions, resolveInstances } from "../dataset-options.js";
-import { printJsonLine, printLine } from "../output.js";
+import { printLine } from "../output.js";
 import { packageVersion } from "../package-version.js";
 import { createProgressReporter } from "../progress/create-progress-reporter.js";
 

@@ -22,7 +22,7 @@ export function createProgressReporter(options: { json: boolean; total: number; 
     ? new cliProgress.MultiBar(
         {
           format:
-            " {bar} {value}/{total} | verified {verified} · failed {failed} · env-broken {env_broken} · infra {infra} | ${cost} | ETA {eta_formatted} | {steps}",
+            " {bar} {value}/{total} | verified {verified} · failed {failed} · env-broken {env_broken} · infra {infra} | $ {cost} | ETA {eta_formatted} | {steps}",
           hideCursor: true,
           clearOnComplete: false,
           stopOnComplete: false,

@@ -19,7 +19,7 @@ export function buildDemoRepositories(dir: string): {
   mkdirSync(dir, { recursive: true });
   const commits: Record<string, string> = {};
   for (const { repo, files } of DEMO_REPOSITORIES) {
-    const target = join(dir, repo.replace("/", "__") + ".git");
+    const target = join(dir, `${repo.replace("/", "__")}.git`);
     if (!existsSync(join(target, "HEAD"))) {
       const work = mkdtempSync(join(tmpdir(), "swegate-demo-"));
       const env = { ...process.env, ...DEMO_GIT_ENV };

@@ -60,8 +60,9 @@ const CONTROL_CHARACTERS = /[\x01-\x1f]/g;
 
 /**
  * pytest "v2" (astropy, scikit-learn, sphinx): colour codes and control characters stripped, and
- * old pytest's `name STATUS` lines read too. Before v5 the id is the second word; v5 keeps spaces
- * in ids and drops a FAILED line's ` - message`.
+ * old pytest's `name STATUS` lines read too (added in harness 2.0.12). Before v5 an id is one word
+ * (`STATUS id` → the second word; `id STATUS` → the first); v5 keeps spaces in ids (#279) and
+ * drops a FAILED line's ` - message` instead of splicing it in.
  */
 export function parsePytestV2Log(log: string, rules: GradingRules = "v5"): StatusMap {
   const statuses: StatusMap = new Map();
@@ -82,8 +83,7 @@ export function parsePytestV2Log(log: string, rules: GradingRules = "v5"): Statu
     } else if (TEST_STATUSES.some((status) => line.endsWith(status))) {
       const words = splitWords(line);
       if (words.length < 2) continue;
-      if (rules === "v2") {
-        // Harness 2.0 swapped the fields here (fixed in #338): the status became the id's value.
+      if (rules !== "v5") {
         statuses.set(words[0] ?? "", words[1] as TestStatus);
       } else {
         statuses.set(words.slice(0, -1).join(" "), words.at(-1) as TestStatus);
