@@ -3,29 +3,26 @@ import { specFor } from "../specs/spec-for.js";
 import { gradeInstance, type TestsStatus } from "./grade-instance.js";
 import { getLogParser } from "./log-parsers.js";
 import type { GradingRules } from "./rules.js";
+import { selectGradedLog, showsSuiteRan } from "./select-graded-log.js";
 import type { StatusMap } from "./test-status.js";
 
-/** The harness's markers and failure codes in an eval log. */
-export const HARNESS_MARKERS = {
-  start: ">>>>> Start Test Output",
-  end: ">>>>> End Test Output",
-  exitCode: ">>>>> Test Exit Code",
-  failures: [
-    ">>>>> Patch Apply Failed",
-    ">>>>> Reset Failed",
-    ">>>>> Tests Errored",
-    ">>>>> Tests Timed Out",
-  ],
-};
+export { HARNESS_MARKERS } from "./select-graded-log.js";
 
 /** One entry of the harness's `report.json`. */
 export interface HarnessReportEntry {
+  /** True when the prediction's patch was null (nothing else is then evaluated). */
   patch_is_None: boolean;
+  /** True when a patch was given. */
   patch_exists: boolean;
+  /** True when the log is gradable: no failure code, markers (or 2.x's applied line), not voided. */
   patch_successfully_applied: boolean;
+  /** True exactly when the grade is FULL. */
   resolved: boolean;
+  /** Per-test success/failure lists; absent when the patch did not apply. */
   tests_status?: TestsStatus;
 }
+
+/** An instance row with what grading needs. */
 
 export type InstanceForGrading = Pick<
   Instance,
@@ -33,39 +30,27 @@ export type InstanceForGrading = Pick<
 >;
 
 /**
- * Reads an official eval log like the harness's `get_logs_eval`: failure codes void the run; v5 logs
- * are graded between the start/end markers (falling back to the whole log when nothing parses
- * there), and a non-zero recorded exit code with no failure in the log voids it (spoofed PASSED
- * lines); logs from harness 2.x carry no markers and are parsed whole, as those versions did
- * (they required git's "Applied patch" line and read what followed the prediction's).
+ * Reads an official eval log like the harness's `get_logs_eval` under the given rules: see
+ * `selectGradedLog` for what is graded. v5 (harness 5.0) adds three checks: nothing parsed between
+ * the markers → parse the whole log; nothing parsed at all and no sign a suite ran → void; a
+ * non-zero recorded exit code while the log shows no FAILED/ERROR → void (spoofed PASSED lines).
+ * Rules v2/v4 grade exactly the selected text.
  */
 export function readHarnessLog(
   log: string,
   parse: (text: string) => StatusMap,
   rules: GradingRules,
 ): { statuses: StatusMap; applied: boolean } {
-  if (HARNESS_MARKERS.failures.some((code) => log.includes(code)))
-    return { statuses: new Map(), applied: false };
-  const start = log.indexOf(HARNESS_MARKERS.start);
-  const end = log.indexOf(HARNESS_MARKERS.end, start + 1);
-  if (start < 0 && !log.includes(HARNESS_MARKERS.end)) {
-    // A log from harness 2.x: no markers were written then, and the whole log was parsed.
-    if (!log.toLowerCase().includes("applied patch")) return { statuses: new Map(), applied: false };
-    return { statuses: parse(log.split(">>>>> Applied Patch (pred)").at(-1) ?? log), applied: true };
-  }
-  if (start < 0 || end < 0) return { statuses: new Map(), applied: false };
-  let statuses = parse(log.slice(start + HARNESS_MARKERS.start.length, end));
-  if (statuses.size === 0 && rules === "v5") statuses = parse(log);
-  const exitCode = new RegExp(`${HARNESS_MARKERS.exitCode}:\\s*(-?\\d+)`).exec(log)?.[1];
+  const selected = selectGradedLog(log);
+  const none = { statuses: new Map() as StatusMap, applied: false };
+  if (selected.kind === "void") return none;
+  let statuses = parse(selected.text);
+  if (selected.kind === "unmarked" || rules !== "v5") return { statuses, applied: true };
+  if (statuses.size === 0) statuses = parse(selected.whole);
+  if (statuses.size === 0 && !showsSuiteRan(selected.whole)) return none;
   const sawFailure = [...statuses.values()].some((status) => status === "FAILED" || status === "ERROR");
-  if (
-    rules === "v5" &&
-    exitCode !== undefined &&
-    Number(exitCode) !== 0 &&
-    statuses.size > 0 &&
-    !sawFailure
-  ) {
-    return { statuses: new Map(), applied: false };
+  if (selected.exitCode !== undefined && selected.exitCode !== 0 && statuses.size > 0 && !sawFailure) {
+    return none;
   }
   return { statuses, applied: true };
 }

@@ -3,21 +3,30 @@ import type { StatusMap } from "./test-status.js";
 
 /** Success and failure lists for one group of tests, in the dataset's order. */
 export interface TestGroupReport {
+  /** Ids that passed (dataset order). */
   success: string[];
+  /** Ids that failed or are missing from the log (dataset order). */
   failure: string[];
 }
 
 /** The harness's `tests_status` object. */
 export interface TestsStatus {
+  /** Tests the fix must make pass. */
   FAIL_TO_PASS: TestGroupReport;
+  /** Tests the fix must keep passing. */
   PASS_TO_PASS: TestGroupReport;
+  /** Always empty: the harness computes it only with calculate_to_fail, which evaluation never sets. */
   FAIL_TO_FAIL: TestGroupReport;
+  /** Always empty, as above. */
   PASS_TO_FAIL: TestGroupReport;
 }
 
+/** The harness's ResolvedStatus. */
 export type Resolution = "FULL" | "PARTIAL" | "NO";
 
+/** What grading one instance yields. */
 export interface GradeResult {
+  /** Per-group success/failure lists, as in report.json. */
   tests_status: TestsStatus;
   /** FULL when every F2P and P2P test succeeds; PARTIAL when some F2P do and all P2P do. */
   resolution: Resolution;
