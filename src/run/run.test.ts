@@ -113,6 +113,32 @@ describe("swegate run on the bundled demo (real git, real pytest)", () => {
       .map((line) => JSON.parse(line));
     expect(rows).toHaveLength(5);
     expect(rows[0]).toHaveProperty("model_patch");
+    // Evaluated like the official harness, every patch the oracle run produced resolves its instance.
+    const evaluation = runCli([
+      "eval",
+      "--predictions",
+      predictions,
+      "--output-dir",
+      join(scratch, "eval"),
+      "--json",
+      ...common("eval-store"),
+    ]);
+    expect(evaluation.code, evaluation.stderr).toBe(0);
+    const summary = JSON.parse(evaluation.stdout);
+    expect(summary.resolved_ids).toEqual(verified.map((item) => item.instance_id).sort());
+    expect(summary.unresolved_instances).toBe(0);
+    expect(summary.empty_patch_ids).toEqual(["swegate-demo__already-1", "swegate-demo__broken-1"]);
+    const reportFile = join(
+      scratch,
+      "eval",
+      "logs",
+      "run_evaluation",
+      "swegate",
+      "swegate__oracle",
+      "swegate-demo__calculator-1",
+      "report.json",
+    );
+    expect(JSON.parse(readFileSync(reportFile, "utf8"))["swegate-demo__calculator-1"].resolved).toBe(true);
   });
 
   it("survives SIGKILL mid-run: the resume finishes the rest and every instance is recorded exactly once", async () => {

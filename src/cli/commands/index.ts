@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { registerDatasetCommand } from "./dataset.js";
+import { registerEvalCommand } from "./eval.js";
 import { registerGradeCommand } from "./grade.js";
 import { registerKeysAndVerifyCommands } from "./keys.js";
 import { registerReportCommands } from "./report.js";
@@ -12,6 +13,7 @@ export function registerCommands(program: Command): void {
   registerRunCommand(program);
   registerValidateCommand(program);
   registerGradeCommand(program);
+  registerEvalCommand(program);
   registerRunsCommands(program);
   registerKeysAndVerifyCommands(program);
   registerReportCommands(program);
