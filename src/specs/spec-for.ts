@@ -15,12 +15,24 @@ export interface Spec {
   pip_packages: string[];
   /** Commands the eval script runs before the tests (locale setup, env exports). */
   eval_commands: string[];
-  /** Test command without directives, e.g. `pytest -rA`. */
+  /**
+   * Test command without directives, e.g. `pytest -rA`. A list in specs.json (non-Python repos) is
+   * joined by newlines: the harness writes each entry as its own script line and adds no directives.
+   */
   test_cmd: string;
+  /** False when `test_cmd` came from a list (the harness then appends no test directives). */
+  takes_directives: boolean;
   /** Registry name of the log parser, e.g. `parse_log_pytest`. */
   log_parser: string;
-  /** True when the repo/version is not in the harness's table and generic pytest is assumed. */
+  /** The row's own eval script (v5 rows), run instead of assembling one from this spec. */
+  eval_script: string | undefined;
+  /**
+   * True when the repo/version is not in the harness's table: an unknown repository runs as generic
+   * pytest; an unknown version of a known repository borrows its newest known version.
+   */
   generic: boolean;
+  /** For an unknown version of a known repository: the known version whose facts were used. */
+  borrowed_version: string | undefined;
 }
 
 type RawSpec = Partial<Record<keyof Spec, unknown>> & Record<string, unknown>;
@@ -66,7 +78,9 @@ const REPO_PARSERS: Record<string, string> = {
 /**
  * The spec for an instance. A row's own `test_cmd` / `log_parser` (v5 rows) win; a repository the
  * harness does not know is run as generic pytest (`pytest -rA`, the pytest parser); an unknown
- * version of a known repository uses the repository's newest known version, flagged `generic`.
+ * version of a known repository uses the repository's newest known version, flagged `generic` and
+ * named in `borrowed_version`. Why not refuse: a new release of a SWE-bench repository almost always
+ * keeps its test runner and parser, and callers that need exact facts can check the flag.
  */
 export function specFor(instance: Pick<Instance, "repo" | "version" | "extra">): Spec {
   const versions = specsTable()[instance.repo];
@@ -75,7 +89,7 @@ export function specFor(instance: Pick<Instance, "repo" | "version" | "extra">):
   const raw: RawSpec = known ?? (fallbackVersion ? (versions?.[fallbackVersion] ?? {}) : {});
   const rowTestCommand = instance.extra.test_cmd;
   const rowParser = instance.extra.log_parser;
-  const testCommand = typeof rowTestCommand === "string" ? rowTestCommand : asList(raw.test_cmd).join(" && ");
+  const testCommand = typeof rowTestCommand === "string" ? rowTestCommand : asList(raw.test_cmd).join("\n");
   return {
     python: typeof raw.python === "string" ? raw.python : undefined,
     install: typeof raw.install === "string" ? raw.install : undefined,
@@ -83,12 +97,15 @@ export function specFor(instance: Pick<Instance, "repo" | "version" | "extra">):
     pip_packages: asList(raw.pip_packages),
     eval_commands: asList(raw.eval_commands),
     test_cmd: testCommand || "pytest -rA",
+    takes_directives: typeof rowTestCommand === "string" || !Array.isArray(raw.test_cmd),
     log_parser:
       (typeof rowParser === "string" && rowParser) ||
       (typeof raw.log_parser === "string" && raw.log_parser) ||
       REPO_PARSERS[instance.repo] ||
       "parse_log_pytest",
+    eval_script: typeof instance.extra.eval_script === "string" ? instance.extra.eval_script : undefined,
     generic: !known,
+    borrowed_version: !known && versions ? fallbackVersion : undefined,
   };
 }
 
