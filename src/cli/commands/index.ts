@@ -3,6 +3,7 @@ import { registerDatasetCommand } from "./dataset.js";
 import { registerEvalCommand } from "./eval.js";
 import { registerGradeCommand } from "./grade.js";
 import { registerKeysAndVerifyCommands } from "./keys.js";
+import { registerRampCommand } from "./ramp.js";
 import { registerReportCommands } from "./report.js";
 import { registerRunCommand } from "./run.js";
 import { registerRunsCommands } from "./runs.js";
@@ -11,6 +12,7 @@ import { registerValidateCommand } from "./validate.js";
 /** Every command, registered in the order `--help` lists them. The CLI is the only place that wires modules. */
 export function registerCommands(program: Command): void {
   registerRunCommand(program);
+  registerRampCommand(program);
   registerValidateCommand(program);
   registerGradeCommand(program);
   registerEvalCommand(program);

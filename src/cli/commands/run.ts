@@ -2,10 +2,11 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { defaultKeyDir, loadPrivateKey, PRIVATE_KEY_FILE } from "../../certificate/keys.js";
 import { isDemoRepository } from "../../dataset/demo/load-demo-dataset.js";
+import type { Dataset } from "../../dataset/load-dataset.js";
 import { UserError } from "../../errors.js";
 import { createModel } from "../../model/create-model.js";
 import { loadPriceTable } from "../../model/price-table.js";
-import { newRunId, runBatch } from "../../run/run-batch.js";
+import { type BatchOptions, newRunId, runBatch } from "../../run/run-batch.js";
 import { openStore } from "../../store/open-store.js";
 import type { InstanceResult } from "../../store/records.js";
 import {
@@ -20,7 +21,7 @@ import { printLine } from "../output.js";
 import { packageVersion } from "../package-version.js";
 import { createProgressReporter } from "../progress/create-progress-reporter.js";
 
-interface RunOptions extends BackendOptions, DatasetOptions {
+export interface RunOptions extends BackendOptions, DatasetOptions {
   model?: string;
   mode: string;
   maxAttempts: string;
@@ -95,21 +96,13 @@ export function registerRunCommand(program: Command): void {
           where: "--model",
           hint: "e.g. --model anthropic:claude-haiku-4-5, or --model oracle to check the pipeline with gold patches",
         });
-      const byId = new Map(dataset.instances.map((instance) => [instance.instance_id, instance]));
-      const model = createModel(modelSpec, {
-        baseUrl: options.baseUrl,
-        prices: loadPriceTable(options.prices),
-        instances: byId,
-      });
-      const backend = createBackendFromOptions(options);
-      const cache = createCacheFromOptions(options, dataset);
-      const signingKey = loadPrivateKey(options.key ?? join(defaultKeyDir(), PRIVATE_KEY_FILE));
       const json = options.json === true;
-      if (!json && model.scripted) {
+      const mode = (previous?.mode ?? options.mode) as "oracle" | "blind";
+      if (!json && (modelSpec === "demo" || modelSpec === "oracle" || modelSpec.startsWith("replay:"))) {
         printLine(
           modelSpec === "demo"
             ? "model: demo — scripted answers, not a language model"
-            : `model: ${model.id} — scripted, not a language model`,
+            : `model: ${modelSpec} — scripted, not a language model`,
         );
       }
       const reporter = createProgressReporter({
@@ -117,7 +110,7 @@ export function registerRunCommand(program: Command): void {
         total: instances.length,
         tty: process.stdout.isTTY === true,
       });
-      const mode = (previous?.mode ?? options.mode) as "oracle" | "blind";
+      const job = prepareJob(options, dataset, modelSpec, mode);
       const run = await runBatch({
         runId,
         dataset,
@@ -132,17 +125,7 @@ export function registerRunCommand(program: Command): void {
           backend: options.backend,
           timeout: options.timeout,
         },
-        job: {
-          model,
-          mode,
-          maxAttempts: positiveInteger(options.maxAttempts, "--max-attempts"),
-          backend,
-          cache,
-          timeoutSeconds: positiveInteger(options.timeout, "--timeout"),
-          datasetDigest: dataset.digest,
-          swegateVersion: packageVersion(),
-          signingKey,
-        },
+        job,
         onEvent: reporter.onEvent,
       });
       reporter.stop();
@@ -154,7 +137,7 @@ export function registerRunCommand(program: Command): void {
         results,
         mode,
         modelSpec,
-        !signingKey,
+        !job.signingKey,
         instances.every((instance) => isDemoRepository(instance.repo)),
       );
     },
@@ -193,4 +176,29 @@ function printSummary(
       "next: run a real model, e.g. ANTHROPIC_API_KEY=… swegate run data.jsonl --model anthropic:claude-haiku-4-5",
     );
   }
+}
+
+/** Model, backend, cache and signing key for a run, from the flags (shared by run and ramp). */
+export function prepareJob(
+  options: RunOptions,
+  dataset: Dataset,
+  modelSpec: string,
+  mode: "oracle" | "blind",
+): BatchOptions["job"] {
+  const byId = new Map(dataset.instances.map((instance) => [instance.instance_id, instance]));
+  return {
+    model: createModel(modelSpec, {
+      baseUrl: options.baseUrl,
+      prices: loadPriceTable(options.prices),
+      instances: byId,
+    }),
+    mode,
+    maxAttempts: positiveInteger(options.maxAttempts, "--max-attempts"),
+    backend: createBackendFromOptions(options),
+    cache: createCacheFromOptions(options, dataset),
+    timeoutSeconds: positiveInteger(options.timeout, "--timeout"),
+    datasetDigest: dataset.digest,
+    swegateVersion: packageVersion(),
+    signingKey: loadPrivateKey(options.key ?? join(defaultKeyDir(), PRIVATE_KEY_FILE)),
+  };
 }

@@ -1,0 +1,110 @@
+import type { Command } from "commander";
+import { UserError } from "../../errors.js";
+import { judgePhase, loadRampPlan, selectPhaseInstances } from "../../run/ramp-plan.js";
+import { runBatch } from "../../run/run-batch.js";
+import { openStore } from "../../store/open-store.js";
+import { addBackendOptions, positiveInteger } from "../backend-options.js";
+import { resolveInstances } from "../dataset-options.js";
+import { printJsonLine, printLine } from "../output.js";
+import { createProgressReporter } from "../progress/create-progress-reporter.js";
+import { prepareJob, type RunOptions } from "./run.js";
+
+export function registerRampCommand(program: Command): void {
+  const command = program
+    .command("ramp <plan> [dataset]")
+    .description(
+      "run phases of growing size (e.g. 10 → 30 → 100 → 300); each starts only when the last met its target",
+    )
+    .option("--model <spec>", "model (default: the plan's, or the demo model on the demo)")
+    .option("--mode <mode>", "feedback mode (default: the plan's, else oracle)")
+    .option("--max-attempts <n>", "attempts per instance", "6")
+    .option("--continue-on-miss", "run every phase even when one misses its target")
+    .option("--ramp-id <id>", "name of the ramp (phases run as <id>-<phase>; rerun to resume)")
+    .option("--base-url <url>", "provider endpoint")
+    .option("--key <file>", "Ed25519 private key for certificates")
+    .option("--prices <file>", "extra model prices")
+    .option("--infra-retries <n>", "retries of an instance that failed for infrastructure reasons", "2")
+    .option("--json", "JSON-line events only");
+  addBackendOptions(command).action(
+    async (
+      planFile: string,
+      datasetArgument: string | undefined,
+      options: RunOptions & { continueOnMiss?: boolean; rampId?: string },
+    ) => {
+      const plan = loadRampPlan(planFile);
+      const { dataset } = await resolveInstances(datasetArgument ?? plan.dataset, {});
+      const modelSpec = options.model ?? plan.model ?? (dataset.source === "demo" ? "demo" : undefined);
+      if (!modelSpec)
+        throw new UserError("no model given", {
+          where: "--model",
+          hint: "give --model or a model: line in the plan",
+        });
+      const mode = (options.mode ?? plan.mode ?? "oracle") as "oracle" | "blind";
+      const store = openStore(options.store);
+      const rampId = options.rampId ?? plan.name ?? "ramp";
+      const healthy = new Set(
+        store
+          .listHealth()
+          .filter((row) => row.healthy)
+          .map((row) => row.instance_id),
+      );
+      const job = prepareJob({ ...options, mode }, dataset, modelSpec, mode);
+      const used = new Set<string>();
+      const say = (event: Record<string, unknown>, text: string) =>
+        options.json ? printJsonLine(event) : printLine(text);
+      for (const [index, phase] of plan.phases.entries()) {
+        const runId = `${rampId}-${phase.name}`;
+        const earlier = store.getRun(runId);
+        const instances = earlier
+          ? earlier.selection.flatMap((id) =>
+              dataset.instances.filter((instance) => instance.instance_id === id),
+            )
+          : selectPhaseInstances(dataset.instances, phase, used, healthy);
+        for (const instance of instances) used.add(instance.instance_id);
+        if (instances.length < phase.size) {
+          say(
+            { type: "phase-note", phase: phase.name, available: instances.length },
+            `phase ${phase.name}: only ${instances.length} of ${phase.size} instances left to pick`,
+          );
+        }
+        const reporter = createProgressReporter({
+          json: options.json === true,
+          total: instances.length,
+          tty: process.stdout.isTTY === true,
+        });
+        await runBatch({
+          runId,
+          dataset,
+          instances,
+          store,
+          workers: positiveInteger(options.workers, "--workers"),
+          infraRetries: Number(options.infraRetries),
+          config: { ramp: rampId, phase: phase.name, target: phase.target, mode },
+          job,
+          onEvent: reporter.onEvent,
+        });
+        reporter.stop();
+        const results = store.getInstanceResults(runId);
+        const attempted = results.filter(
+          (result) => result.status === "verified" || result.status === "failed",
+        ).length;
+        const verdict = judgePhase(phase, results.filter((result) => result.verified).length, attempted);
+        say({ type: "phase-end", phase: phase.name, run_id: runId, ...verdict }, verdict.message);
+        if (!verdict.met && !options.continueOnMiss) {
+          const next = plan.phases[index + 1];
+          say(
+            { type: "ramp-stopped", phase: phase.name, next: next?.name ?? null },
+            next
+              ? `ramp stopped: ${next.name} does not start because ${phase.name} missed its target (use --continue-on-miss to go on)`
+              : "ramp ended on a miss",
+          );
+          store.close();
+          process.exitCode = 4;
+          return;
+        }
+      }
+      say({ type: "ramp-end", ramp: rampId }, `ramp ${rampId}: every phase met its target`);
+      store.close();
+    },
+  );
+}
