@@ -60,17 +60,20 @@ export async function runInstanceTests(options: {
 }
 
 /**
- * Steps the official image does at build time that a host checkout lacks. pytest imports a version
+ * Steps the official image does at build time that a host checkout lacks. A bare `pytest` in a test
+ * command would be whichever console script PATH finds first (often another interpreter's, with
+ * other packages), so it is routed through the configured interpreter. pytest imports a version
  * module its install step generates (ENVIRONMENTS.md lesson 4).
  */
 function hostSetup(instance: Instance): string[] {
+  const setup = ['pytest() { python3 -m pytest "$@"; }'];
   if (instance.repo === "pytest-dev/pytest") {
     const version = `${instance.version}.0`;
-    return [
+    setup.push(
       `[ -f src/_pytest/_version.py ] || printf 'version = "${version}"\\n__version__ = version\\nversion_tuple = tuple(version.split("."))\\n' > src/_pytest/_version.py`,
-    ];
+    );
   }
-  return [];
+  return setup;
 }
 
 let djangoIdsDir: string | undefined;
