@@ -4,8 +4,8 @@ import { describe, expect, it } from "vitest";
 import { buildHarnessReport, type HarnessReportEntry } from "./build-harness-report.js";
 
 // Real evaluations by the official harness (2.0.x, mid-2024: logs without markers), copied from
-// the public SWE-bench experiments. The dataset rows are Verified instances; their F2P/P2P lists
-// are recovered from report.json (success ∪ failure), which is all the grading needs.
+// the public SWE-bench experiments. The dataset rows are Verified instances (not in the Lite sample);
+// each case's instance.json holds the F2P/P2P lists recovered from report.json, all grading needs.
 const root = join(import.meta.dirname, "fixtures", "official-sample");
 const cases = readdirSync(root).sort();
 
@@ -14,15 +14,9 @@ function loadCase(id: string) {
     id
   ] as Required<HarnessReportEntry>;
   const log = readFileSync(join(root, id, "test_output.txt"), "utf8");
-  const status = expected.tests_status;
-  const instance = {
-    instance_id: id,
-    repo: id.replace(/-\d+$/, "").replace("__", "/"),
-    version: "",
-    FAIL_TO_PASS: [...status.FAIL_TO_PASS.success, ...status.FAIL_TO_PASS.failure],
-    PASS_TO_PASS: [...status.PASS_TO_PASS.success, ...status.PASS_TO_PASS.failure],
-    extra: {},
-  };
+  // instance.json: the row's grading fields, F2P/P2P recovered from report.json (success ∪ failure).
+  const row = JSON.parse(readFileSync(join(root, id, "instance.json"), "utf8"));
+  const instance = { ...row, version: "", extra: {} };
   return { expected, log, instance };
 }
 
