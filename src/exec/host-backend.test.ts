@@ -95,24 +95,6 @@ describe("host backend", () => {
     expect(result.output.trim()).toBe("widget C.UTF-8");
   });
 
-  it("runs `pytest` of a test command under the configured interpreter", async () => {
-    const python = execFileSync("bash", ["-c", "command -v python3"], { encoding: "utf8" }).trim();
-    const configured = createHostBackend({ python });
-    const dir = tempDir();
-    writeFileSync(
-      join(dir, "test_exe.py"),
-      "import sys\ndef test_exe():\n    print('EXE', sys.executable)\n",
-    );
-    const found = await configured.run('cat "$(command -v pytest)"', { cwd: dir, timeoutSeconds: 30 });
-    expect(found.output).toContain(`"${python}" -m pytest`);
-    const run = await configured.run("pytest -q -s -p no:cacheprovider test_exe.py", {
-      cwd: dir,
-      timeoutSeconds: 60,
-    });
-    expect(run.exitCode).toBe(0);
-    expect(run.output).toContain("EXE ");
-  });
-
   it("uses the configured interpreter and reports its version", async () => {
     const python = execFileSync("bash", ["-c", "command -v python3"], { encoding: "utf8" }).trim();
     const configured = createHostBackend({ python });

@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -18,7 +18,7 @@ export interface HostBackendOptions {
 /**
  * Runs commands as local subprocesses with a controlled environment: a fixed locale, no bytecode
  * files, the workspace (and its `src/` layout) on PYTHONPATH so the checkout is the code under test,
- * and the configured interpreter first on PATH as `python`, `python3` and `pytest`.
+ * and the configured interpreter first on PATH as both `python` and `python3`.
  */
 export function createHostBackend(options: HostBackendOptions = {}): Backend {
   const python = options.python ?? "python3";
@@ -97,7 +97,5 @@ function makeInterpreterShims(python: string): string | undefined {
         python;
   symlinkSync(target, join(dir, "python"));
   symlinkSync(target, join(dir, "python3"));
-  // Test commands call `pytest` by name: it must run under the configured interpreter too.
-  writeFileSync(join(dir, "pytest"), `#!/bin/sh\nexec "${target}" -m pytest "$@"\n`, { mode: 0o755 });
   return dir;
 }
