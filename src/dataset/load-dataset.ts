@@ -1,17 +1,25 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { basename } from "node:path";
 import { UserError } from "../errors.js";
 import type { Instance } from "./instance.js";
 import { validateRow } from "./validate-row.js";
 
 /** A loaded, validated dataset. */
 export interface Dataset {
+  /** The validated rows, in file order. */
   instances: Instance[];
   /** Where it came from (a path, or `demo`). */
   source: string;
   /** sha256 of the file's bytes (hex): identifies the exact dataset in runs and certificates. */
   digest: string;
+}
+
+/** One raw row and where it sits in its file, for error messages. */
+interface LocatedRow {
+  /** The parsed row, not yet validated. */
+  row: unknown;
+  /** `file:line` (JSONL) or `file: row N` (JSON array, parquet; N counts from 1). */
+  where: string;
 }
 
 /**
@@ -24,63 +32,72 @@ export async function loadDataset(path: string): Promise<Dataset> {
   try {
     bytes = await readFile(path);
   } catch (error) {
-    throw new UserError(
-      `cannot read dataset: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-      {
-        where: path,
-        hint: "give a JSONL, JSON or parquet file of SWE-bench instances",
-      },
-    );
+    throw new UserError(`cannot read dataset: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
+      where: path,
+      hint: "give a JSONL, JSON or parquet file of SWE-bench instances",
+    });
   }
   const digest = createHash("sha256").update(bytes).digest("hex");
-  const instances = path.endsWith(".parquet")
-    ? await loadParquet(path, bytes)
-    : loadJson(path, bytes.toString("utf8"));
-  const seen = new Map<string, string>();
-  for (const [index, instance] of instances.entries()) {
-    const earlier = seen.get(instance.instance_id);
-    if (earlier) {
+  const rows = isParquet(path, bytes) ? await readParquetRows(path, bytes) : readJsonRows(path, bytes);
+  const firstSeen = new Map<string, string>();
+  const instances: Instance[] = [];
+  for (const { row, where } of rows) {
+    const instance = validateRow(row, where);
+    const earlier = firstSeen.get(instance.instance_id);
+    if (earlier !== undefined) {
       throw new UserError(`duplicate instance_id ${instance.instance_id} (first at ${earlier})`, {
-        where: `${path}:${index + 1}`,
+        where,
         hint: "remove one of the two rows",
       });
     }
-    seen.set(instance.instance_id, `row ${index + 1}`);
+    firstSeen.set(instance.instance_id, where);
+    instances.push(instance);
   }
   return { instances, source: path, digest };
 }
 
-function loadJson(path: string, text: string): Instance[] {
+// Parquet files start and end with the magic bytes `PAR1`; trust them over the file name.
+function isParquet(path: string, bytes: Buffer): boolean {
+  const magic = bytes.length >= 8 && bytes.subarray(0, 4).toString("latin1") === "PAR1";
+  return magic || path.endsWith(".parquet");
+}
+
+function readJsonRows(path: string, bytes: Buffer): LocatedRow[] {
+  const text = bytes.toString("utf8");
   const trimmed = text.trimStart();
-  if (trimmed.startsWith("[") || (trimmed.startsWith("{") && /^\{\s*"rows"\s*:/.test(trimmed))) {
+  if (trimmed.startsWith("[") || /^\{\s*"rows"\s*:/.test(trimmed)) {
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch (error) {
-      throw new UserError(`not valid JSON: ${(error as Error).message}`, { where: path });
+      throw new UserError(`not valid JSON: ${(error as Error).message}`, {
+        where: path,
+        hint: "give a JSON array of instances, or JSONL with one instance per line",
+      });
     }
-    const rows = Array.isArray(parsed) ? parsed : (parsed as { rows: unknown[] }).rows;
-    return rows.map((row, index) => validateRow(row, `${path}: row ${index + 1}`));
+    const rows = Array.isArray(parsed) ? parsed : (parsed as { rows: unknown }).rows;
+    if (!Array.isArray(rows)) {
+      throw new UserError("`rows` is not a list", { where: path, hint: "give a JSON array of instances" });
+    }
+    return rows.map((row, index) => ({ row, where: `${path}: row ${index + 1}` }));
   }
-  const instances: Instance[] = [];
-  const lines = text.split("\n");
-  for (const [index, line] of lines.entries()) {
+  const rows: LocatedRow[] = [];
+  for (const [index, line] of text.split("\n").entries()) {
     if (!line.trim()) continue;
-    let row: unknown;
+    const where = `${path}:${index + 1}`;
     try {
-      row = JSON.parse(line);
+      rows.push({ row: JSON.parse(line), where });
     } catch (error) {
       throw new UserError(`line is not valid JSON (${(error as Error).message})`, {
-        where: `${path}:${index + 1}`,
+        where,
         hint: "each line of a JSONL file must be one JSON object",
       });
     }
-    instances.push(validateRow(row, `${path}:${index + 1}`));
   }
-  return instances;
+  return rows;
 }
 
-async function loadParquet(path: string, bytes: Buffer): Promise<Instance[]> {
+async function readParquetRows(path: string, bytes: Buffer): Promise<LocatedRow[]> {
   const { parquetReadObjects } = await import("hyparquet");
   const { compressors } = await import("hyparquet-compressors");
   const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
@@ -89,8 +106,31 @@ async function loadParquet(path: string, bytes: Buffer): Promise<Instance[]> {
     rows = (await parquetReadObjects({ file, compressors })) as Record<string, unknown>[];
   } catch (error) {
     throw new UserError(`not a readable parquet file: ${(error as Error).message}`, {
-      where: basename(path),
+      where: path,
+      hint: "download it again (`swegate dataset fetch`), or give JSONL",
     });
   }
-  return rows.map((row, index) => validateRow(row, `${path}: row ${index + 1}`));
+  return rows.map((row, index) => ({ row: toPlainRow(row), where: `${path}: row ${index + 1}` }));
+}
+
+// Parquet int64 columns arrive as BigInt and timestamps as Date; neither survives JSON.stringify,
+// and instances end up in JSON (store, reports), so convert them once here.
+function toPlainRow(row: Record<string, unknown>): Record<string, unknown> {
+  const plain: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(row)) plain[key] = toPlainValue(value);
+  return plain;
+}
+
+function toPlainValue(value: unknown): unknown {
+  if (typeof value === "bigint") {
+    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
+      ? Number(value)
+      : String(value);
+  }
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map(toPlainValue);
+  if (value && typeof value === "object" && !(value instanceof Uint8Array)) {
+    return toPlainRow(value as Record<string, unknown>);
+  }
+  return value;
 }

@@ -60,21 +60,3 @@ export function selectInstances(instances: readonly Instance[], selection: Selec
   }
   return selected;
 }
-
-/** Counts: total, per repository, per repository@version. */
-export function datasetStats(instances: readonly Instance[]): {
-  total: number;
-  by_repo: Record<string, number>;
-  by_repo_version: Record<string, number>;
-} {
-  const byRepo: Record<string, number> = {};
-  const byRepoVersion: Record<string, number> = {};
-  for (const instance of instances) {
-    byRepo[instance.repo] = (byRepo[instance.repo] ?? 0) + 1;
-    const key = `${instance.repo}@${instance.version}`;
-    byRepoVersion[key] = (byRepoVersion[key] ?? 0) + 1;
-  }
-  const sorted = (record: Record<string, number>) =>
-    Object.fromEntries(Object.entries(record).sort(([left], [right]) => left.localeCompare(right)));
-  return { total: instances.length, by_repo: sorted(byRepo), by_repo_version: sorted(byRepoVersion) };
-}

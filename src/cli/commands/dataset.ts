@@ -1,19 +1,22 @@
-import { createWriteStream, mkdirSync, renameSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
+import cliProgress from "cli-progress";
 import type { Command } from "commander";
-import { datasetStats } from "../../dataset/select-instances.js";
-import { EnvironmentError, UserError } from "../../errors.js";
+import { datasetStats } from "../../dataset/dataset-stats.js";
+import { type DownloadProgress, downloadFile } from "../../dataset/download-file.js";
+import { loadDataset } from "../../dataset/load-dataset.js";
+import {
+  DEFAULT_HUGGINGFACE_BASE_URL,
+  isOfficialDatasetName,
+  officialDatasetFileName,
+  officialDatasetUrl,
+} from "../../dataset/official-datasets.js";
+import { UserError } from "../../errors.js";
 import { defaultCacheDir } from "../../workspace/repo-cache.js";
 import { addDatasetOptions, type DatasetOptions, resolveInstances } from "../dataset-options.js";
 import { printJson, printLine } from "../output.js";
 
-/** The official datasets' parquet files on HuggingFace (test split). */
-const OFFICIAL: Record<string, string> = {
-  lite: "princeton-nlp/SWE-bench_Lite/resolve/main/data/test-00000-of-00001.parquet",
-  verified: "princeton-nlp/SWE-bench_Verified/resolve/main/data/test-00000-of-00001.parquet",
-  full: "princeton-nlp/SWE-bench/resolve/main/data/test-00000-of-00001.parquet",
-};
-
+/** Registers `swegate dataset stats|list|fetch`. */
 export function registerDatasetCommand(program: Command): void {
   const dataset = program.command("dataset").description("inspect and fetch SWE-bench datasets");
 
@@ -58,62 +61,79 @@ export function registerDatasetCommand(program: Command): void {
 
   dataset
     .command("fetch <name>")
-    .description("download an official dataset (lite, verified, full) from HuggingFace into the cache")
+    .description(
+      "download an official dataset (lite, verified, full: test split, parquet) from HuggingFace into the cache",
+    )
     .option("--cache-dir <dir>", "cache folder", defaultCacheDir())
+    .option("--force", "download again even when the file is already in the cache")
     .option("--json", "print JSON only")
-    .action(async (name: string, options: { cacheDir: string; json?: boolean }) => {
-      const path = OFFICIAL[name];
-      if (!path)
+    .addHelpText(
+      "after",
+      `\nThe base URL is ${DEFAULT_HUGGINGFACE_BASE_URL}; set SWEGATE_HF_BASE_URL to use a mirror.`,
+    )
+    .action(async (name: string, options: { cacheDir: string; force?: boolean; json?: boolean }) => {
+      if (!isOfficialDatasetName(name)) {
         throw new UserError(`unknown dataset ${JSON.stringify(name)}`, {
           where: "dataset fetch",
-          hint: "use lite, verified or full",
+          hint: "use lite, verified or full, or pass your own file to any command",
         });
-      const base = process.env.SWEGATE_HF_BASE_URL ?? "https://huggingface.co/datasets";
-      const url = `${base}/${path}`;
-      const folder = join(options.cacheDir, "datasets");
-      mkdirSync(folder, { recursive: true });
-      const target = join(folder, `swe-bench-${name}.parquet`);
-      await download(url, target, !options.json);
-      if (options.json) printJson({ dataset: name, path: target });
-      else printLine(`saved ${name} to ${target}\nuse it as: swegate run ${target}`);
+      }
+      const url = officialDatasetUrl(name, process.env.SWEGATE_HF_BASE_URL || DEFAULT_HUGGINGFACE_BASE_URL);
+      const target = join(options.cacheDir, "datasets", officialDatasetFileName(name));
+      const cached = existsSync(target) && !options.force;
+      if (!cached) {
+        const reporter = options.json ? undefined : createDownloadReporter(Boolean(process.stderr.isTTY));
+        try {
+          await downloadFile(url, target, { onProgress: reporter?.update });
+        } finally {
+          reporter?.stop();
+        }
+      }
+      // Loading validates the file, so a corrupt download is caught here rather than mid-run.
+      const { instances, digest } = await loadDataset(target);
+      if (options.json) {
+        printJson({ dataset: name, path: target, url, instances: instances.length, digest, cached });
+        return;
+      }
+      printLine(`${cached ? "already in the cache" : "saved"}: ${target} (${instances.length} instances)`);
+      printLine(`use it as: swegate run ${target}`);
     });
 }
 
-async function download(url: string, target: string, showProgress: boolean): Promise<void> {
-  let response: Response;
-  try {
-    response = await fetch(url, { signal: AbortSignal.timeout(60_000) });
-  } catch (error) {
-    throw new EnvironmentError(
-      `cannot reach ${new URL(url).host}: ${(error as Error).cause ?? (error as Error).message}`,
-      {
-        where: "dataset fetch",
-        hint: "this machine looks offline; download the parquet elsewhere and pass its path to any command",
-      },
+/** Download progress on stderr: a live bar on a terminal, otherwise a plain line every 10%. */
+function createDownloadReporter(tty: boolean): {
+  update: (progress: DownloadProgress) => void;
+  stop: () => void;
+} {
+  const megabytes = (bytes: number) => Math.round(bytes / 1e5) / 10;
+  if (tty) {
+    const bar = new cliProgress.SingleBar(
+      { format: " downloading {bar} {percentage}% | {value}/{total} MB", hideCursor: true },
+      cliProgress.Presets.shades_classic,
     );
+    let started = false;
+    return {
+      update: ({ receivedBytes, totalBytes }) => {
+        if (!started) bar.start(megabytes(totalBytes ?? receivedBytes), 0);
+        started = true;
+        if (totalBytes === undefined) bar.setTotal(megabytes(receivedBytes));
+        bar.update(megabytes(receivedBytes));
+      },
+      stop: () => bar.stop(),
+    };
   }
-  if (!response.ok || !response.body) {
-    throw new EnvironmentError(`download failed: HTTP ${response.status}`, {
-      where: url,
-      hint: "try again later",
-    });
-  }
-  const total = Number(response.headers.get("content-length") ?? 0);
-  const partial = `${target}.partial`;
-  const out = createWriteStream(partial);
-  let received = 0;
-  let lastShown = 0;
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-    out.write(chunk);
-    received += chunk.length;
-    if (showProgress && Date.now() - lastShown > 500) {
-      lastShown = Date.now();
-      const percent = total ? ` (${Math.floor((received / total) * 100)}%)` : "";
-      process.stderr.write(`downloaded ${(received / 1e6).toFixed(1)} MB${percent}\n`);
-    }
-  }
-  await new Promise<void>((resolve, reject) =>
-    out.end((error?: Error | null) => (error ? reject(error) : resolve())),
-  );
-  renameSync(partial, target);
+  let shownStep = -1;
+  return {
+    update: ({ receivedBytes, totalBytes }) => {
+      // Without a size, a line per 10 MB; with one, a line per 10%.
+      const step = totalBytes
+        ? Math.floor((receivedBytes / totalBytes) * 10)
+        : Math.floor(receivedBytes / 1e7);
+      if (step === shownStep) return;
+      shownStep = step;
+      const percent = totalBytes ? ` (${step * 10}%)` : "";
+      process.stderr.write(`downloaded ${megabytes(receivedBytes)} MB${percent}\n`);
+    },
+    stop: () => undefined,
+  };
 }
