@@ -53,7 +53,9 @@ export function parseEdits(text: string): { edits: Edit[]; problems: ParseProble
     if (!SEARCH.test(line)) {
       if (/^(?:diff --git |--- a\/|--- \/dev\/null)/.test(line)) {
         const end = findDiffEnd(lines, index);
-        const diff = lines.slice(index, end).join("\n");
+        let last = end;
+        while (last > index && (lines[last - 1] as string) === "") last--;
+        const diff = lines.slice(index, last).join("\n");
         const path = /^\+\+\+ b\/(.+)$/m.exec(diff)?.[1] ?? /^diff --git a\/.* b\/(.+)$/m.exec(diff)?.[1];
         if (path) edits.push({ kind: "diff", path: path.trim(), diff: `${diff}\n`, line: index + 1 });
         index = end - 1;

@@ -1,0 +1,194 @@
+import { comparable, findLineMatches } from "./match-lines.js";
+
+/** How a block was matched to the file. */
+export type MatchMethod = "exact" | "indentation" | "leading-blank-line" | "elision" | "create" | "diff";
+
+/** The file lines most like a SEARCH that did not match. */
+export interface NearestLines {
+  /** 1-based first line of the window in the file. */
+  firstLine: number;
+  /** 1-based last line of the window in the file. */
+  lastLine: number;
+  /** The window's lines, verbatim, newline-separated. */
+  text: string;
+}
+
+/** A block resolved against a file's lines, or why it could not be. */
+export type Resolution =
+  | { ok: true; lines: string[]; method: MatchMethod }
+  | { ok: false; reason: string; didYouMean?: NearestLines };
+
+const isBlank = (line: string) => line.trim() === "";
+const ELISION = /^\s*\.\.\.\s*$/;
+
+function ambiguous(found: number[], length: number): Resolution {
+  const places = found.map((at) => (length > 1 ? `${at + 1}-${at + length}` : `${at + 1}`));
+  return {
+    ok: false,
+    reason: `SEARCH matches ${found.length} places (lines ${places.join(", ")}); add lines to make it unique`,
+  };
+}
+
+function splice(lines: string[], at: number, length: number, put: string[]): string[] {
+  return [...lines.slice(0, at), ...put, ...lines.slice(at + length)];
+}
+
+/**
+ * Resolves one block, trying in turn: an exact whole-line match; the same lines indented by a
+ * constant amount more or less (the same shift then applies to REPLACE); the SEARCH without a
+ * spurious leading blank line; `...` lines in both SEARCH and REPLACE standing for unchanged lines.
+ * `newline` turns a REPLACE line into a file line (adds `\r` in a CRLF file).
+ */
+export function resolveBlock(
+  lines: string[],
+  search: string[],
+  replace: string[],
+  newline: (line: string) => string,
+): Resolution {
+  const attempt = (find: string[], put: string[], method: MatchMethod): Resolution | undefined => {
+    const found = findLineMatches(lines, find);
+    if (found.length > 1) return ambiguous(found, find.length);
+    if (found.length === 1)
+      return { ok: true, lines: splice(lines, found[0] as number, find.length, put.map(newline)), method };
+    const shifted = findShiftedMatches(lines, find);
+    if (shifted.length > 1)
+      return ambiguous(
+        shifted.map((match) => match.at),
+        find.length,
+      );
+    const match = shifted[0];
+    if (!match) return undefined;
+    const method2 = method === "exact" ? "indentation" : method;
+    return {
+      ok: true,
+      lines: splice(
+        lines,
+        match.at,
+        find.length,
+        put.map((line) => newline(match.shift(line))),
+      ),
+      method: method2,
+    };
+  };
+  const exact = attempt(search, replace, "exact");
+  if (exact) return exact;
+  if (search.length > 1 && isBlank(search[0] as string)) {
+    const put = replace.length > 0 && isBlank(replace[0] as string) ? replace.slice(1) : replace;
+    const trimmed = attempt(search.slice(1), put, "leading-blank-line");
+    if (trimmed) return trimmed;
+  }
+  if (search.some((line) => ELISION.test(line))) {
+    const elided = resolveElision(lines, search, replace, newline);
+    if (elided) return elided;
+  }
+  return { ok: false, reason: "SEARCH does not match the file", didYouMean: findNearestLines(lines, search) };
+}
+
+/** Matches of `find` where every non-blank line carries the same extra (or missing) leading whitespace. */
+function findShiftedMatches(
+  lines: string[],
+  find: string[],
+): { at: number; shift: (line: string) => string }[] {
+  const matches: { at: number; shift: (line: string) => string }[] = [];
+  if (find.every(isBlank)) return matches;
+  for (let at = 0; at + find.length <= lines.length; at++) {
+    let added: string | undefined;
+    let removed: string | undefined;
+    let same = true;
+    for (const [offset, wanted] of find.entries()) {
+      const actual = comparable(lines[at + offset] as string);
+      if (isBlank(wanted) && isBlank(actual)) continue;
+      const extra = actual.endsWith(wanted) ? actual.slice(0, actual.length - wanted.length) : undefined;
+      const missing = wanted.endsWith(actual) ? wanted.slice(0, wanted.length - actual.length) : undefined;
+      if (extra !== undefined && /^\s+$/.test(extra) && removed === undefined && (added ?? extra) === extra)
+        added = extra;
+      else if (
+        missing !== undefined &&
+        /^\s+$/.test(missing) &&
+        added === undefined &&
+        (removed ?? missing) === missing
+      )
+        removed = missing;
+      else {
+        same = false;
+        break;
+      }
+    }
+    if (!same || (added === undefined && removed === undefined)) continue;
+    const shift = (line: string) => {
+      if (isBlank(line)) return line;
+      if (added !== undefined) return added + line;
+      const cut = removed as string;
+      return line.startsWith(cut) ? line.slice(cut.length) : line.trimStart();
+    };
+    matches.push({ at, shift });
+  }
+  return matches;
+}
+
+/** `...` lines stand for unchanged text: each piece must match once, in order, and what lies between stays. */
+function resolveElision(
+  lines: string[],
+  search: string[],
+  replace: string[],
+  newline: (line: string) => string,
+): Resolution | undefined {
+  const pieces = (block: string[]) => {
+    const result: string[][] = [[]];
+    for (const line of block) {
+      if (ELISION.test(line)) result.push([]);
+      else result.at(-1)?.push(line);
+    }
+    return result;
+  };
+  const searchPieces = pieces(search);
+  const replacePieces = pieces(replace);
+  if (searchPieces.length !== replacePieces.length) return undefined;
+  let result = lines;
+  let from = 0;
+  for (const [index, piece] of searchPieces.entries()) {
+    if (piece.length === 0) continue;
+    const found = findLineMatches(result.slice(from), piece).map((at) => at + from);
+    if (found.length !== 1) return undefined;
+    const at = found[0] as number;
+    const put = (replacePieces[index] as string[]).map(newline);
+    result = splice(result, at, piece.length, put);
+    from = at + put.length;
+  }
+  return { ok: true, lines: result, method: "elision" };
+}
+
+/** The window of the file most like the SEARCH lines (by shared words per line), for "did you mean". */
+export function findNearestLines(lines: string[], search: string[]): NearestLines | undefined {
+  const wanted = search.filter((line) => !ELISION.test(line));
+  if (lines.length === 0 || wanted.length === 0) return undefined;
+  const tokens = (line: string) => new Set(line.split(/\W+/).filter(Boolean));
+  const wantedTokens = wanted.map(tokens);
+  const fileTokens = lines.map((line) => tokens(comparable(line)));
+  let best = { score: 0, start: 0 };
+  for (let start = 0; start < lines.length; start++) {
+    let score = 0;
+    for (const [index, line] of wanted.entries()) {
+      const actual = lines[start + index];
+      if (actual === undefined) break;
+      score += similarity(
+        line.trim(),
+        comparable(actual).trim(),
+        wantedTokens[index] as Set<string>,
+        fileTokens[start + index] as Set<string>,
+      );
+    }
+    if (score > best.score) best = { score, start };
+  }
+  if (best.score === 0) return undefined;
+  const window = lines.slice(best.start, best.start + wanted.length).map(comparable);
+  return { firstLine: best.start + 1, lastLine: best.start + window.length, text: window.join("\n") };
+}
+
+function similarity(left: string, right: string, leftTokens: Set<string>, rightTokens: Set<string>): number {
+  if (left === right) return left ? 1 : 0.1;
+  if (leftTokens.size === 0 || rightTokens.size === 0) return 0;
+  let shared = 0;
+  for (const token of leftTokens) if (rightTokens.has(token)) shared++;
+  return (0.9 * shared) / Math.max(leftTokens.size, rightTokens.size);
+}
