@@ -2,18 +2,19 @@
 // Real-repository figures need a folder of mirrors: SWEGATE_BENCH_REPO_URL (e.g. /mirrors/{owner}+{name}/repo),
 // SWEGATE_BENCH_REPO (owner/name) and SWEGATE_BENCH_COMMIT; without them that part says what it needs.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildDemoRepositories } from "../src/dataset/demo/build-demo-repositories.js";
 import { loadDemoDataset } from "../src/dataset/demo/load-demo-dataset.js";
 import { createHostBackend } from "../src/exec/host-backend.js";
-import { buildHarnessReport } from "../src/grading/build-harness-report.js";
 import { runGreenGate } from "../src/grading/green-gate.js";
 import { runRedGate } from "../src/grading/red-gate.js";
 import { testCommand } from "../src/specs/test-directives.js";
 import { createWorkspace } from "../src/workspace/create-workspace.js";
 import { createRepoCache } from "../src/workspace/repo-cache.js";
+import { benchGrading } from "./grading-bench.js";
+import { benchRun } from "./run-bench.js";
 
 const median = (values: number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
@@ -63,34 +64,6 @@ async function benchWorkspace(): Promise<void> {
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
-}
-
-async function benchGrading(): Promise<void> {
-  const root = join(import.meta.dirname, "..", "src", "grading", "fixtures", "official-sample");
-  const cases = readdirSync(root).map((id) => {
-    const report = JSON.parse(readFileSync(join(root, id, "report.json"), "utf8"))[id];
-    const status = report.tests_status;
-    return {
-      log: readFileSync(join(root, id, "test_output.txt"), "utf8"),
-      instance: {
-        instance_id: id,
-        repo: id.replace(/-\d+$/, "").replace("__", "/"),
-        version: "",
-        extra: {},
-        FAIL_TO_PASS: [...status.FAIL_TO_PASS.success, ...status.FAIL_TO_PASS.failure],
-        PASS_TO_PASS: [...status.PASS_TO_PASS.success, ...status.PASS_TO_PASS.failure],
-      },
-    };
-  });
-  const elapsed = await time(() => {
-    for (let index = 0; index < 250; index++) {
-      const item = cases[index % cases.length] as (typeof cases)[number];
-      buildHarnessReport({ instance: item.instance, log: item.log, patch: "x", rules: "v2" });
-    }
-  });
-  console.log(
-    `grading: 250 official logs parsed and graded in ${elapsed.toFixed(0)} ms (${(elapsed / 250).toFixed(2)} ms/log, ${(250000 / elapsed).toFixed(0)} logs/s)`,
-  );
 }
 
 async function benchGateOverhead(): Promise<void> {
@@ -145,6 +118,7 @@ async function benchGateOverhead(): Promise<void> {
   }
 }
 
-await benchGrading();
+for (const line of await benchGrading()) console.log(line);
 await benchGateOverhead();
 await benchWorkspace();
+for (const line of await benchRun()) console.log(line);
