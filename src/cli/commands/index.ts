@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { registerDatasetCommand } from "./dataset.js";
+import { registerEditsCommand } from "./edits.js";
 import { registerEvalCommand } from "./eval.js";
 import { registerGradeCommand } from "./grade.js";
 import { registerKeysAndVerifyCommands } from "./keys.js";
@@ -20,4 +21,5 @@ export function registerCommands(program: Command): void {
   registerKeysAndVerifyCommands(program);
   registerReportCommands(program);
   registerDatasetCommand(program);
+  registerEditsCommand(program);
 }
