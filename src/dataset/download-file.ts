@@ -89,9 +89,20 @@ export async function downloadFile(
   }
 }
 
+const NETWORK_ERRORS: Record<string, string> = {
+  ECONNREFUSED: "connection refused",
+  ENOTFOUND: "name lookup failed (ENOTFOUND)",
+  EAI_AGAIN: "name lookup failed (EAI_AGAIN)",
+  ETIMEDOUT: "connection timed out",
+  ENETUNREACH: "network unreachable",
+  ECONNRESET: "connection reset",
+};
+
 // fetch() hides the useful part (ECONNREFUSED, ENOTFOUND, a timeout) in `cause`.
 function describeNetworkError(error: unknown): string {
   if (error instanceof Error && error.name === "AbortError") return "no data for too long";
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (error as Error).message;
+  const code = cause?.code;
+  if (code) return NETWORK_ERRORS[code] ?? code;
+  return cause?.message ?? (error as Error).message;
 }
