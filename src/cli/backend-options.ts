@@ -2,11 +2,12 @@ import { cpus } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { buildDemoRepositories } from "../dataset/demo/build-demo-repositories.js";
+import type { Instance } from "../dataset/instance.js";
 import type { Dataset } from "../dataset/load-dataset.js";
 import { UserError } from "../errors.js";
 import type { Backend } from "../exec/backend.js";
 import { createHostBackend } from "../exec/host-backend.js";
-import { loadPythonConfig } from "../exec/python-config.js";
+import { loadPythonConfig, resolvePython } from "../exec/python-config.js";
 import {
   createRepoCache,
   DEFAULT_REPO_URL_TEMPLATE,
@@ -57,6 +58,28 @@ export function createBackendFromOptions(options: BackendOptions): Backend {
     where: `--backend=${options.backend}`,
     hint: "use --backend host (the isolated and docker backends are tracked in the project's issues)",
   });
+}
+
+/**
+ * One backend per interpreter, chosen per instance: `--python` for all, else the `--python-config`
+ * entry for `repo@version` / `repo` / `*`, else `python3`. Backends are made once per interpreter.
+ */
+export function createBackendResolver(options: BackendOptions): (instance: Instance) => Backend {
+  const config = options.pythonConfig ? loadPythonConfig(options.pythonConfig) : undefined;
+  if (!config) {
+    const backend = createBackendFromOptions(options);
+    return () => backend;
+  }
+  const backends = new Map<string, Backend>();
+  return (instance) => {
+    const python = resolvePython(config, instance, options.python);
+    let backend = backends.get(python);
+    if (!backend) {
+      backend = createBackendFromOptions({ ...options, python, pythonConfig: undefined });
+      backends.set(python, backend);
+    }
+    return backend;
+  };
 }
 
 /** The repository cache; the bundled demo's repositories are built locally and need no network. */

@@ -9,7 +9,7 @@ import { createWorkspace } from "../../workspace/create-workspace.js";
 import {
   addBackendOptions,
   type BackendOptions,
-  createBackendFromOptions,
+  createBackendResolver,
   createCacheFromOptions,
   positiveInteger,
 } from "../backend-options.js";
@@ -27,7 +27,7 @@ export function registerValidateCommand(program: Command): void {
       options: BackendOptions & DatasetOptions & { json?: boolean },
     ) => {
       const { dataset, instances } = await resolveInstances(datasetArgument, options);
-      const backend = createBackendFromOptions(options);
+      const backendFor = createBackendResolver(options);
       const cache = createCacheFromOptions(options, dataset);
       const store = openStore(options.store);
       const timeoutSeconds = positiveInteger(options.timeout, "--timeout");
@@ -36,6 +36,7 @@ export function registerValidateCommand(program: Command): void {
       for (const instance of instances) {
         queue.add(async () => {
           const started = Date.now();
+          const backend = backendFor(instance);
           const workspace = await createWorkspace(cache, {
             repo: instance.repo,
             baseCommit: instance.base_commit,
