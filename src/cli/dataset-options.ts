@@ -8,11 +8,17 @@ import { UserError } from "../errors.js";
 
 /** Selection flags shared by every command that takes a dataset. */
 export interface DatasetOptions {
+  /** `--instances`: comma-separated instance ids. */
   instances?: string;
+  /** `--instances-file`: path of a file with one id per line (`#` starts a comment). */
   instancesFile?: string;
+  /** `--repos`: comma-separated `owner/name` to keep. */
   repos?: string;
+  /** `--exclude-repos`: comma-separated `owner/name` to leave out. */
   excludeRepos?: string;
+  /** `--sample`: how many instances to take (a whole number, as typed). */
   sample?: string;
+  /** `--seed`: seed of the sample (any text; default "0"). */
   seed?: string;
 }
 
@@ -40,10 +46,14 @@ export function selectionFromOptions(options: DatasetOptions): Selection {
     let text: string;
     try {
       text = readFileSync(options.instancesFile, "utf8");
-    } catch {
-      throw new UserError("cannot read the instances file", {
-        where: `--instances-file=${options.instancesFile}`,
-      });
+    } catch (error) {
+      throw new UserError(
+        `cannot read the instances file (${(error as NodeJS.ErrnoException).code ?? "unreadable"})`,
+        {
+          where: `--instances-file=${options.instancesFile}`,
+          hint: "give a text file with one instance id per line",
+        },
+      );
     }
     ids.push(
       ...text

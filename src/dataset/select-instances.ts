@@ -4,7 +4,7 @@ import type { Instance } from "./instance.js";
 
 /** Which instances to take from a dataset. */
 export interface Selection {
-  /** Only these ids (in this order of preference; unknown ids are an error). */
+  /** Only these ids (kept in dataset order; an id the dataset lacks is an error). */
   ids?: string[];
   /** Only these repositories (`owner/name`). */
   repos?: string[];
@@ -14,7 +14,7 @@ export interface Selection {
   healthyIds?: ReadonlySet<string>;
   /** Take N instances deterministically by seed. */
   sample?: number;
-  /** Seed for `sample` (default 0). */
+  /** Seed for `sample` (default 0): the sample is the N ids with the lowest sha256(seed, id). */
   seed?: string | number;
 }
 
