@@ -16,13 +16,12 @@ export function createProgressReporter(options: { json: boolean; total: number; 
   const counts = { verified: 0, failed: 0, env_broken: 0, infra_error: 0, skipped: 0 };
   let cost = 0;
   let done = 0;
-  const steps = new Map<string, string>();
   if (options.json) return { onEvent: (event) => printJsonLine(event), stop: () => undefined };
   const bar = options.tty
     ? new cliProgress.MultiBar(
         {
           format:
-            " {bar} {value}/{total} | verified {verified} · failed {failed} · env-broken {env_broken} · infra {infra} | $ {cost} | ETA {eta_formatted} | {steps}",
+            " {bar} {value}/{total} | verified {verified} · failed {failed} · env-broken {env_broken} · infra {infra} | $ {cost} | ETA {eta_formatted}",
           hideCursor: true,
           clearOnComplete: false,
           stopOnComplete: false,
@@ -37,11 +36,24 @@ export function createProgressReporter(options: { json: boolean; total: number; 
     env_broken: counts.env_broken,
     infra: counts.infra_error,
     cost: cost.toFixed(4),
-    steps: [...steps.entries()]
-      .map(([id, step]) => `${id.replace(/^.*__/, "")}: ${step}`)
-      .join("; ")
-      .slice(0, 80),
   });
+  // One line per worker: the instance it holds and its step (red gate, attempt 3, green gate).
+  const workerLines: { bar: cliProgress.SingleBar; instance: string | undefined }[] = [];
+  const showStep = (id: string, step: string | undefined) => {
+    if (!bar) return;
+    let line = workerLines.find((candidate) => candidate.instance === id);
+    if (!line && step) {
+      line = workerLines.find((candidate) => candidate.instance === undefined);
+      if (!line) {
+        line = { bar: bar.create(1, 0, { text: "" }, { format: "   {text}" }), instance: undefined };
+        workerLines.push(line);
+      }
+      line.instance = id;
+    }
+    if (!line) return;
+    line.bar.update(0, { text: step ? `${id}: ${step}` : "idle" });
+    if (!step) line.instance = undefined;
+  };
   const say = (line: string) => (bar ? bar.log(`${line}\n`) : process.stdout.write(`${line}\n`));
   return {
     onEvent(event) {
@@ -51,12 +63,13 @@ export function createProgressReporter(options: { json: boolean; total: number; 
         say(
           `run ${run.run_id}: ${event.pending} instance(s) to do · model ${run.model} · feedback ${run.mode}`,
         );
-      } else if (event.type === "gate-start") steps.set(id, `${event.gate} gate`);
-      else if (event.type === "attempt-start") steps.set(id, `attempt ${event.attemptNumber}`);
+      } else if (event.type === "instance-start") showStep(id, "starting");
+      else if (event.type === "gate-start") showStep(id, `${event.gate} gate`);
+      else if (event.type === "attempt-start") showStep(id, `attempt ${event.attemptNumber}`);
       else if (event.type === "gate-end" && !bar) say(`  ${id}: ${event.gate} gate → ${event.message}`);
       else if (event.type === "instance-end") {
         const result = event.result as InstanceResult;
-        steps.delete(result.instance_id);
+        showStep(result.instance_id, undefined);
         counts[result.status]++;
         cost += result.cost_usd ?? 0;
         done++;
@@ -71,6 +84,8 @@ export function createProgressReporter(options: { json: boolean; total: number; 
       overall?.update(done, payload());
     },
     stop() {
+      // Lines logged since the last redraw are written on the next one: draw once more before stopping.
+      bar?.update();
       bar?.stop();
     },
   };
