@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -66,6 +66,30 @@ describe("report.html in a real browser", () => {
       }
     },
   );
+
+  it("puts two runs side by side with --compare and names the instances whose verdict changed", () => {
+    const store = join(scratch, "compare-store");
+    const common = [
+      "--json",
+      "--cache-dir",
+      join(scratch, "cache"),
+      "--store",
+      store,
+      "--instances",
+      "swegate-demo__calculator-2",
+    ];
+    expect(runCli(["run", "--run-id", "one-attempt", "--max-attempts", "1", ...common]).code).toBe(0);
+    expect(runCli(["run", "--run-id", "two-attempts", ...common]).code).toBe(0);
+    const report = runCli(["report", "one-attempt", "--compare", "two-attempts", "--store", store, "--json"]);
+    expect(report.code, report.stderr).toBe(0);
+    const written = JSON.parse(readFileSync(JSON.parse(report.stdout).files.json, "utf8"));
+    expect(written.comparison.changed).toEqual([
+      { instance_id: "swegate-demo__calculator-2", from: "failed", to: "verified" },
+    ]);
+    expect(readFileSync(JSON.parse(report.stdout).files.markdown, "utf8")).toContain(
+      "## Compared with two-attempts",
+    );
+  });
 
   it("escapes hostile text from model answers", async () => {
     const { renderHtml } = await import("./render-report.js");

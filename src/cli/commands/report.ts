@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { UserError } from "../../errors.js";
 import { buildRunReport } from "../../report/build-run-report.js";
+import { compareRuns, type RunComparison, renderComparison } from "../../report/compare-runs.js";
 import { renderHtml, renderMarkdown } from "../../report/render-report.js";
 import { openStore } from "../../store/open-store.js";
 import { printJson, printLine } from "../output.js";
@@ -13,33 +14,57 @@ export function registerReportCommands(program: Command): void {
     .description("write report.json, summary.md and a self-contained report.html (charts, attempts, diffs)")
     .option("--store <dir>", "results database", ".swegate")
     .option("--out <dir>", "output folder (default: <store>/runs/<run>/report)")
+    .option("--compare <run2>", "put a second run side by side")
     .option("--json", "print JSON only")
-    .action(async (runId: string, options: { store: string; out?: string; json?: boolean }) => {
-      const store = openStore(options.store);
-      const run = store.getRun(runId);
-      if (!run)
-        throw new UserError(`no run ${runId}`, {
-          where: `--store=${options.store}`,
-          hint: "see swegate runs",
-        });
-      const report = buildRunReport(run, store.getInstanceResults(runId), (id) =>
-        store.getAttempts(runId, id),
-      );
-      store.close();
-      const out = options.out ?? join(options.store, "runs", runId, "report");
-      mkdirSync(out, { recursive: true });
-      const files = {
-        json: join(out, "report.json"),
-        markdown: join(out, "summary.md"),
-        html: join(out, "report.html"),
-      };
-      writeFileSync(files.json, `${JSON.stringify(report, null, 2)}\n`);
-      writeFileSync(files.markdown, renderMarkdown(report));
-      writeFileSync(files.html, await renderHtml(report));
-      if (options.json)
-        return printJson({ files, funnel: report.funnel, verified_rate: report.verified_rate });
-      for (const file of Object.values(files)) printLine(file);
-    });
+    .action(
+      async (runId: string, options: { store: string; out?: string; compare?: string; json?: boolean }) => {
+        const store = openStore(options.store);
+        const run = store.getRun(runId);
+        if (!run)
+          throw new UserError(`no run ${runId}`, {
+            where: `--store=${options.store}`,
+            hint: "see swegate runs",
+          });
+        const report = buildRunReport(run, store.getInstanceResults(runId), (id) =>
+          store.getAttempts(runId, id),
+        );
+        let comparison: RunComparison | undefined;
+        if (options.compare) {
+          const otherId = options.compare;
+          const other = store.getRun(otherId);
+          if (!other)
+            throw new UserError(`no run ${otherId}`, {
+              where: `--compare=${otherId}`,
+              hint: "see swegate runs",
+            });
+          comparison = compareRuns(
+            report,
+            buildRunReport(other, store.getInstanceResults(otherId), (id) => store.getAttempts(otherId, id)),
+          );
+        }
+        store.close();
+        const out = options.out ?? join(options.store, "runs", runId, "report");
+        mkdirSync(out, { recursive: true });
+        const files = {
+          json: join(out, "report.json"),
+          markdown: join(out, "summary.md"),
+          html: join(out, "report.html"),
+        };
+        const sections = comparison ? renderComparison(comparison) : undefined;
+        writeFileSync(
+          files.json,
+          `${JSON.stringify(comparison ? { ...report, comparison } : report, null, 2)}\n`,
+        );
+        writeFileSync(files.markdown, renderMarkdown(report) + (sections?.markdown ?? ""));
+        writeFileSync(
+          files.html,
+          (await renderHtml(report)).replace("</body>", `${sections?.html ?? ""}\n</body>`),
+        );
+        if (options.json)
+          return printJson({ files, funnel: report.funnel, verified_rate: report.verified_rate });
+        for (const file of Object.values(files)) printLine(file);
+      },
+    );
 
   program
     .command("export <run>")
