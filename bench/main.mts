@@ -13,6 +13,7 @@ import { runRedGate } from "../src/grading/red-gate.js";
 import { testCommand } from "../src/specs/test-directives.js";
 import { createWorkspace } from "../src/workspace/create-workspace.js";
 import { createRepoCache } from "../src/workspace/repo-cache.js";
+import { benchDataset } from "./dataset-bench.js";
 import { benchGrading } from "./grading-bench.js";
 import { benchRun } from "./run-bench.js";
 
@@ -118,6 +119,7 @@ async function benchGateOverhead(): Promise<void> {
   }
 }
 
+for (const line of await benchDataset()) console.log(line);
 for (const line of await benchGrading()) console.log(line);
 await benchGateOverhead();
 await benchWorkspace();
