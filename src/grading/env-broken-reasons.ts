@@ -60,3 +60,53 @@ export function classifyEnvironmentFailure(log: string): EnvironmentEvidence | u
   }
   return undefined;
 }
+
+/** How sure a post-hoc infrastructure classification is (the harness's two tiers). */
+export type InfrastructureTier = "environment" | "ambiguous";
+
+// The official harness's post-hoc signatures (its `infra_failure` module, issue #586): the first
+// match names why an unresolved or errored instance may be the environment's fault. `environment`
+// cannot come from a patch; `ambiguous` can come from either. Advisory only: counts do not change.
+const INFRASTRUCTURE_SIGNATURES: { reason: string; tier: InfrastructureTier; pattern: RegExp }[] = [
+  {
+    reason: "browser_launch_failed",
+    tier: "environment",
+    pattern: /Failed to launch|Failed to connect to the bus/m,
+  },
+  {
+    reason: "display_unavailable",
+    tier: "environment",
+    pattern: /cannot open display|Missing X server|unable to open X display/m,
+  },
+  {
+    reason: "out_of_memory",
+    tier: "environment",
+    pattern: /Cannot allocate memory|OutOfMemoryError|^Killed$/m,
+  },
+  {
+    reason: "container_unavailable",
+    tier: "environment",
+    pattern: /Error response from daemon|Cannot connect to the Docker daemon/m,
+  },
+  {
+    reason: "network_unreachable",
+    tier: "environment",
+    pattern: /Could not resolve host|Temporary failure in name resolution/m,
+  },
+  {
+    reason: "missing_module",
+    tier: "ambiguous",
+    pattern: /Cannot find module|MODULE_NOT_FOUND|ModuleNotFoundError/m,
+  },
+  { reason: "no_tests_collected", tier: "ambiguous", pattern: /no tests ran|collected 0 items/m },
+  { reason: "tests_timed_out", tier: "ambiguous", pattern: /Timeout error: \d+ seconds exceeded/m },
+];
+
+/** The harness's infrastructure classification of an instance's logs (concatenated), if any matches. */
+export function classifyInfrastructureFailure(
+  text: string,
+): { reason: string; tier: InfrastructureTier } | undefined {
+  if (!text) return undefined;
+  const hit = INFRASTRUCTURE_SIGNATURES.find((signature) => signature.pattern.test(text));
+  return hit && { reason: hit.reason, tier: hit.tier };
+}

@@ -17,6 +17,8 @@ export interface GreenGateResult {
   tests: Record<string, TestStatus | "missing">;
   /** Why the run cannot be trusted or the patch did not apply; null when graded normally. */
   problem: string | null;
+  /** The test run was killed at the timeout (the harness counts such an instance as an error). */
+  timed_out: boolean;
   log: string;
   exit_code: number | null;
   duration_ms: number;
@@ -46,6 +48,7 @@ export async function runGreenGate(options: {
     tests_status: null,
     tests: {},
     problem,
+    timed_out: false,
     log: "",
     exit_code: null,
     duration_ms: Date.now() - started,
@@ -67,7 +70,8 @@ export async function runGreenGate(options: {
   for (const id of [...instance.FAIL_TO_PASS, ...instance.PASS_TO_PASS])
     statuses[id] = run.statuses.get(id) ?? "missing";
   const base = { patch_applied_by: candidate.method, tests: statuses, log: run.log, exit_code: run.exitCode };
-  if (run.timedOut) return notGraded(`tests timed out after ${options.timeoutSeconds} s`, base);
+  if (run.timedOut)
+    return notGraded(`tests timed out after ${options.timeoutSeconds} s`, { ...base, timed_out: true });
   if (!run.complete) return notGraded("the test run ended before its end marker", base);
   const sawFailure = [...run.statuses.values()].some((status) => status === "FAILED" || status === "ERROR");
   if (run.exitCode !== 0 && run.statuses.size > 0 && !sawFailure) {
@@ -85,6 +89,7 @@ export async function runGreenGate(options: {
     resolved: grade.resolved,
     tests_status: grade.tests_status,
     problem: null,
+    timed_out: false,
     duration_ms: Date.now() - started,
     message: `${grade.resolution}: F2P ${f2p.success.length}/${f2p.success.length + f2p.failure.length}, P2P ${p2p.success.length}/${p2p.success.length + p2p.failure.length}`,
   };

@@ -1,28 +1,35 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import PQueue from "p-queue";
+import type { Instance } from "../../dataset/instance.js";
 import { UserError } from "../../errors.js";
 import { buildHarnessReport, HARNESS_MARKERS } from "../../grading/build-harness-report.js";
+import { classifyInfrastructureFailure } from "../../grading/env-broken-reasons.js";
 import { runGreenGate } from "../../grading/green-gate.js";
 import { createWorkspace } from "../../workspace/create-workspace.js";
+import type { RepoCache } from "../../workspace/repo-cache.js";
 import {
   addBackendOptions,
   type BackendOptions,
-  createBackendFromOptions,
+  createBackendResolver,
   createCacheFromOptions,
   positiveInteger,
 } from "../backend-options.js";
 import { addDatasetOptions, type DatasetOptions, resolveInstances } from "../dataset-options.js";
 import { printJson, printLine } from "../output.js";
 
+/** One SWE-bench prediction. */
 interface Prediction {
+  /** The instance it answers. */
   instance_id: string;
+  /** Who made it; `/` becomes `__` in paths, as the harness does. */
   model_name_or_path: string;
+  /** A unified diff; empty or null counts as an empty patch. */
   model_patch: string | null;
 }
 
-/** Reads predictions as JSONL, a JSON list, or a JSON dict keyed by instance id. */
+/** Reads predictions as JSONL, a JSON list, or a JSON dict keyed by instance id (SWE-agent's form). */
 function readPredictions(file: string): Prediction[] {
   let text: string;
   try {
@@ -30,38 +37,182 @@ function readPredictions(file: string): Prediction[] {
   } catch {
     throw new UserError("cannot read predictions", { where: `--predictions=${file}` });
   }
+  const parse = (json: string, where: string): unknown => {
+    try {
+      return JSON.parse(json);
+    } catch (error) {
+      throw new UserError(`not valid JSON: ${(error as Error).message}`, { where });
+    }
+  };
   const check = (row: unknown, where: string): Prediction => {
-    const value = row as Partial<Prediction>;
-    if (!value || typeof value.instance_id !== "string")
+    const value = (row ?? {}) as Partial<Prediction>;
+    if (typeof value.instance_id !== "string")
       throw new UserError("prediction without instance_id", { where });
+    if (value.model_patch != null && typeof value.model_patch !== "string")
+      throw new UserError("model_patch must be a string or null", { where });
     return {
       instance_id: value.instance_id,
-      model_name_or_path: String(value.model_name_or_path ?? "unknown"),
+      model_name_or_path: String(value.model_name_or_path ?? "None"),
       model_patch: value.model_patch ?? null,
     };
   };
   const trimmed = text.trimStart();
-  if (trimmed.startsWith("["))
-    return (JSON.parse(text) as unknown[]).map((row, index) => check(row, `${file}: item ${index + 1}`));
-  if (trimmed.startsWith("{") && !trimmed.includes("\n{")) {
-    const parsed = JSON.parse(text) as Record<string, unknown>;
-    if (typeof parsed.instance_id !== "string")
-      return Object.entries(parsed).map(([id, row]) =>
-        check({ instance_id: id, ...(row as object) }, `${file}: ${id}`),
-      );
-  }
-  return text
-    .split("\n")
-    .map((line, index) => ({ line, index }))
-    .filter(({ line }) => line.trim())
-    .map(({ line, index }) => {
-      try {
-        return check(JSON.parse(line), `${file}:${index + 1}`);
-      } catch (error) {
-        if (error instanceof UserError) throw error;
-        throw new UserError("line is not valid JSON", { where: `${file}:${index + 1}` });
-      }
+  const whole = trimmed.startsWith("[") || (trimmed.startsWith("{") && !/}\s*\n\s*{/.test(trimmed));
+  if (!whole)
+    return text
+      .split("\n")
+      .map((line, index) => ({ line, where: `${file}:${index + 1}` }))
+      .filter(({ line }) => line.trim())
+      .map(({ line, where }) => check(parse(line, where), where));
+  const parsed = parse(text, file);
+  if (Array.isArray(parsed)) return parsed.map((row, index) => check(row, `${file}: item ${index + 1}`));
+  const record = parsed as Record<string, unknown>;
+  if (typeof record.instance_id === "string") return [check(record, file)];
+  return Object.entries(record).map(([id, row]) =>
+    check({ instance_id: id, ...(row as object) }, `${file}: ${id}`),
+  );
+}
+
+/** `logs/run_evaluation/<run_id>/<model>/<instance_id>`, the harness's per-instance folder. */
+const instanceDir = (outputDir: string, runId: string, prediction: Prediction) =>
+  join(
+    outputDir,
+    "logs",
+    "run_evaluation",
+    runId,
+    prediction.model_name_or_path.replaceAll("/", "__"),
+    prediction.instance_id,
+  );
+
+/**
+ * Evaluates one prediction as the harness's `run_instance` does: patch.diff, then the green gate
+ * (candidate, test_patch files reset, test_patch, tests); test_output.txt carries the harness's
+ * markers and exit code so any harness-compatible grader reads it back. A patch that does not apply,
+ * a timeout or a crash writes no report.json: the harness counts those instances as errors.
+ */
+async function evaluatePrediction(options: {
+  instance: Instance;
+  prediction: Prediction;
+  dir: string;
+  cache: RepoCache;
+  backendFor: ReturnType<typeof createBackendResolver>;
+  timeoutSeconds: number;
+}): Promise<void> {
+  const { instance, dir } = options;
+  const patch = options.prediction.model_patch ?? "";
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "patch.diff"), patch);
+  const notes: string[] = [`Evaluating ${instance.instance_id} (${options.prediction.model_name_or_path})`];
+  try {
+    const workspace = await createWorkspace(options.cache, {
+      repo: instance.repo,
+      baseCommit: instance.base_commit,
     });
+    try {
+      const green = await runGreenGate({
+        instance,
+        dir: workspace.dir,
+        patch,
+        backend: options.backendFor(instance),
+        timeoutSeconds: options.timeoutSeconds,
+      });
+      if (!green.patch_applied_by) {
+        notes.push(`>>>>> Patch Apply Failed: ${green.problem}`);
+        return;
+      }
+      notes.push(`>>>>> Applied Patch (pred) with ${green.patch_applied_by}`);
+      const { start, end, exitCode } = HARNESS_MARKERS;
+      let output = `${HARNESS_MARKERS.appliedPrediction}\n${start}\n${green.log}\n${end}\n${exitCode}: ${green.exit_code ?? -1}\n`;
+      if (green.timed_out) {
+        output += `\n\nTimeout error: ${options.timeoutSeconds} seconds exceeded.`;
+        writeFileSync(join(dir, "test_output.txt"), output);
+        notes.push(`Test timed out after ${options.timeoutSeconds} seconds.`);
+        return;
+      }
+      writeFileSync(join(dir, "test_output.txt"), output);
+      const report = buildHarnessReport({ instance, log: output, patch });
+      writeFileSync(join(dir, "report.json"), JSON.stringify(report, null, 4));
+      notes.push(`Result for ${instance.instance_id}: resolved: ${report[instance.instance_id]?.resolved}`);
+    } finally {
+      await workspace.dispose();
+    }
+  } catch (error) {
+    notes.push(`Error in evaluating ${instance.instance_id}: ${(error as Error).stack ?? String(error)}`);
+  } finally {
+    writeFileSync(join(dir, "run_instance.log"), `${notes.join("\n")}\n`);
+  }
+}
+
+/** The harness's `make_run_report` summary, read back from the per-instance folders on disk. */
+function summarize(
+  predictions: Map<string, Prediction>,
+  selected: Instance[],
+  outputDir: string,
+  runId: string,
+) {
+  const ids = {
+    completed: [] as string[],
+    incomplete: [] as string[],
+    empty: [] as string[],
+    resolved: [] as string[],
+    unresolved: [] as string[],
+    error: [] as string[],
+  };
+  for (const { instance_id: id } of selected) {
+    const prediction = predictions.get(id);
+    if (!prediction) ids.incomplete.push(id);
+    else if (!prediction.model_patch) ids.empty.push(id);
+    else if (!existsSync(join(instanceDir(outputDir, runId, prediction), "report.json"))) ids.error.push(id);
+    else {
+      ids.completed.push(id);
+      try {
+        const report = JSON.parse(
+          readFileSync(join(instanceDir(outputDir, runId, prediction), "report.json"), "utf8"),
+        );
+        (report[id].resolved ? ids.resolved : ids.unresolved).push(id);
+      } catch {
+        ids.error.push(id);
+      }
+    }
+  }
+  const infrastructure = {
+    environment: [] as string[],
+    ambiguous: [] as string[],
+    reasons: {} as Record<string, string>,
+  };
+  for (const id of [...ids.unresolved, ...ids.error]) {
+    const dir = instanceDir(outputDir, runId, predictions.get(id) as Prediction);
+    const logs = ["test_output.txt", "run_instance.log"].map((name) =>
+      existsSync(join(dir, name)) ? readFileSync(join(dir, name), "utf8") : "",
+    );
+    const found = classifyInfrastructureFailure(logs.join("\n"));
+    if (!found) continue;
+    infrastructure.reasons[id] = found.reason;
+    infrastructure[found.tier].push(id);
+  }
+  const sorted = (list: string[]) => [...list].sort();
+  return {
+    total_instances: selected.length,
+    submitted_instances: predictions.size,
+    completed_instances: ids.completed.length,
+    resolved_instances: ids.resolved.length,
+    unresolved_instances: ids.unresolved.length,
+    infra_failure_instances: infrastructure.environment.length,
+    ambiguous_failure_instances: infrastructure.ambiguous.length,
+    empty_patch_instances: ids.empty.length,
+    error_instances: ids.error.length,
+    completed_ids: sorted(ids.completed),
+    incomplete_ids: sorted(ids.incomplete),
+    empty_patch_ids: sorted(ids.empty),
+    submitted_ids: sorted([...predictions.keys()]),
+    resolved_ids: sorted(ids.resolved),
+    unresolved_ids: sorted(ids.unresolved),
+    infra_failure_ids: sorted(infrastructure.environment),
+    ambiguous_failure_ids: sorted(infrastructure.ambiguous),
+    failure_reasons: Object.fromEntries(Object.entries(infrastructure.reasons).sort()),
+    error_ids: sorted(ids.error),
+    schema_version: 2,
+  };
 }
 
 export function registerEvalCommand(program: Command): void {
@@ -82,109 +233,52 @@ export function registerEvalCommand(program: Command): void {
         DatasetOptions & { predictions: string; runId: string; outputDir: string; json?: boolean },
     ) => {
       const { dataset, instances } = await resolveInstances(datasetArgument, options);
-      const byId = new Map(instances.map((instance) => [instance.instance_id, instance]));
-      const predictions =
+      const list =
         options.predictions === "gold"
           ? instances.map((instance) => ({
               instance_id: instance.instance_id,
               model_name_or_path: "gold",
               model_patch: instance.patch,
             }))
-          : readPredictions(options.predictions).filter((prediction) => byId.has(prediction.instance_id));
-      const backend = createBackendFromOptions(options);
+          : readPredictions(options.predictions);
+      if (list.length === 0)
+        throw new UserError("no predictions", { where: `--predictions=${options.predictions}` });
+      // Like the harness: a prediction for an instance the dataset lacks is an error, not a skip.
+      const known = new Set(dataset.instances.map((instance) => instance.instance_id));
+      const unknown = list.filter((prediction) => !known.has(prediction.instance_id));
+      if (unknown.length > 0)
+        throw new UserError(
+          `${unknown.length} prediction(s) name instances not in the dataset: ${unknown
+            .slice(0, 3)
+            .map((item) => item.instance_id)
+            .join(", ")}`,
+          {
+            where: `--predictions=${options.predictions}`,
+            hint: "pass the dataset these predictions were made for",
+          },
+        );
+      const predictions = new Map(list.map((prediction) => [prediction.instance_id, prediction]));
+      const backendFor = createBackendResolver(options);
       const cache = createCacheFromOptions(options, dataset);
       const timeoutSeconds = positiveInteger(options.timeout, "--timeout");
       const queue = new PQueue({ concurrency: positiveInteger(options.workers, "--workers") });
-      const outcome = {
-        completed: [] as string[],
-        resolved: [] as string[],
-        unresolved: [] as string[],
-        empty: [] as string[],
-        error: [] as string[],
-      };
-      const model = (predictions[0]?.model_name_or_path ?? "unknown").replaceAll("/", "__");
-      for (const prediction of predictions) {
-        queue.add(async () => {
-          const instance = byId.get(prediction.instance_id);
-          if (!instance) return;
-          if (!prediction.model_patch?.trim()) {
-            outcome.empty.push(instance.instance_id);
-            return;
-          }
-          const dir = join(
-            options.outputDir,
-            "logs",
-            "run_evaluation",
-            options.runId,
-            model,
-            instance.instance_id,
-          );
-          mkdirSync(dir, { recursive: true });
-          writeFileSync(join(dir, "patch.diff"), prediction.model_patch);
-          try {
-            const workspace = await createWorkspace(cache, {
-              repo: instance.repo,
-              baseCommit: instance.base_commit,
-            });
-            try {
-              const green = await runGreenGate({
-                instance,
-                dir: workspace.dir,
-                patch: prediction.model_patch,
-                backend,
-                timeoutSeconds,
-              });
-              // The same layout and markers as the harness, so the official tools can read it back.
-              const log = green.patch_applied_by
-                ? `${HARNESS_MARKERS.appliedPrediction}\n${HARNESS_MARKERS.start}\n${green.log}\n${HARNESS_MARKERS.end}\n${HARNESS_MARKERS.exitCode}: ${green.exit_code ?? -1}\n`
-                : `>>>>> Patch Apply Failed: ${green.problem}\n`;
-              writeFileSync(join(dir, "test_output.txt"), log);
-              const report = buildHarnessReport({ instance, log, patch: prediction.model_patch });
-              writeFileSync(join(dir, "report.json"), `${JSON.stringify(report, null, 4)}\n`);
-              outcome.completed.push(instance.instance_id);
-              (report[instance.instance_id]?.resolved ? outcome.resolved : outcome.unresolved).push(
-                instance.instance_id,
-              );
-            } finally {
-              await workspace.dispose();
-            }
-          } catch (error) {
-            outcome.error.push(instance.instance_id);
-            writeFileSync(join(dir, "run_instance.log"), String((error as Error).stack ?? error));
-          }
-        });
+      for (const instance of instances) {
+        const prediction = predictions.get(instance.instance_id);
+        if (!prediction?.model_patch) continue;
+        const dir = instanceDir(options.outputDir, options.runId, prediction);
+        // Already evaluated in this run id: the harness skips it too, so an interrupted eval resumes.
+        if (existsSync(join(dir, "report.json"))) continue;
+        queue.add(() => evaluatePrediction({ instance, prediction, dir, cache, backendFor, timeoutSeconds }));
       }
       await queue.onIdle();
-      const sorted = (ids: string[]) => [...ids].sort();
-      const summary = {
-        total_instances: instances.length,
-        submitted_instances: predictions.length,
-        completed_instances: outcome.completed.length,
-        resolved_instances: outcome.resolved.length,
-        unresolved_instances: outcome.unresolved.length,
-        empty_patch_instances: outcome.empty.length,
-        error_instances: outcome.error.length,
-        completed_ids: sorted(outcome.completed),
-        incomplete_ids: sorted(
-          instances
-            .map((instance) => instance.instance_id)
-            .filter(
-              (id) =>
-                !outcome.completed.includes(id) && !outcome.empty.includes(id) && !outcome.error.includes(id),
-            ),
-        ),
-        empty_patch_ids: sorted(outcome.empty),
-        submitted_ids: sorted(predictions.map((prediction) => prediction.instance_id)),
-        resolved_ids: sorted(outcome.resolved),
-        unresolved_ids: sorted(outcome.unresolved),
-        error_ids: sorted(outcome.error),
-        schema_version: 2,
-      };
+      const summary = summarize(predictions, instances, options.outputDir, options.runId);
+      const model = (list[0] as Prediction).model_name_or_path.replaceAll("/", "__");
+      mkdirSync(options.outputDir, { recursive: true });
       const summaryFile = join(options.outputDir, `${model}.${options.runId}.json`);
-      writeFileSync(summaryFile, `${JSON.stringify(summary, null, 4)}\n`);
+      writeFileSync(summaryFile, JSON.stringify(summary, null, 4));
       if (options.json) return printJson({ summary_file: summaryFile, ...summary });
       printLine(
-        `resolved ${summary.resolved_instances}/${summary.submitted_instances} · empty ${summary.empty_patch_instances} · errors ${summary.error_instances}`,
+        `resolved ${summary.resolved_instances}/${summary.total_instances} · unresolved ${summary.unresolved_instances} · empty ${summary.empty_patch_instances} · errors ${summary.error_instances} · not submitted ${summary.incomplete_ids.length}`,
       );
       printLine(`summary: ${summaryFile}`);
     },
