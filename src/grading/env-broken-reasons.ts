@@ -1,6 +1,7 @@
 /** Why a test environment cannot judge an instance (a fixed taxonomy). */
 export type EnvBrokenReason =
   | "missing_dependency"
+  | "dependency_version"
   | "import_error"
   | "collection_error"
   | "syntax_error"
@@ -46,7 +47,8 @@ export function classifyEnvironmentFailure(log: string): EnvironmentEvidence | u
   for (const rule of RULES) {
     const matching = lines.filter((line) => rule.pattern.test(line));
     if (matching.length === 0) continue;
-    const first = rule.pattern.exec(matching[0] ?? "");
+    // The first line that names a module (an "ImportError while importing" headline names none).
+    const first = matching.map((line) => rule.pattern.exec(line)).find((match) => match?.[1]) ?? null;
     return {
       reason: rule.reason,
       evidence: [...new Set(matching.map((line) => line.trim()))].slice(0, 5),

@@ -69,6 +69,64 @@ describe("red gate on the demo instances (real pytest runs)", () => {
   });
 });
 
+describe("red gate: a collection error the fix itself may cure", () => {
+  // The test imports `modulo`, which only the gold patch adds: collection fails before the fix.
+  const patch = [
+    "diff --git a/calculator/ops.py b/calculator/ops.py",
+    "--- a/calculator/ops.py",
+    "+++ b/calculator/ops.py",
+    "@@ -15,3 +15,7 @@ def divide(a, b):",
+    " ",
+    " def average(values):",
+    "     return sum(values) / (len(values) - 1)",
+    "+",
+    "+",
+    "+def modulo(a, b):",
+    "+    return a % b",
+    "",
+  ].join("\n");
+  const testPatch = (line: string) =>
+    [
+      "diff --git a/tests/test_modulo.py b/tests/test_modulo.py",
+      "new file mode 100644",
+      "--- /dev/null",
+      "+++ b/tests/test_modulo.py",
+      "@@ -0,0 +1,5 @@",
+      `+${line}`,
+      "+",
+      "+",
+      "+def test_modulo():",
+      "+    assert modulo(7, 3) == 1",
+      "",
+    ].join("\n");
+  const variant = (instance: Instance, importLine: string): Instance => ({
+    ...instance,
+    patch,
+    test_patch: testPatch(importLine),
+    FAIL_TO_PASS: ["tests/test_modulo.py::test_modulo"],
+    // Only the test_patch's files run (the harness's directives), so P2P must live there too.
+    PASS_TO_PASS: [],
+  });
+
+  it("is provisionally reproduced when the missing name is the repository's own, and gold settles it", async () => {
+    const { instance, dir } = await workspaceFor("swegate-demo__calculator-1");
+    const own = variant(instance, "from calculator.ops import modulo");
+    const red = await runRedGate({ instance: own, dir, backend, timeoutSeconds: 120 });
+    expect(red).toMatchObject({ verdict: "reproduced", provisional: true });
+    expect(red.evidence.join("\n")).toContain("cannot import name 'modulo' from 'calculator.ops'");
+    const green = await runGreenGate({ instance: own, dir, patch, backend, timeoutSeconds: 120 });
+    expect(green.resolution).toBe("FULL");
+  });
+
+  it("is env_broken (dependency_version) when the name is missing from another package", async () => {
+    const { instance, dir } = await workspaceFor("swegate-demo__calculator-1");
+    const foreign = variant(instance, "from json import modulo");
+    const red = await runRedGate({ instance: foreign, dir, backend, timeoutSeconds: 120 });
+    expect(red).toMatchObject({ verdict: "env_broken", reason: "dependency_version", provisional: false });
+    expect(red.evidence.join("\n")).toContain("cannot import name 'modulo' from 'json'");
+  });
+});
+
 describe("green gate", () => {
   it("grades the gold patch FULL, an empty patch NO, and garbage as not applied", async () => {
     const { instance, dir } = await workspaceFor("swegate-demo__textutils-1");

@@ -112,10 +112,13 @@ export async function runRedGate(options: {
         message: `reproduced (provisional): tests import a name from ${environment.module} that the fix may add`,
       });
     }
+    // A name missing from someone else's package: the installed dependency is the wrong version.
+    const reason =
+      environment.reason === "import_error" && environment.module ? "dependency_version" : environment.reason;
     return result("env_broken", {
-      reason: environment.reason,
+      reason,
       evidence: environment.evidence,
-      message: `env_broken (${environment.reason}): ${environment.evidence[0] ?? ""}`,
+      message: `env_broken (${reason}): ${environment.evidence[0] ?? ""}`,
     });
   }
   if (nothingRan) {
