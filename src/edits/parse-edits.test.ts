@@ -45,6 +45,15 @@ describe("parseEdits", () => {
     ]);
   });
 
+  it("does not take a prose line for a path, but keeps well-known names without an extension", () => {
+    const { edits, problems } = parseEdits(
+      `Fix:\n${writeBlock("Makefile", "a\n", "b\n")}Changes:\n<<<<<<< SEARCH\nc\n=======\nd\n>>>>>>> REPLACE\n`,
+    );
+    expect(problems).toEqual([]);
+    expect(edits.map((edit) => edit.path)).toEqual(["Makefile", "Makefile"]);
+    expect(parseEdits(`Fix:\n<<<<<<< SEARCH\nc\n=======\nd\n>>>>>>> REPLACE\n`).problems[0]?.line).toBe(2);
+  });
+
   it("keeps an empty SEARCH and an empty REPLACE as empty text", () => {
     const { edits } = parseEdits(writeBlock("n.py", "", "x = 1\n") + writeBlock("n.py", "y\n", ""));
     expect(

@@ -24,6 +24,8 @@ const SEARCH = /^\s*<{5,9} ?SEARCH\s*$/;
 const DIVIDER = /^\s*={5,9}\s*$/;
 const REPLACE = /^\s*>{5,9} ?REPLACE\s*$/;
 const FENCE = /^\s*(```|~~~)/;
+const EXTENSIONLESS =
+  /^(?:Makefile|Dockerfile|Containerfile|Procfile|Gemfile|Rakefile|Vagrantfile|LICENSE|AUTHORS|CHANGES|README|MANIFEST)$/;
 
 /** Strips decoration models put around a path: backticks, bold, `File:`, `#`, a trailing colon. */
 function cleanPath(line: string): string | undefined {
@@ -34,7 +36,8 @@ function cleanPath(line: string): string | undefined {
     .replace(/:$/, "")
     .trim();
   if (!text || /\s/.test(text) || FENCE.test(text) || !/[\w-]/.test(text)) return undefined;
-  if (!/\.[A-Za-z0-9]+$|\/|^[A-Za-z0-9_.-]+$/.test(text)) return undefined;
+  // A bare word ("Fix:", "Changes") is prose, not a path; only well-known files go without a dot or slash.
+  if (!/[./]/.test(text) && !EXTENSIONLESS.test(text)) return undefined;
   return text;
 }
 
