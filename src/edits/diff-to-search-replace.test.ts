@@ -63,9 +63,11 @@ describe("diffToSearchReplace", () => {
     // Every region looks alike, so hunks with no context can only be told apart by growing into each other.
     const before = "x = 0\n".repeat(6);
     const after = "x = 0\nx = 1\nx = 0\nx = 1\nx = 0\nx = 0\n";
-    const diff = gitDiff({ "r.py": before }, { "r.py": after }, 0);
+    const diff = "--- a/r.py\n+++ b/r.py\n@@ -2 +2 @@\n-x = 0\n+x = 1\n@@ -4 +4 @@\n-x = 0\n+x = 1\n";
     const conversion = diffToSearchReplace(diff, () => before);
     expect(conversion.problems).toEqual([]);
+    // Every window of the file is repeated until it spans the whole file, so both hunks end up in one block.
+    expect(conversion.edits.map((edit) => [edit.search, edit.replace])).toEqual([[before, after]]);
     const folder = makeFolder({ "r.py": before });
     const result = await applyEdits(folder, conversion.edits);
     expect(result.failed).toEqual([]);
