@@ -66,7 +66,7 @@ export async function runInstanceTests(options: {
  * module its install step generates (ENVIRONMENTS.md lesson 4).
  */
 function hostSetup(instance: Instance): string[] {
-  const setup = ['pytest() { python3 -m pytest "$@"; }'];
+  const setup = ['pytest() { python3 -m pytest "$@"; }', ...hostEvalCommands(instance)];
   if (instance.repo === "pytest-dev/pytest") {
     const version = `${instance.version}.0`;
     setup.push(
@@ -74,6 +74,20 @@ function hostSetup(instance: Instance): string[] {
     );
   }
   return setup;
+}
+
+const LOCALE_VARIABLE = /^export\s+(?:LANG|LANGUAGE|LC_[A-Z]+)=/;
+
+/**
+ * The spec's `eval_commands` that make sense outside the official image: plain `export`s. Locale
+ * variables are left at the backend's C.UTF-8 (the image generates en_US.UTF-8 with `locale-gen`,
+ * which would edit the host's /etc), and image-only steps (locale-gen, conda activate, edits of
+ * system files) are dropped.
+ */
+export function hostEvalCommands(instance: Instance): string[] {
+  return specFor(instance).eval_commands.filter(
+    (command) => /^export\s+[A-Za-z_][A-Za-z0-9_]*=/.test(command) && !LOCALE_VARIABLE.test(command),
+  );
 }
 
 let djangoIdsDir: string | undefined;
