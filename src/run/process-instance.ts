@@ -183,7 +183,8 @@ async function solveInWorkspace(
           return {
             passed: outcome.resolved,
             failureClass: classifyGreen(outcome),
-            feedback: greenFeedback(outcome),
+            // The workspace path is this machine's business, not the model's.
+            feedback: greenFeedback(outcome).replaceAll(dir, "."),
             summary: outcome.message,
             details: outcome,
           };

@@ -4,7 +4,7 @@ import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runCli, swegateBin } from "../cli/test-support/run-cli.js";
+import { runCli, runCliAsync, swegateBin } from "../cli/test-support/run-cli.js";
 import { openStore } from "../store/open-store.js";
 import type { InstanceResult } from "../store/records.js";
 
@@ -139,6 +139,70 @@ describe("swegate run on the bundled demo (real git, real pytest)", () => {
       "report.json",
     );
     expect(JSON.parse(readFileSync(reportFile, "utf8"))["swegate-demo__calculator-1"].resolved).toBe(true);
+  });
+
+  it("counts a provider that only answers 500 as an infrastructure failure, never a model failure", async () => {
+    const { createServer } = await import("node:http");
+    const server = createServer((_request, response) => {
+      response.writeHead(500, { "content-type": "application/json" });
+      response.end('{"error":"down"}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const result = await runCliAsync(
+        [
+          "run",
+          "--model",
+          "openai-compatible:flaky",
+          "--base-url",
+          `http://127.0.0.1:${port}/v1`,
+          "--max-retries",
+          "0",
+          "--infra-retries",
+          "1",
+          "--instances",
+          "swegate-demo__calculator-1",
+          "--json",
+          ...common("infra-store"),
+        ],
+        { env },
+      );
+      expect(result.code, result.stderr).toBe(0);
+      const [outcome] = endEvents(result.stdout).slice(-1);
+      expect(outcome).toMatchObject({ status: "infra_error", verified: false });
+      expect(outcome?.error).toContain("HTTP 500");
+    } finally {
+      server.close();
+    }
+  });
+
+  it("replays a recorded transcript with no model and the same outcome", () => {
+    const store = openStore(join(scratch, "demo-store"));
+    const runId = store.listRuns()[0]?.run_id as string;
+    store.close();
+    const transcript = join(
+      scratch,
+      "demo-store",
+      "runs",
+      runId,
+      "swegate-demo__calculator-2",
+      "transcript.jsonl",
+    );
+    const replayed = runCli(
+      [
+        "run",
+        "--model",
+        `replay:${transcript}`,
+        "--instances",
+        "swegate-demo__calculator-2",
+        "--json",
+        ...common("replay-store"),
+      ],
+      { env },
+    );
+    expect(replayed.code, replayed.stderr).toBe(0);
+    expect(endEvents(replayed.stdout)[0]).toMatchObject({ status: "verified", attempts_made: 2 });
   });
 
   it("survives SIGKILL mid-run: the resume finishes the rest and every instance is recorded exactly once", async () => {

@@ -23,6 +23,7 @@ export function registerRampCommand(program: Command): void {
     .option("--base-url <url>", "provider endpoint")
     .option("--key <file>", "Ed25519 private key for certificates")
     .option("--prices <file>", "extra model prices")
+    .option("--max-retries <n>", "retries of one model call on rate limits and server errors", "6")
     .option("--infra-retries <n>", "retries of an instance that failed for infrastructure reasons", "2")
     .option("--json", "JSON-line events only");
   addBackendOptions(command).action(

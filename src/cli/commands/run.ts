@@ -33,6 +33,7 @@ export interface RunOptions extends BackendOptions, DatasetOptions {
   key?: string;
   prices?: string;
   infraRetries: string;
+  maxRetries?: string;
   json?: boolean;
 }
 
@@ -59,6 +60,7 @@ export function registerRunCommand(program: Command): void {
     .option("--base-url <url>", "provider endpoint (required for openai-compatible)")
     .option("--key <file>", "Ed25519 private key for certificates (default: swegate keys init's)")
     .option("--prices <file>", "extra model prices (JSON, USD per million tokens)")
+    .option("--max-retries <n>", "retries of one model call on rate limits and server errors", "6")
     .option("--infra-retries <n>", "retries of an instance that failed for infrastructure reasons", "2")
     .option("--json", "JSON-line events only");
   addBackendOptions(addDatasetOptions(command)).action(
@@ -190,6 +192,7 @@ export function prepareJob(
     model: createModel(modelSpec, {
       baseUrl: options.baseUrl,
       prices: loadPriceTable(options.prices),
+      maxRetries: options.maxRetries === undefined ? undefined : Number(options.maxRetries),
       instances: byId,
     }),
     mode,
