@@ -5,15 +5,10 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildDemoRepositories } from "../src/dataset/demo/build-demo-repositories.js";
-import { loadDemoDataset } from "../src/dataset/demo/load-demo-dataset.js";
-import { createHostBackend } from "../src/exec/host-backend.js";
-import { runGreenGate } from "../src/grading/green-gate.js";
-import { runRedGate } from "../src/grading/red-gate.js";
-import { testCommand } from "../src/specs/test-directives.js";
 import { createWorkspace } from "../src/workspace/create-workspace.js";
 import { createRepoCache } from "../src/workspace/repo-cache.js";
 import { benchDataset } from "./dataset-bench.js";
+import { benchGates } from "./gates-bench.js";
 import { benchGrading } from "./grading-bench.js";
 import { benchRun } from "./run-bench.js";
 
@@ -67,60 +62,8 @@ async function benchWorkspace(): Promise<void> {
   }
 }
 
-async function benchGateOverhead(): Promise<void> {
-  const scratch = mkdtempSync(join(tmpdir(), "swegate-bench-gates-"));
-  try {
-    const { repoUrlTemplate } = buildDemoRepositories(join(scratch, "repos"));
-    const cache = createRepoCache({ cacheDir: scratch, repoUrlTemplate });
-    const backend = createHostBackend();
-    const instances = (await loadDemoDataset()).instances.filter(
-      (instance) => !/broken|already/.test(instance.instance_id),
-    );
-    let gates = 0;
-    let raw = 0;
-    for (let round = 0; round < 3; round++) {
-      for (const instance of instances) {
-        const workspace = await createWorkspace(cache, {
-          repo: instance.repo,
-          baseCommit: instance.base_commit,
-        });
-        gates += await time(async () => {
-          await runRedGate({ instance, dir: workspace.dir, backend, timeoutSeconds: 600 });
-          await runGreenGate({
-            instance,
-            dir: workspace.dir,
-            patch: instance.patch,
-            backend,
-            timeoutSeconds: 600,
-          });
-        });
-        // The raw equivalent: the same two test runs, patches applied by hand with git.
-        raw += await time(() => {
-          for (const patch of ["", instance.patch]) {
-            execFileSync("git", ["reset", "-q", "--hard", instance.base_commit], { cwd: workspace.dir });
-            execFileSync("git", ["clean", "-qfdx"], { cwd: workspace.dir });
-            if (patch) execFileSync("git", ["apply", "-"], { cwd: workspace.dir, input: patch });
-            execFileSync("git", ["apply", "-"], { cwd: workspace.dir, input: instance.test_patch });
-            try {
-              execFileSync("bash", ["-c", testCommand(instance)], { cwd: workspace.dir, stdio: "ignore" });
-            } catch {
-              // Failing tests are expected before the fix.
-            }
-          }
-        });
-        await workspace.dispose();
-      }
-    }
-    console.log(
-      `gates: red+green on ${instances.length} demo instances ×3: swegate ${gates.toFixed(0)} ms vs raw test commands ${raw.toFixed(0)} ms → overhead ratio ${(gates / raw).toFixed(2)} (goal ≤ 1.10)`,
-    );
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
-  }
-}
-
 for (const line of await benchDataset()) console.log(line);
 for (const line of await benchGrading()) console.log(line);
-await benchGateOverhead();
+for (const line of await benchGates()) console.log(line);
 await benchWorkspace();
 for (const line of await benchRun()) console.log(line);

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import PQueue from "p-queue";
 import type { Instance } from "../dataset/instance.js";
 import type { Dataset } from "../dataset/load-dataset.js";
+import type { Backend } from "../exec/backend.js";
 import type { Store } from "../store/open-store.js";
 import type { InstanceResult, RunRecord } from "../store/records.js";
 import { type InstanceJob, processInstance, type RunEvent } from "./process-instance.js";
@@ -24,8 +25,10 @@ export interface BatchOptions {
   infraRetries: number;
   /** Options recorded with the run. */
   config: Record<string, unknown>;
-  /** Everything an instance needs except the instance and run id. */
-  job: Omit<InstanceJob, "instance" | "runId" | "store" | "onEvent">;
+  /** Everything an instance needs except the instance and run id; the backend may be chosen per instance (interpreter per repo@version). */
+  job: Omit<InstanceJob, "instance" | "runId" | "store" | "onEvent" | "backend"> & {
+    backend: Backend | ((instance: Instance) => Backend);
+  };
   onEvent?: (
     event:
       | RunEvent
@@ -76,9 +79,12 @@ export async function runBatch(options: BatchOptions): Promise<RunRecord> {
         return;
       }
       let result: InstanceResult | undefined;
+      const backend =
+        typeof options.job.backend === "function" ? options.job.backend(instance) : options.job.backend;
       for (let attempt = 0; attempt <= options.infraRetries; attempt++) {
         result = await processInstance({
           ...options.job,
+          backend,
           instance,
           runId: run.run_id,
           store,

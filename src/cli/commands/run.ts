@@ -12,7 +12,7 @@ import type { InstanceResult } from "../../store/records.js";
 import {
   addBackendOptions,
   type BackendOptions,
-  createBackendFromOptions,
+  createBackendResolver,
   createCacheFromOptions,
   positiveInteger,
 } from "../backend-options.js";
@@ -197,7 +197,7 @@ export function prepareJob(
     }),
     mode,
     maxAttempts: positiveInteger(options.maxAttempts, "--max-attempts"),
-    backend: createBackendFromOptions(options),
+    backend: createBackendResolver(options),
     cache: createCacheFromOptions(options, dataset),
     timeoutSeconds: positiveInteger(options.timeout, "--timeout"),
     datasetDigest: dataset.digest,
