@@ -27,6 +27,11 @@ export interface ModelRequest {
   temperature?: number;
   /** Scripted models use this to know which instance they answer for. */
   instanceId?: string;
+  /**
+   * A file's current text in the workspace (repository-relative path), or undefined when absent.
+   * Only the oracle uses it, to rewrite the gold patch as SEARCH/REPLACE blocks that match exactly.
+   */
+  readFile?: (path: string) => string | undefined;
   /** Aborts the call (run cancelled). */
   signal?: AbortSignal;
 }

@@ -1,244 +1,310 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { createModel, type ModelSettings } from "./create-model.js";
-import type { ModelRequest } from "./model.js";
+import type { ModelRequest, Usage } from "./model.js";
 import { loadPriceTable } from "./price-table.js";
+import { answerJson, type JsonHandler, type SeenRequest, serveJson } from "./test-support/serve-json.js";
 
-type Handler = (request: IncomingMessage, body: Record<string, unknown>, response: ServerResponse) => void;
-const servers: Server[] = [];
+const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
-  for (const server of servers.splice(0)) await new Promise((resolve) => server.close(resolve));
+  for (const close of closers.splice(0)) await close();
 });
-
-/** A real HTTP server on 127.0.0.1 speaking whatever the handler answers; records requests. */
-async function serve(handler: Handler) {
-  const seen: { path: string; headers: IncomingMessage["headers"]; body: Record<string, unknown> }[] = [];
-  const server = createServer((request, response) => {
-    let text = "";
-    request.on("data", (chunk) => (text += chunk));
-    request.on("end", () => {
-      const body = text ? JSON.parse(text) : {};
-      seen.push({ path: request.url ?? "", headers: request.headers, body });
-      handler(request, body, response);
-    });
-  });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { origin, seen };
+async function serve(handler: JsonHandler) {
+  const server = await serveJson(handler);
+  closers.push(server.close);
+  return server;
 }
-
-const json = (
-  response: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-) => {
-  response.writeHead(status, { "content-type": "application/json", ...headers });
-  response.end(typeof body === "string" ? body : JSON.stringify(body));
-};
 
 const request: ModelRequest = {
   system: "be brief",
-  messages: [{ role: "user", content: "fix it" }],
+  messages: [
+    { role: "user", content: "fix it" },
+    { role: "assistant", content: "tried" },
+    { role: "user", content: "again" },
+  ],
   instanceId: "x",
-};
-const waits: number[] = [];
-const settings = (baseUrl: string, extra: Partial<ModelSettings> = {}): ModelSettings => ({
-  baseUrl,
-  apiKey: "test-key",
-  prices: loadPriceTable(),
-  maxRetries: 3,
-  timeoutMs: 2000,
-  sleep: async (milliseconds) => {
-    waits.push(milliseconds);
-  },
-  ...extra,
-});
-
-const ANTHROPIC_OK = {
-  content: [{ type: "text", text: "patched" }],
-  stop_reason: "end_turn",
-  usage: {
-    input_tokens: 100,
-    output_tokens: 20,
-    cache_read_input_tokens: 1000,
-    cache_creation_input_tokens: 10,
-  },
+  maxOutputTokens: 1000,
 };
 
-describe("anthropic provider against a local server", () => {
-  it("sends the documented request and maps text, usage with cache tokens, and cost", async () => {
-    const { origin, seen } = await serve((_request, _body, response) => json(response, 200, ANTHROPIC_OK));
-    const model = createModel("anthropic:claude-haiku-4-5", settings(origin));
-    const answer = await model.complete(request);
-    expect(seen[0]?.path).toBe("/v1/messages");
-    expect(seen[0]?.headers["x-api-key"]).toBe("test-key");
-    expect(seen[0]?.headers["anthropic-version"]).toBe("2023-06-01");
-    expect(seen[0]?.body).toMatchObject({
-      model: "claude-haiku-4-5",
-      system: "be brief",
-      messages: [{ role: "user", content: "fix it" }],
-    });
-    expect(answer).toMatchObject({
-      ok: true,
-      text: "patched",
-      usage: { inputTokens: 100, outputTokens: 20, cacheReadTokens: 1000, cacheWriteTokens: 10 },
-    });
-    // 100×1 + 20×5 + 1000×0.1 + 10×1.25 per million.
-    if (answer.ok) expect(answer.costUsd).toBeCloseTo(312.5 / 1e6, 12);
-  });
+/** Settings against a local server; `waits` records every backoff the model asked for. */
+function settingsFor(baseUrl: string, waits: number[], extra: Partial<ModelSettings> = {}): ModelSettings {
+  return {
+    baseUrl,
+    apiKey: "test-key",
+    prices: loadPriceTable(),
+    maxRetries: 3,
+    timeoutMs: 5000,
+    sleep: async (milliseconds) => {
+      waits.push(milliseconds);
+    },
+    ...extra,
+  };
+}
 
-  it("honours retry-after on 429, retries a 500, then succeeds", async () => {
-    let calls = 0;
-    const { origin } = await serve((_request, _body, response) => {
-      calls++;
-      if (calls === 1) return json(response, 429, { error: "slow down" }, { "retry-after": "7" });
-      if (calls === 2) return json(response, 500, { error: "oops" });
-      json(response, 200, ANTHROPIC_OK);
-    });
-    waits.length = 0;
-    const answer = await createModel("anthropic:claude-haiku-4-5", settings(origin)).complete(request);
-    expect(answer.ok).toBe(true);
-    expect(calls).toBe(3);
-    expect(waits[0]).toBe(7000);
-  });
+interface ProviderCase {
+  spec: string;
+  /** Appended to the server origin to form the base URL. */
+  basePath: string;
+  path: string;
+  checkRequest(seen: SeenRequest): void;
+  okBody: unknown;
+  usage: Usage;
+  costUsd: number | null;
+}
 
-  it("reports exhausted retries as infrastructure and 401 as refused without retrying", async () => {
-    const failing = await serve((_request, _body, response) => json(response, 503, { error: "down" }));
-    const exhausted = await createModel("anthropic:claude-haiku-4-5", settings(failing.origin)).complete(
-      request,
-    );
-    expect(exhausted).toMatchObject({ ok: false, kind: "infra", retries: 3 });
-    expect(failing.seen).toHaveLength(4);
-    const denied = await serve((_request, _body, response) => json(response, 401, { error: "bad key" }));
-    const refused = await createModel("anthropic:claude-haiku-4-5", settings(denied.origin)).complete(
-      request,
-    );
-    expect(refused).toMatchObject({ ok: false, kind: "refused", status: 401 });
-    expect(denied.seen).toHaveLength(1);
-  });
-
-  it("retries a malformed body and cuts a hung connection at the timeout", async () => {
-    const malformed = await serve((_request, _body, response) => json(response, 200, "{not json"));
-    expect(
-      await createModel("anthropic:claude-haiku-4-5", settings(malformed.origin, { maxRetries: 1 })).complete(
-        request,
-      ),
-    ).toMatchObject({
-      ok: false,
-      kind: "infra",
-    });
-    expect(malformed.seen).toHaveLength(2);
-    const hung = await serve(() => undefined);
-    const answer = await createModel(
-      "anthropic:claude-haiku-4-5",
-      settings(hung.origin, { maxRetries: 1, timeoutMs: 300 }),
-    ).complete(request);
-    expect(answer).toMatchObject({ ok: false, kind: "infra" });
-    if (!answer.ok) expect(answer.message).toContain("no answer within 300 ms");
-  });
-});
-
-describe("openai and gemini providers against a local server", () => {
-  it("openai chat completions: bearer key, system message, cached tokens split out", async () => {
-    const { origin, seen } = await serve((_request, _body, response) =>
-      json(response, 200, {
-        choices: [{ message: { role: "assistant", content: "done" }, finish_reason: "stop" }],
-        usage: { prompt_tokens: 500, completion_tokens: 50, prompt_tokens_details: { cached_tokens: 200 } },
-      }),
-    );
-    const answer = await createModel("openai:gpt-5-mini", settings(`${origin}/v1`)).complete(request);
-    expect(seen[0]?.path).toBe("/v1/chat/completions");
-    expect(seen[0]?.headers.authorization).toBe("Bearer test-key");
-    expect((seen[0]?.body.messages as unknown[] | undefined)?.[0]).toEqual({
-      role: "system",
-      content: "be brief",
-    });
-    expect(answer).toMatchObject({
-      ok: true,
-      text: "done",
-      usage: { inputTokens: 300, cacheReadTokens: 200, outputTokens: 50 },
-    });
-  });
-
-  it("openai-compatible: unknown model price gives cost null, not a crash", async () => {
-    const { origin } = await serve((_request, _body, response) =>
-      json(response, 200, {
-        choices: [{ message: { content: "ok" }, finish_reason: "stop" }],
-        usage: { prompt_tokens: 1, completion_tokens: 1 },
-      }),
-    );
-    const answer = await createModel("openai-compatible:local-llama", settings(origin)).complete(request);
-    expect(answer).toMatchObject({ ok: true, costUsd: null });
-  });
-
-  it("gemini generateContent: key header, systemInstruction, model role, usage metadata", async () => {
-    const { origin, seen } = await serve((_request, _body, response) =>
-      json(response, 200, {
-        candidates: [{ content: { role: "model", parts: [{ text: "fixed" }] }, finishReason: "STOP" }],
-        usageMetadata: {
-          promptTokenCount: 900,
-          candidatesTokenCount: 40,
-          cachedContentTokenCount: 100,
-          thoughtsTokenCount: 10,
+const CASES: ProviderCase[] = [
+  {
+    spec: "anthropic:claude-haiku-4-5",
+    basePath: "",
+    path: "/v1/messages",
+    checkRequest(seen) {
+      expect(seen.headers["x-api-key"]).toBe("test-key");
+      expect(seen.headers["anthropic-version"]).toBe("2023-06-01");
+      expect(seen.body).toMatchObject({
+        model: "claude-haiku-4-5",
+        max_tokens: 1000,
+        system: [{ type: "text", text: "be brief", cache_control: { type: "ephemeral" } }],
+      });
+      const messages = seen.body.messages as { role: string; content: unknown }[];
+      expect(messages.map((message) => message.role)).toEqual(["user", "assistant", "user"]);
+      expect(messages[0]?.content).toBe("fix it");
+      // The last message carries the cache breakpoint so the next attempt reads the prefix from cache.
+      expect(messages[2]?.content).toEqual([
+        { type: "text", text: "again", cache_control: { type: "ephemeral" } },
+      ]);
+    },
+    okBody: {
+      content: [
+        { type: "thinking", thinking: "hmm" },
+        { type: "text", text: "patched" },
+      ],
+      stop_reason: "end_turn",
+      usage: {
+        input_tokens: 100,
+        output_tokens: 20,
+        cache_read_input_tokens: 1000,
+        cache_creation_input_tokens: 10,
+      },
+    },
+    usage: { inputTokens: 100, outputTokens: 20, cacheReadTokens: 1000, cacheWriteTokens: 10 },
+    costUsd: (100 * 1 + 20 * 5 + 1000 * 0.1 + 10 * 1.25) / 1e6,
+  },
+  {
+    spec: "google:gemini-2.5-flash",
+    basePath: "/v1beta",
+    path: "/v1beta/models/gemini-2.5-flash:generateContent",
+    checkRequest(seen) {
+      expect(seen.headers["x-goog-api-key"]).toBe("test-key");
+      expect(seen.body).toMatchObject({
+        systemInstruction: { parts: [{ text: "be brief" }] },
+        generationConfig: { maxOutputTokens: 1000 },
+      });
+      expect(seen.body.contents).toEqual([
+        { role: "user", parts: [{ text: "fix it" }] },
+        { role: "model", parts: [{ text: "tried" }] },
+        { role: "user", parts: [{ text: "again" }] },
+      ]);
+    },
+    okBody: {
+      candidates: [
+        {
+          content: { role: "model", parts: [{ text: "thinking aloud", thought: true }, { text: "patched" }] },
+          finishReason: "STOP",
         },
-      }),
+      ],
+      usageMetadata: {
+        promptTokenCount: 900,
+        candidatesTokenCount: 40,
+        cachedContentTokenCount: 100,
+        thoughtsTokenCount: 10,
+      },
+    },
+    usage: { inputTokens: 800, outputTokens: 50, cacheReadTokens: 100, cacheWriteTokens: 0 },
+    costUsd: (800 * 0.3 + 50 * 2.5 + 100 * 0.03) / 1e6,
+  },
+  {
+    spec: "openai:gpt-5-mini",
+    basePath: "/v1",
+    path: "/v1/chat/completions",
+    checkRequest(seen) {
+      expect(seen.headers.authorization).toBe("Bearer test-key");
+      expect(seen.body).toMatchObject({ model: "gpt-5-mini", max_completion_tokens: 1000 });
+      expect(seen.body.messages).toEqual([
+        { role: "system", content: "be brief" },
+        { role: "user", content: "fix it" },
+        { role: "assistant", content: "tried" },
+        { role: "user", content: "again" },
+      ]);
+    },
+    okBody: {
+      choices: [{ message: { role: "assistant", content: "patched" }, finish_reason: "stop" }],
+      usage: { prompt_tokens: 500, completion_tokens: 50, prompt_tokens_details: { cached_tokens: 200 } },
+    },
+    usage: { inputTokens: 300, outputTokens: 50, cacheReadTokens: 200, cacheWriteTokens: 0 },
+    costUsd: (300 * 0.25 + 50 * 2 + 200 * 0.025) / 1e6,
+  },
+  {
+    spec: "openai-compatible:local-llama",
+    basePath: "/v1",
+    path: "/v1/chat/completions",
+    checkRequest(seen) {
+      expect(seen.headers.authorization).toBe("Bearer test-key");
+      // Compatible servers (vLLM, llama.cpp, Ollama) know max_tokens; OpenAI's own wants the newer name.
+      expect(seen.body).toMatchObject({ model: "local-llama", max_tokens: 1000 });
+      expect(seen.body).not.toHaveProperty("max_completion_tokens");
+    },
+    okBody: {
+      choices: [{ message: { role: "assistant", content: "patched" }, finish_reason: "stop" }],
+      usage: { prompt_tokens: 7, completion_tokens: 3 },
+    },
+    usage: { inputTokens: 7, outputTokens: 3, cacheReadTokens: 0, cacheWriteTokens: 0 },
+    costUsd: null,
+  },
+];
+
+describe.each(CASES)("$spec against a local server speaking its wire format", (provider) => {
+  const start = async (handler: JsonHandler, extra: Partial<ModelSettings> = {}) => {
+    const server = await serve(handler);
+    const waits: number[] = [];
+    const model = createModel(
+      provider.spec,
+      settingsFor(`${server.origin}${provider.basePath}`, waits, extra),
     );
-    const conversation: ModelRequest = {
-      ...request,
-      messages: [...request.messages, { role: "assistant", content: "a" }, { role: "user", content: "b" }],
-    };
-    const answer = await createModel("google:gemini-2.5-flash", settings(`${origin}/v1beta`)).complete(
-      conversation,
-    );
-    expect(seen[0]?.path).toBe("/v1beta/models/gemini-2.5-flash:generateContent");
-    expect(seen[0]?.headers["x-goog-api-key"]).toBe("test-key");
-    expect(seen[0]?.body).toMatchObject({ systemInstruction: { parts: [{ text: "be brief" }] } });
-    expect(((seen[0]?.body.contents ?? []) as { role: string }[]).map((content) => content.role)).toEqual([
-      "user",
-      "model",
-      "user",
-    ]);
-    expect(answer).toMatchObject({
-      ok: true,
-      text: "fixed",
-      usage: { inputTokens: 800, cacheReadTokens: 100, outputTokens: 50 },
-    });
+    return { ...server, waits, model };
+  };
+
+  it("sends the documented request and maps text, usage with cache tokens, and cost", async () => {
+    const { seen, model } = await start((_seen, response) => answerJson(response, 200, provider.okBody));
+    const answer = await model.complete(request);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.method).toBe("POST");
+    expect(seen[0]?.path).toBe(provider.path);
+    expect(seen[0]?.headers["content-type"]).toBe("application/json");
+    provider.checkRequest(seen[0] as SeenRequest);
+    expect(answer).toMatchObject({ ok: true, text: "patched", usage: provider.usage, raw: provider.okBody });
+    if (!answer.ok) return;
+    if (provider.costUsd === null) expect(answer.costUsd).toBeNull();
+    else expect(answer.costUsd).toBeCloseTo(provider.costUsd, 12);
   });
 
-  it("keeps calls per provider within the concurrency limit", async () => {
+  it("waits what a 429's retry-after asks, then succeeds", async () => {
+    const { seen, waits, model } = await start((_seen, response, index) =>
+      index === 0
+        ? answerJson(response, 429, { error: "slow down" }, { "retry-after": "7" })
+        : answerJson(response, 200, provider.okBody),
+    );
+    expect(await model.complete(request)).toMatchObject({ ok: true, text: "patched" });
+    expect(seen).toHaveLength(2);
+    expect(waits).toEqual([7000]);
+  });
+
+  it("retries a 500 after a jittered backoff, then succeeds", async () => {
+    const { seen, waits, model } = await start((_seen, response, index) =>
+      index === 0 ? answerJson(response, 500, { error: "oops" }) : answerJson(response, 200, provider.okBody),
+    );
+    expect(await model.complete(request)).toMatchObject({ ok: true });
+    expect(seen).toHaveLength(2);
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toBeGreaterThanOrEqual(0);
+    expect(waits[0]).toBeLessThan(1000);
+  });
+
+  it("reports retries exhausted on 503 as infrastructure, after 1 + maxRetries tries", async () => {
+    const { seen, waits, model } = await start((_seen, response) =>
+      answerJson(response, 503, { error: "down" }),
+    );
+    const answer = await model.complete(request);
+    expect(answer).toMatchObject({ ok: false, kind: "infra", status: 503, retries: 3 });
+    expect(seen).toHaveLength(4);
+    expect(waits).toHaveLength(3);
+  });
+
+  it("reports 401 as refused without retrying", async () => {
+    const { seen, waits, model } = await start((_seen, response) =>
+      answerJson(response, 401, { error: "bad key" }),
+    );
+    const answer = await model.complete(request);
+    expect(answer).toMatchObject({ ok: false, kind: "refused", status: 401, retries: 0 });
+    if (!answer.ok) expect(answer.message).toContain("bad key");
+    expect(seen).toHaveLength(1);
+    expect(waits).toEqual([]);
+  });
+
+  it("retries a truncated JSON body: a cut-off answer is infrastructure, not the model", async () => {
+    const { seen, model } = await start((_seen, response, index) =>
+      index === 0
+        ? answerJson(response, 200, '{"content": [{"ty')
+        : answerJson(response, 200, provider.okBody),
+    );
+    expect(await model.complete(request)).toMatchObject({ ok: true, text: "patched" });
+    expect(seen).toHaveLength(2);
+    const broken = await start((_seen, response) => answerJson(response, 200, "{not json"), {
+      maxRetries: 1,
+    });
+    const answer = await broken.model.complete(request);
+    expect(answer).toMatchObject({ ok: false, kind: "infra", retries: 1 });
+    if (!answer.ok) expect(answer.message).toContain("unreadable JSON body");
+  });
+
+  it("cuts a hung connection at the per-request timeout and retries it", async () => {
+    const { seen, model } = await start(() => undefined, { maxRetries: 1, timeoutMs: 300 });
+    const answer = await model.complete(request);
+    expect(answer).toMatchObject({ ok: false, kind: "infra", retries: 1 });
+    if (!answer.ok) expect(answer.message).toContain("no answer within 300 ms");
+    expect(seen).toHaveLength(2);
+  });
+});
+
+describe("concurrency per provider", () => {
+  it("keeps calls in flight within the limit, shared by two models of one provider", async () => {
     let inFlight = 0;
     let most = 0;
-    const { origin } = await serve((_request, _body, response) => {
+    const { origin } = await serve((_seen, response) => {
       inFlight++;
       most = Math.max(most, inFlight);
       setTimeout(() => {
         inFlight--;
-        json(response, 200, { choices: [{ message: { content: "ok" } }], usage: {} });
-      }, 50);
+        answerJson(response, 200, { choices: [{ message: { content: "ok" } }], usage: {} });
+      }, 30);
     });
-    const model = createModel("openai-compatible:limited", settings(origin, { concurrency: 2 }));
-    await Promise.all(Array.from({ length: 6 }, () => model.complete(request)));
-    expect(most).toBeLessThanOrEqual(2);
+    const waits: number[] = [];
+    const first = createModel("openai-compatible:a", settingsFor(`${origin}/v1`, waits, { concurrency: 2 }));
+    const second = createModel("openai-compatible:b", settingsFor(`${origin}/v1`, waits));
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, index) => (index % 2 ? first : second).complete(request)),
+    );
+    expect(answers.every((answer) => answer.ok)).toBe(true);
+    expect(most).toBe(2);
   });
 });
 
-describe("live providers (need API keys)", () => {
-  it.skipIf(!process.env.ANTHROPIC_API_KEY)("anthropic answers (needs ANTHROPIC_API_KEY)", async () => {
-    const answer = await createModel("anthropic:claude-haiku-4-5", { prices: loadPriceTable() }).complete(
-      request,
-    );
-    expect(answer.ok).toBe(true);
-  });
-  it.skipIf(!process.env.GEMINI_API_KEY && !process.env.GOOGLE_API_KEY)(
-    "gemini answers (needs GEMINI_API_KEY)",
+describe("live providers (each runs only when its API key is set)", () => {
+  const live: ModelRequest = {
+    system: "Answer with one word.",
+    messages: [{ role: "user", content: "Say ok." }],
+    maxOutputTokens: 200,
+  };
+  it.skipIf(!process.env.ANTHROPIC_API_KEY)(
+    "anthropic:claude-haiku-4-5 answers (needs ANTHROPIC_API_KEY)",
     async () => {
-      const answer = await createModel("google:gemini-2.5-flash", { prices: loadPriceTable() }).complete(
-        request,
-      );
-      expect(answer.ok).toBe(true);
+      const answer = await createModel("anthropic:claude-haiku-4-5", { maxRetries: 2 }).complete(live);
+      expect(answer).toMatchObject({ ok: true });
+      if (answer.ok) expect(answer.costUsd).toBeGreaterThan(0);
     },
   );
+  it.skipIf(!process.env.GEMINI_API_KEY && !process.env.GOOGLE_API_KEY)(
+    "google:gemini-2.5-flash answers (needs GEMINI_API_KEY or GOOGLE_API_KEY)",
+    async () => {
+      const answer = await createModel("google:gemini-2.5-flash", {
+        maxRetries: 2,
+        maxOutputTokens: 1000,
+      }).complete(live);
+      expect(answer).toMatchObject({ ok: true });
+    },
+  );
+  it.skipIf(!process.env.OPENAI_API_KEY)("openai:gpt-5-mini answers (needs OPENAI_API_KEY)", async () => {
+    const answer = await createModel("openai:gpt-5-mini", { maxRetries: 2, maxOutputTokens: 2000 }).complete(
+      live,
+    );
+    expect(answer).toMatchObject({ ok: true });
+  });
 });

@@ -1,0 +1,30 @@
+import type { Instance } from "../dataset/instance.js";
+import type { Model } from "./model.js";
+import { createScriptedAnswer, createScriptedRefusal } from "./scripted-answer.js";
+
+/** How the demo labels itself wherever a model id is shown. */
+export const DEMO_MODEL_ID = "demo (scripted, not a language model)";
+
+/**
+ * Not a language model: the offline demo answers from each instance's `extra.demo_answers`, the i-th
+ * call of a conversation (i = answers already in it) getting the i-th answer, the last repeating.
+ * Some first answers are wrong on purpose, to show feedback at work.
+ */
+export function createDemoModel(instances: ReadonlyMap<string, Instance>): Model {
+  return {
+    id: DEMO_MODEL_ID,
+    scripted: true,
+    async complete(request) {
+      const started = Date.now();
+      const instance = request.instanceId ? instances.get(request.instanceId) : undefined;
+      const answers = instance?.extra.demo_answers;
+      if (!Array.isArray(answers) || answers.length === 0) {
+        return createScriptedRefusal(
+          `the demo model has no scripted answer for ${request.instanceId ?? "(none named)"}`,
+        );
+      }
+      const turn = request.messages.filter((message) => message.role === "assistant").length;
+      return createScriptedAnswer(String(answers[Math.min(turn, answers.length - 1)]), started);
+    },
+  };
+}
