@@ -1,0 +1,192 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import type { Instance } from "../dataset/instance.js";
+import { EnvironmentError, UserError } from "../errors.js";
+import { createModel } from "./create-model.js";
+import type { ModelRequest } from "./model.js";
+import { readApiKey } from "./read-api-key.js";
+import { readTranscript, type TranscriptEntry } from "./read-transcript.js";
+import { recordTranscript } from "./record-transcript.js";
+import { answerJson, serveJson } from "./test-support/serve-json.js";
+
+const scratch = mkdtempSync(join(tmpdir(), "swegate-model-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const close of closers.splice(0)) await close();
+});
+
+const GOLD = "diff --git a/m.py b/m.py\n--- a/m.py\n+++ b/m.py\n@@ -1 +1 @@\n-x = 1\n+x = 2\n";
+function instance(id: string, extra: Record<string, unknown> = {}): Instance {
+  return {
+    instance_id: id,
+    repo: "o/r",
+    base_commit: "0".repeat(40),
+    patch: GOLD,
+    test_patch: "",
+    problem_statement: "x should be 2",
+    hints_text: "",
+    created_at: "2024-01-01T00:00:00Z",
+    version: "1.0",
+    FAIL_TO_PASS: [],
+    PASS_TO_PASS: [],
+    environment_setup_commit: "0".repeat(40),
+    extra,
+  };
+}
+const ask = (instanceId: string, answers: string[] = []): ModelRequest => ({
+  system: "sys",
+  instanceId,
+  messages: answers
+    .flatMap((answer, index) => [
+      { role: "user" as const, content: `ask ${index}` },
+      { role: "assistant" as const, content: answer },
+    ])
+    .concat({ role: "user", content: "ask now" }),
+});
+
+describe("oracle", () => {
+  it("answers with the gold patch as a fenced diff, scripted, free and without tokens", async () => {
+    const model = createModel("oracle", { instances: new Map([["a", instance("a")]]) });
+    expect(model).toMatchObject({ id: "oracle", scripted: true });
+    const answer = await model.complete(ask("a"));
+    expect(answer).toMatchObject({ ok: true, costUsd: 0, usage: { inputTokens: 0, outputTokens: 0 } });
+    if (answer.ok) expect(answer.text).toContain(`\`\`\`diff\n${GOLD}\`\`\``);
+    expect(await model.complete(ask("missing"))).toMatchObject({ ok: false, kind: "refused" });
+  });
+});
+
+describe("demo", () => {
+  it("gives the i-th scripted answer to the i-th call of a conversation, repeating the last", async () => {
+    const model = createModel("demo", {
+      instances: new Map([["d", instance("d", { demo_answers: ["first", "second"] })]]),
+    });
+    expect(model).toMatchObject({ id: "demo (scripted, not a language model)", scripted: true });
+    const texts = [];
+    for (const previous of [[], ["first"], ["first", "second"]]) {
+      const answer = await model.complete(ask("d", previous));
+      texts.push(answer.ok ? answer.text : answer.message);
+    }
+    expect(texts).toEqual(["first", "second", "second"]);
+    expect(await model.complete(ask("no-answers"))).toMatchObject({ ok: false, kind: "refused" });
+  });
+});
+
+describe("transcripts and replay", () => {
+  it("records a real provider's calls per instance and replays the same answers with no network", async () => {
+    let calls = 0;
+    const server = await serveJson((seen, response) => {
+      calls++;
+      const last = (seen.body.messages as { content: unknown }[]).at(-1);
+      answerJson(response, 200, {
+        choices: [
+          {
+            message: { content: `answer ${calls} to ${JSON.stringify(last?.content)}` },
+            finish_reason: "stop",
+          },
+        ],
+        usage: { prompt_tokens: 10, completion_tokens: 2 },
+      });
+    });
+    closers.push(server.close);
+    const live = createModel("openai:gpt-4.1-mini", { baseUrl: server.origin, apiKey: "k" });
+    const runDir = join(scratch, "run");
+    const recorded: Record<string, string[]> = {};
+    for (const id of ["one", "two"]) {
+      const model = recordTranscript(live, join(runDir, id, "transcript.jsonl"));
+      const answers: string[] = [];
+      for (let turn = 0; turn < 2; turn++) {
+        const answer = await model.complete(ask(id, answers));
+        answers.push(answer.ok ? answer.text : "");
+      }
+      recorded[id] = answers;
+    }
+    await server.close();
+
+    const entries = readTranscript(join(runDir, "one", "transcript.jsonl"));
+    expect(entries.map((entry) => [entry.instance_id, entry.call, entry.turn])).toEqual([
+      ["one", 0, 0],
+      ["one", 1, 1],
+    ]);
+    const first = entries[0] as TranscriptEntry;
+    expect(first.response).toMatchObject({
+      ok: true,
+      usage: { inputTokens: 10, outputTokens: 2 },
+      raw: { usage: { prompt_tokens: 10 } },
+    });
+    expect(first.response.ok && first.response.costUsd).toBeGreaterThan(0);
+    expect(first.duration_ms).toBeGreaterThanOrEqual(0);
+    expect(Date.parse(first.started_at)).not.toBeNaN();
+
+    // The whole run folder: every instance's transcript, no server running.
+    const replay = createModel(`replay:${runDir}`);
+    expect(replay.scripted).toBe(true);
+    for (const id of ["two", "one"]) {
+      const answers: string[] = [];
+      for (let turn = 0; turn < 2; turn++) {
+        const answer = await replay.complete(ask(id, answers));
+        expect(answer).toMatchObject({ ok: true, costUsd: 0 });
+        answers.push(answer.ok ? answer.text : "");
+      }
+      expect(answers).toEqual(recorded[id]);
+    }
+    expect(await replay.complete(ask("one"))).toMatchObject({
+      ok: false,
+      message: expect.stringContaining("no more recorded calls"),
+    });
+  });
+
+  it("reports a prompt the recording never saw as a value", async () => {
+    const file = join(scratch, "single.jsonl");
+    const model = recordTranscript(
+      createModel("oracle", { instances: new Map([["a", instance("a")]]) }),
+      file,
+    );
+    await model.complete(ask("a"));
+    expect(model.calls()).toBe(1);
+    const replay = createModel(`replay:${file}`);
+    const changed = { ...ask("a"), system: "a different system prompt" };
+    const answer = await replay.complete(changed);
+    expect(answer).toMatchObject({ ok: false, kind: "refused" });
+    if (!answer.ok) expect(answer.message).toContain("differs from the recording");
+    expect(await replay.complete(ask("a"))).toMatchObject({ ok: true });
+  });
+
+  it("names the file and line of a broken transcript, and a missing one", () => {
+    const dir = join(scratch, "broken");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "transcript.jsonl"), '{"request_sha256":"ab","response":{}}\n{oops\n');
+    expect(() => createModel(`replay:${dir}`)).toThrow(UserError);
+    try {
+      readTranscript(dir);
+    } catch (error) {
+      expect((error as UserError).where).toBe(`${join(dir, "transcript.jsonl")}:2`);
+    }
+    expect(() => createModel(`replay:${join(scratch, "absent.jsonl")}`)).toThrow(/ENOENT/);
+  });
+});
+
+describe("registry and keys", () => {
+  it("reads keys from the usual variables and names the one to set when missing", () => {
+    expect(readApiKey("google", { GOOGLE_API_KEY: "g" })).toBe("g");
+    expect(readApiKey("google", { GEMINI_API_KEY: "first", GOOGLE_API_KEY: "g" })).toBe("first");
+    expect(readApiKey("openai-compatible", {})).toBe("");
+    expect(() => readApiKey("anthropic", {})).toThrow(EnvironmentError);
+    expect(() => readApiKey("anthropic", {})).toThrow(/ANTHROPIC_API_KEY/);
+    expect(() => readApiKey("openai", {})).toThrow(/OPENAI_API_KEY/);
+  });
+
+  it("rejects unknown specs and an openai-compatible model without a base URL, as user errors", () => {
+    expect(() => createModel("mystery:model")).toThrow(UserError);
+    expect(() => createModel("anthropic:")).toThrow(/unknown model/);
+    const saved = process.env.OPENAI_COMPATIBLE_BASE_URL;
+    delete process.env.OPENAI_COMPATIBLE_BASE_URL;
+    try {
+      expect(() => createModel("openai-compatible:x")).toThrow(/needs a base URL/);
+    } finally {
+      if (saved !== undefined) process.env.OPENAI_COMPATIBLE_BASE_URL = saved;
+    }
+  });
+});
