@@ -2,8 +2,8 @@ import type { Instance } from "../dataset/instance.js";
 import type { Model } from "./model.js";
 import { createScriptedAnswer, createScriptedRefusal } from "./scripted-answer.js";
 
-/** How the demo labels itself wherever a model id is shown. */
-export const DEMO_MODEL_ID = "demo (scripted, not a language model)";
+/** How the demo shows itself to people; its id stays `demo`, the spec a run records and resumes with. */
+export const DEMO_MODEL_LABEL = "demo (scripted, not a language model)";
 
 /**
  * Not a language model: the offline demo answers from each instance's `extra.demo_answers`, the i-th
@@ -12,7 +12,8 @@ export const DEMO_MODEL_ID = "demo (scripted, not a language model)";
  */
 export function createDemoModel(instances: ReadonlyMap<string, Instance>): Model {
   return {
-    id: DEMO_MODEL_ID,
+    id: "demo",
+    label: DEMO_MODEL_LABEL,
     scripted: true,
     async complete(request) {
       const started = Date.now();

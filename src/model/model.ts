@@ -5,6 +5,8 @@
 export interface Model {
   /** `provider:model-id` as given on the command line, e.g. `anthropic:claude-haiku-4-5`. */
   readonly id: string;
+  /** How to show the model to people when the id alone could mislead (e.g. the demo's); absent: the id. */
+  readonly label?: string;
   /** True for stand-ins that are not language models (`oracle`, `demo`, `replay`). */
   readonly scripted: boolean;
   /** Sends a conversation; resolves to a value even for provider failures. */

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { Instance } from "../dataset/instance.js";
+import { parseEdits } from "../edits/parse-edits.js";
 import { EnvironmentError, UserError } from "../errors.js";
 import { createModel } from "./create-model.js";
 import type { ModelRequest } from "./model.js";
@@ -56,6 +57,26 @@ describe("oracle", () => {
     if (answer.ok) expect(answer.text).toContain(`\`\`\`diff\n${GOLD}\`\`\``);
     expect(await model.complete(ask("missing"))).toMatchObject({ ok: false, kind: "refused" });
   });
+  it("answers with SEARCH/REPLACE blocks that match once when it can read the workspace", async () => {
+    const model = createModel("oracle", { instances: new Map([["a", instance("a")]]) });
+    const files: Record<string, string> = { "m.py": "y = 0\nx = 1\nz = 3\n" };
+    const answer = await model.complete({ ...ask("a"), readFile: (path) => files[path] });
+    const text = answer.ok ? answer.text : "";
+    expect(text).not.toContain("```diff");
+    expect(parseEdits(text).edits).toMatchObject([
+      { kind: "search-replace", path: "m.py", search: "x = 1\n", replace: "x = 2\n" },
+    ]);
+  });
+
+  it("keeps a diff the blocks cannot express (a deleted file) as a fenced diff", async () => {
+    const deletion =
+      "diff --git a/old.py b/old.py\ndeleted file mode 100644\n--- a/old.py\n+++ /dev/null\n@@ -1 +0,0 @@\n-gone\n";
+    const model = createModel("oracle", {
+      instances: new Map([["d", { ...instance("d"), patch: deletion }]]),
+    });
+    const answer = await model.complete({ ...ask("d"), readFile: () => "gone\n" });
+    expect(answer.ok && answer.text).toContain(`\`\`\`diff\n${deletion}\`\`\``);
+  });
 });
 
 describe("demo", () => {
@@ -63,7 +84,11 @@ describe("demo", () => {
     const model = createModel("demo", {
       instances: new Map([["d", instance("d", { demo_answers: ["first", "second"] })]]),
     });
-    expect(model).toMatchObject({ id: "demo (scripted, not a language model)", scripted: true });
+    expect(model).toMatchObject({
+      id: "demo",
+      label: "demo (scripted, not a language model)",
+      scripted: true,
+    });
     const texts = [];
     for (const previous of [[], ["first"], ["first", "second"]]) {
       const answer = await model.complete(ask("d", previous));
@@ -138,20 +163,44 @@ describe("transcripts and replay", () => {
     });
   });
 
-  it("reports a prompt the recording never saw as a value", async () => {
+  it("answers in recorded order, failures included, and says when the prompt differs", async () => {
     const file = join(scratch, "single.jsonl");
-    const model = recordTranscript(
-      createModel("oracle", { instances: new Map([["a", instance("a")]]) }),
-      file,
-    );
+    const failure = {
+      ok: false as const,
+      kind: "infra" as const,
+      message: "HTTP 500",
+      retries: 6,
+      durationMs: 1,
+    };
+    let first = true;
+    const flaky = {
+      id: "flaky",
+      scripted: false,
+      complete: async (request: ModelRequest) => {
+        if (first) {
+          first = false;
+          return failure;
+        }
+        return createModel("oracle", { instances: new Map([["a", instance("a")]]) }).complete(request);
+      },
+    };
+    const model = recordTranscript(flaky, file);
     await model.complete(ask("a"));
-    expect(model.calls()).toBe(1);
+    await model.complete(ask("a"));
+    expect(model.calls()).toBe(2);
     const replay = createModel(`replay:${file}`);
+    expect(await replay.complete(ask("a"))).toEqual(failure);
     const changed = { ...ask("a"), system: "a different system prompt" };
     const answer = await replay.complete(changed);
-    expect(answer).toMatchObject({ ok: false, kind: "refused" });
-    if (!answer.ok) expect(answer.message).toContain("differs from the recording");
-    expect(await replay.complete(ask("a"))).toMatchObject({ ok: true });
+    expect(answer).toMatchObject({
+      ok: true,
+      stopReason: "scripted (replayed; the prompt differs from the recording)",
+    });
+    if (answer.ok) expect(answer.text).toContain(GOLD);
+    expect(await replay.complete(ask("a"))).toMatchObject({ ok: false, kind: "refused" });
+    const again = createModel(`replay:${file}`);
+    await again.complete(ask("a"));
+    expect(await again.complete(ask("a"))).toMatchObject({ ok: true, stopReason: "scripted" });
   });
 
   it("names the file and line of a broken transcript, and a missing one", () => {
