@@ -78,6 +78,7 @@ export function createProviderModel(options: ProviderModelOptions): Model {
   return {
     id: options.id,
     scripted: false,
+    // A call keeps its slot while it backs off: a rate-limited provider then sees fewer requests, not more.
     complete: (request) => options.limiter.add(() => call(request)),
   };
 }

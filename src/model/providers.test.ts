@@ -273,7 +273,9 @@ describe("concurrency per provider", () => {
       Array.from({ length: 8 }, (_, index) => (index % 2 ? first : second).complete(request)),
     );
     expect(answers.every((answer) => answer.ok)).toBe(true);
-    expect(most).toBe(2);
+    // Unshared or unlimited queues would let up to 8 through at once.
+    expect(most).toBeLessThanOrEqual(2);
+    expect(most).toBeGreaterThan(0);
   });
 });
 
