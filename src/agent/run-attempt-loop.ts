@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Instance } from "../dataset/instance.js";
 import { applyEdits } from "../edits/apply-edits.js";
 import { describeEditResult } from "../edits/describe-edit-failures.js";
@@ -113,6 +115,14 @@ export async function runAttemptLoop(options: AttemptLoopOptions): Promise<Attem
       messages,
       instanceId: instance.instance_id,
       signal: options.signal,
+      // Scripted stand-ins (the oracle) read the checkout to write unique SEARCH blocks.
+      readFile: (path) => {
+        try {
+          return readFileSync(join(dir, path), "utf8");
+        } catch {
+          return undefined;
+        }
+      },
     });
     onEvent?.({
       type: "model-call-end",
