@@ -7,7 +7,7 @@ import { addBackendOptions, positiveInteger } from "../backend-options.js";
 import { resolveInstances } from "../dataset-options.js";
 import { printJsonLine, printLine } from "../output.js";
 import { createProgressReporter } from "../progress/create-progress-reporter.js";
-import { prepareJob, type RunOptions } from "./run.js";
+import { addModelOptions, prepareJob, type RunOptions } from "./run.js";
 
 export function registerRampCommand(program: Command): void {
   const command = program
@@ -20,13 +20,8 @@ export function registerRampCommand(program: Command): void {
     .option("--max-attempts <n>", "attempts per instance", "6")
     .option("--continue-on-miss", "run every phase even when one misses its target")
     .option("--ramp-id <id>", "name of the ramp (phases run as <id>-<phase>; rerun to resume)")
-    .option("--base-url <url>", "provider endpoint")
-    .option("--key <file>", "Ed25519 private key for certificates")
-    .option("--prices <file>", "extra model prices")
-    .option("--max-retries <n>", "retries of one model call on rate limits and server errors", "6")
-    .option("--infra-retries <n>", "retries of an instance that failed for infrastructure reasons", "2")
     .option("--json", "JSON-line events only");
-  addBackendOptions(command).action(
+  addBackendOptions(addModelOptions(command)).action(
     async (
       planFile: string,
       datasetArgument: string | undefined,

@@ -1,12 +1,12 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { UserError } from "../../errors.js";
 import { buildRunReport } from "../../report/build-run-report.js";
 import { compareRuns, type RunComparison, renderComparison } from "../../report/compare-runs.js";
 import { renderHtml, renderMarkdown } from "../../report/render-report.js";
 import { openStore } from "../../store/open-store.js";
 import { printJson, printLine } from "../output.js";
+import { requireRun } from "../require-run.js";
 
 export function registerReportCommands(program: Command): void {
   program
@@ -19,24 +19,14 @@ export function registerReportCommands(program: Command): void {
     .action(
       async (runId: string, options: { store: string; out?: string; compare?: string; json?: boolean }) => {
         const store = openStore(options.store);
-        const run = store.getRun(runId);
-        if (!run)
-          throw new UserError(`no run ${runId}`, {
-            where: `--store=${options.store}`,
-            hint: "see swegate runs",
-          });
+        const run = requireRun(store, runId);
         const report = buildRunReport(run, store.getInstanceResults(runId), (id) =>
           store.getAttempts(runId, id),
         );
         let comparison: RunComparison | undefined;
         if (options.compare) {
           const otherId = options.compare;
-          const other = store.getRun(otherId);
-          if (!other)
-            throw new UserError(`no run ${otherId}`, {
-              where: `--compare=${otherId}`,
-              hint: "see swegate runs",
-            });
+          const other = requireRun(store, otherId, `--compare=${otherId}`);
           comparison = compareRuns(
             report,
             buildRunReport(other, store.getInstanceResults(otherId), (id) => store.getAttempts(otherId, id)),
@@ -73,12 +63,7 @@ export function registerReportCommands(program: Command): void {
     .option("--store <dir>", "results database", ".swegate")
     .action((runId: string, options: { store: string; predictions: string }) => {
       const store = openStore(options.store);
-      const run = store.getRun(runId);
-      if (!run)
-        throw new UserError(`no run ${runId}`, {
-          where: `--store=${options.store}`,
-          hint: "see swegate runs",
-        });
+      const run = requireRun(store, runId);
       const results = store.getInstanceResults(runId);
       store.close();
       const lines = results.map((result) =>

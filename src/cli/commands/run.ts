@@ -57,13 +57,8 @@ export function registerRunCommand(program: Command): void {
     .option("--run-id <id>", "name the run (rerunning with the same id finishes what is missing)")
     .option("--resume <id>", "finish an interrupted run")
     .option("--max-cost-usd <usd>", "stop starting instances once the run has cost this much")
-    .option("--base-url <url>", "provider endpoint (required for openai-compatible)")
-    .option("--key <file>", "Ed25519 private key for certificates (default: swegate keys init's)")
-    .option("--prices <file>", "extra model prices (JSON, USD per million tokens)")
-    .option("--max-retries <n>", "retries of one model call on rate limits and server errors", "6")
-    .option("--infra-retries <n>", "retries of an instance that failed for infrastructure reasons", "2")
     .option("--json", "JSON-line events only");
-  addBackendOptions(addDatasetOptions(command)).action(
+  addBackendOptions(addDatasetOptions(addModelOptions(command))).action(
     async (datasetArgument: string | undefined, options: RunOptions) => {
       if (options.mode !== "oracle" && options.mode !== "blind")
         throw new UserError("must be oracle or blind", { where: `--mode=${options.mode}` });
@@ -204,4 +199,14 @@ export function prepareJob(
     swegateVersion: packageVersion(),
     signingKey: loadPrivateKey(options.key ?? join(defaultKeyDir(), PRIVATE_KEY_FILE)),
   };
+}
+
+/** Flags about the model and its calls, shared by run and ramp. */
+export function addModelOptions(command: Command): Command {
+  return command
+    .option("--base-url <url>", "provider endpoint (required for openai-compatible)")
+    .option("--key <file>", "Ed25519 private key for certificates (default: swegate keys init's)")
+    .option("--prices <file>", "extra model prices (JSON, USD per million tokens)")
+    .option("--max-retries <n>", "retries of one model call on rate limits and server errors", "6")
+    .option("--infra-retries <n>", "retries of an instance that failed for infrastructure reasons", "2");
 }

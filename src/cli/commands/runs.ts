@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { UserError } from "../../errors.js";
 import { openStore } from "../../store/open-store.js";
 import { printJson, printLine } from "../output.js";
+import { requireRun } from "../require-run.js";
 
 export function registerRunsCommands(program: Command): void {
   program
@@ -35,12 +36,7 @@ export function registerRunsCommands(program: Command): void {
     .option("--json", "print JSON only")
     .action((runId: string, instanceId: string | undefined, options: { store: string; json?: boolean }) => {
       const store = openStore(options.store);
-      const run = store.getRun(runId);
-      if (!run)
-        throw new UserError(`no run ${runId}`, {
-          where: `--store=${options.store}`,
-          hint: "see swegate runs",
-        });
+      const run = requireRun(store, runId);
       const results = store
         .getInstanceResults(runId)
         .filter((result) => !instanceId || result.instance_id === instanceId);
