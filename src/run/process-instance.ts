@@ -10,7 +10,7 @@ import {
   signCertificate,
 } from "../certificate/certificate.js";
 import type { Instance } from "../dataset/instance.js";
-import type { Backend } from "../exec/backend.js";
+import type { Backend, EnvironmentDescription } from "../exec/backend.js";
 import { environmentFingerprint } from "../grading/environment-fingerprint.js";
 import { type GreenGateResult, runGreenGate } from "../grading/green-gate.js";
 import { type RedGateResult, runRedGate } from "../grading/red-gate.js";
@@ -125,7 +125,7 @@ async function solveInWorkspace(
   certificate?: { path: string; sha256: string };
 }> {
   const { instance } = job;
-  const environment = await job.backend.describe({ cwd: dir });
+  const environment = await describeOnce(job.backend, dir);
   const fingerprint = environmentFingerprint(environment, instance);
   const emit = job.onEvent;
   const cached = job.store.getHealth(instance.instance_id, fingerprint);
@@ -294,6 +294,18 @@ async function solveInWorkspace(
     };
   }
   return { result, attempts: loop.attempts };
+}
+
+const descriptions = new WeakMap<Backend, Promise<EnvironmentDescription>>();
+
+/** A backend's environment does not change during a run: ask once (it starts an interpreter). */
+function describeOnce(backend: Backend, dir: string): Promise<EnvironmentDescription> {
+  let description = descriptions.get(backend);
+  if (!description) {
+    description = backend.describe({ cwd: dir });
+    descriptions.set(backend, description);
+  }
+  return description;
 }
 
 function classifyGreen(outcome: GreenGateResult): "tests_failed" | "regression" | undefined {
