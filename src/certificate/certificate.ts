@@ -52,16 +52,40 @@ export interface VerificationCheck {
  */
 export function verifyCertificate(
   certificate: Certificate,
-  options: { publicKey?: KeyObject; patchText?: string; logs?: { red?: string; green?: string } } = {},
+  options: {
+    publicKey?: KeyObject;
+    patchText?: string;
+    logs?: { red?: string; green?: string };
+    fileText?: string;
+  } = {},
 ): { ok: boolean; checks: VerificationCheck[] } {
   const checks: VerificationCheck[] = [];
   const add = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
+  if (options.fileText !== undefined) {
+    // Certificates are written in canonical form, so even a whitespace change to the file is detected.
+    add(
+      "canonical_form",
+      options.fileText === `${canonicalize(certificate)}\n`,
+      "the file is the certificate's canonical JSON",
+    );
+  }
   add("schema", certificate.schema === CERTIFICATE_SCHEMA, `schema ${certificate.schema}`);
   const { signature, ...document } = certificate;
   let signatureOk = false;
   try {
-    const key = options.publicKey ?? createPublicKey(signature.public_key);
+    const embedded = createPublicKey(signature.public_key);
+    const key = options.publicKey ?? embedded;
+    // The embedded key is outside the signed bytes, so it must be the trusted key itself.
+    const sameKey = embedded
+      .export({ type: "spki", format: "der" })
+      .equals(key.export({ type: "spki", format: "der" }));
+    // Lenient decoders accept several spellings of one key or signature; only the canonical one is valid.
+    const canonicalSpelling =
+      embedded.export({ type: "spki", format: "pem" }).toString() === signature.public_key &&
+      Buffer.from(signature.value, "base64").toString("base64") === signature.value;
     signatureOk =
+      sameKey &&
+      canonicalSpelling &&
       signature.algorithm === "Ed25519" &&
       verify(null, Buffer.from(canonicalize(document)), key, Buffer.from(signature.value, "base64"));
   } catch {

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import type { AgentEventListener } from "../agent/agent-events.js";
 import { createBlindChecker } from "../agent/create-blind-checker.js";
 import { type Checker, type FeedbackMode, runAttemptLoop } from "../agent/run-attempt-loop.js";
+import { canonicalize } from "../certificate/canonicalize.js";
 import {
   CERTIFICATE_SCHEMA,
   type CertificateDocument,
@@ -284,7 +285,8 @@ async function solveInWorkspace(
       red_at: redAt,
       green_at: greenAt,
     };
-    const text = `${JSON.stringify(signCertificate(document, job.signingKey), null, 2)}\n`;
+    // Canonical JSON on disk: every byte of the file is significant, so any change fails verification.
+    const text = `${canonicalize(signCertificate(document, job.signingKey))}\n`;
     writeFileSync(paths.certificate, text);
     result.certificate = paths.certificate;
     return {

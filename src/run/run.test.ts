@@ -72,6 +72,19 @@ describe("swegate run on the bundled demo (real git, real pytest)", () => {
         join(scratch, "config", "swegate", "keys", "swegate-ed25519.pub"),
       ]).code,
     ).toBe(0);
+    // --rerun checks out base, runs the red gate, applies the certified patch and runs the green gate again.
+    const rerun = runCli(["verify", certificate, "--rerun", "--json", "--cache-dir", join(scratch, "cache")]);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    const rerunChecks = JSON.parse(rerun.stdout).checks.map(
+      (check: { name: string; ok: boolean }) => `${check.name}:${check.ok}`,
+    );
+    expect(rerunChecks).toEqual(
+      expect.arrayContaining([
+        "rerun_red_verdict:true",
+        "rerun_green_verdict:true",
+        "rerun_green_tests:true",
+      ]),
+    );
     const text = readFileSync(certificate, "utf8");
     const tamperedPatch = join(scratch, "tampered.json");
     writeFileSync(tamperedPatch, text.replace("return 0.0", "return 0.1"));
