@@ -7,6 +7,7 @@ import type { Dataset } from "../dataset/load-dataset.js";
 import { UserError } from "../errors.js";
 import type { Backend } from "../exec/backend.js";
 import { createHostBackend } from "../exec/host-backend.js";
+import { createIsolatedBackend } from "../exec/isolated-backend.js";
 import { loadPythonConfig, resolvePython } from "../exec/python-config.js";
 import {
   createRepoCache,
@@ -29,7 +30,11 @@ export interface BackendOptions {
 
 export function addBackendOptions(command: Command): Command {
   return command
-    .option("--backend <name>", "where tests run: host (isolated and docker: see README)", "host")
+    .option(
+      "--backend <name>",
+      "where tests run: host (a subprocess) or isolated (bubblewrap: no network, only the workspace writable)",
+      "host",
+    )
     .option("--python <path>", "interpreter (or venv folder) for every instance")
     .option("--python-config <file>", "JSON/YAML mapping repo@version → interpreter")
     .option("--timeout <seconds>", "seconds per test run before the process group is killed", "1800")
@@ -54,9 +59,10 @@ export function positiveInteger(value: string, flag: string): number {
 export function createBackendFromOptions(options: BackendOptions): Backend {
   if (options.pythonConfig) loadPythonConfig(options.pythonConfig);
   if (options.backend === "host") return createHostBackend({ python: options.python });
+  if (options.backend === "isolated") return createIsolatedBackend({ python: options.python });
   throw new UserError(`backend ${JSON.stringify(options.backend)} is not available in this version`, {
     where: `--backend=${options.backend}`,
-    hint: "use --backend host (the isolated and docker backends are tracked in the project's issues)",
+    hint: "use --backend host or isolated (the docker backend is tracked in the project's issues)",
   });
 }
 

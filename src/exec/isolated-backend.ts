@@ -1,0 +1,128 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, lstatSync, readlinkSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { EnvironmentError } from "../errors.js";
+import type { Backend, CommandResult, EnvironmentDescription, RunOptions } from "./backend.js";
+import { controlledEnvironment } from "./host-backend.js";
+import { spawnMerged, writeTemporaryScript } from "./spawn-merged.js";
+
+export interface IsolatedBackendOptions {
+  /** Interpreter inside the sandbox (default `python3` of the host system). */
+  python?: string;
+  /** Extra variables for every command. */
+  env?: Record<string, string>;
+}
+
+const SYSTEM_DIRECTORIES = ["/usr", "/bin", "/lib", "/lib32", "/lib64", "/libx32", "/sbin", "/etc"];
+
+/** True when bubblewrap can create namespaces here (it needs unprivileged user namespaces or root). */
+export function isolationAvailable(): boolean {
+  try {
+    execFileSync("bwrap", ["--unshare-all", "--ro-bind", "/", "/", "true"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs every command inside bubblewrap: no network (a server on the host's 127.0.0.1 is
+ * unreachable), the system read-only, only the workspace writable, a private /tmp and HOME, and
+ * nothing else of the host's files — not the repository cache (so the workspace's `.git` points
+ * nowhere and no later commit can be read), not the user's home. The whole process tree dies with
+ * the sandbox at the timeout (PID namespace + --die-with-parent + process-group kill).
+ */
+export function createIsolatedBackend(options: IsolatedBackendOptions = {}): Backend {
+  if (!existsSync("/usr/bin/bwrap") && !whichSync("bwrap")) {
+    throw new EnvironmentError("bubblewrap (bwrap) is not installed", {
+      where: "--backend isolated",
+      hint: "apt-get install bubblewrap",
+    });
+  }
+  const python = resolveInterpreter(options.python ?? "python3");
+  const interpreterBinds = interpreterPrefixes(python);
+  const sandbox = (workspace: string, scriptDir: string): string[] => {
+    const args = ["--unshare-all", "--die-with-parent", "--new-session"];
+    for (const path of SYSTEM_DIRECTORIES) {
+      if (!existsSync(path)) continue;
+      if (lstatSync(path).isSymbolicLink()) args.push("--symlink", readlinkSync(path), path);
+      else args.push("--ro-bind", path, path);
+    }
+    for (const prefix of interpreterBinds) args.push("--ro-bind", prefix, prefix);
+    args.push("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--dir", "/tmp/home");
+    args.push("--ro-bind", scriptDir, "/run/swegate", "--bind", workspace, workspace, "--chdir", workspace);
+    return args;
+  };
+  return {
+    name: "isolated",
+    async run(script: string, runOptions: RunOptions): Promise<CommandResult> {
+      const file = writeTemporaryScript(script);
+      try {
+        const env = controlledEnvironment(runOptions.cwd, undefined, { ...options.env, ...runOptions.env });
+        env.HOME = "/tmp/home";
+        env.TMPDIR = "/tmp";
+        env.PATH = `${dirname(python)}:/usr/local/bin:/usr/bin:/bin`;
+        return await spawnMerged(
+          "bwrap",
+          [...sandbox(runOptions.cwd, dirname(file.path)), "bash", "/run/swegate/run.sh"],
+          {
+            cwd: runOptions.cwd,
+            env,
+            timeoutSeconds: runOptions.timeoutSeconds,
+            outputLimitBytes: runOptions.outputLimitBytes,
+            onOutput: runOptions.onOutput,
+          },
+        );
+      } finally {
+        file.remove();
+      }
+    },
+    async describe(describeOptions): Promise<EnvironmentDescription> {
+      const result = await this.run("python --version 2>&1 || python3 --version", {
+        cwd: describeOptions.cwd,
+        timeoutSeconds: 60,
+      });
+      return {
+        backend: "isolated",
+        python,
+        pythonVersion: result.output.trim().split("\n").at(-1) ?? "unknown",
+        details: { root: "host system (read-only)" },
+      };
+    },
+  };
+}
+
+function whichSync(command: string): string | undefined {
+  try {
+    return (
+      execFileSync("bash", ["-c", 'command -v "$1"', "swegate", command], { encoding: "utf8" }).trim() ||
+      undefined
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+/** The interpreter's real path (pyenv shims and venvs resolve to the binary that runs). */
+function resolveInterpreter(python: string): string {
+  const found = python.includes("/") ? python : (whichSync(python) ?? python);
+  try {
+    return (
+      execFileSync(found, ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" }).trim() || found
+    );
+  } catch {
+    return found;
+  }
+}
+
+/** Folders an interpreter outside /usr needs (its prefix and base prefix), read-only. */
+function interpreterPrefixes(python: string): string[] {
+  try {
+    const output = execFileSync(python, ["-c", "import sys; print(sys.prefix); print(sys.base_prefix)"], {
+      encoding: "utf8",
+    });
+    return [...new Set(output.trim().split("\n"))].filter((prefix) => prefix && !prefix.startsWith("/usr"));
+  } catch {
+    return [];
+  }
+}
