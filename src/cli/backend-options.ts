@@ -4,11 +4,19 @@ import type { Command } from "commander";
 import { buildDemoRepositories } from "../dataset/demo/build-demo-repositories.js";
 import type { Instance } from "../dataset/instance.js";
 import type { Dataset } from "../dataset/load-dataset.js";
+import {
+  createEnvironment,
+  defaultEnvironmentName,
+  readEnvironment,
+  releaseForPython,
+} from "../environments/debian-environments.js";
 import { UserError } from "../errors.js";
 import type { Backend } from "../exec/backend.js";
+import { createLazyBackend } from "../exec/create-lazy-backend.js";
 import { createHostBackend } from "../exec/host-backend.js";
 import { createIsolatedBackend } from "../exec/isolated-backend.js";
 import { loadPythonConfig, resolvePython } from "../exec/python-config.js";
+import { specFor } from "../specs/spec-for.js";
 import {
   createRepoCache,
   DEFAULT_REPO_URL_TEMPLATE,
@@ -18,6 +26,8 @@ import {
 
 /** Flags for where and how tests run, shared by validate, run, eval. */
 export interface BackendOptions {
+  /** With --backend isolated: a Debian environment by name (else chosen per instance from the spec's Python). */
+  env?: string;
   backend: string;
   python?: string;
   pythonConfig?: string;
@@ -36,6 +46,10 @@ export function addBackendOptions(command: Command): Command {
       "host",
     )
     .option("--python <path>", "interpreter (or venv folder) for every instance")
+    .option(
+      "--env <name>",
+      "with --backend isolated: run in this Debian environment (default: one per the spec's Python, built on first need)",
+    )
     .option("--python-config <file>", "JSON/YAML mapping repo@version → interpreter")
     .option("--timeout <seconds>", "seconds per test run before the process group is killed", "1800")
     .option("--cache-dir <dir>", "repository mirrors and workspaces", defaultCacheDir())
@@ -59,7 +73,16 @@ export function positiveInteger(value: string, flag: string): number {
 export function createBackendFromOptions(options: BackendOptions): Backend {
   if (options.pythonConfig) loadPythonConfig(options.pythonConfig);
   if (options.backend === "host") return createHostBackend({ python: options.python });
-  if (options.backend === "isolated") return createIsolatedBackend({ python: options.python });
+  if (options.backend === "isolated") {
+    if (!options.env) return createIsolatedBackend({ python: options.python });
+    const environment = readEnvironment(options.cacheDir, options.env);
+    if (!environment)
+      throw new UserError(`no environment ${options.env}`, {
+        where: `--env=${options.env}`,
+        hint: "create it with swegate env create",
+      });
+    return createIsolatedBackend({ root: environment.root, environment });
+  }
   throw new UserError(`backend ${JSON.stringify(options.backend)} is not available in this version`, {
     where: `--backend=${options.backend}`,
     hint: "use --backend host or isolated (the docker backend is tracked in the project's issues)",
@@ -72,6 +95,8 @@ export function createBackendFromOptions(options: BackendOptions): Backend {
  */
 export function createBackendResolver(options: BackendOptions): (instance: Instance) => Backend {
   const config = options.pythonConfig ? loadPythonConfig(options.pythonConfig) : undefined;
+  if (options.backend === "isolated" && !options.env && !options.python && !config)
+    return resolveEnvironmentPerInstance(options);
   if (!config) {
     const backend = createBackendFromOptions(options);
     return () => backend;
@@ -95,4 +120,36 @@ export function createCacheFromOptions(options: BackendOptions, dataset: Dataset
     template = buildDemoRepositories(join(options.cacheDir, "demo-repos")).repoUrlTemplate;
   }
   return createRepoCache({ cacheDir: options.cacheDir, repoUrlTemplate: template });
+}
+
+/**
+ * `--backend isolated` with no `--env`: each instance runs in the Debian environment whose Python is
+ * closest to its spec's (built with debootstrap on first need, then cached); instances whose spec
+ * asks for the host's own Python use the host system, sandboxed.
+ */
+function resolveEnvironmentPerInstance(options: BackendOptions): (instance: Instance) => Backend {
+  const host = createIsolatedBackend({});
+  const hostRelease = releaseForPython(process.env.SWEGATE_HOST_PYTHON ?? "3.11").release;
+  const backends = new Map<string, Backend>();
+  return (instance) => {
+    const wanted = specFor(instance).python;
+    if (!wanted || releaseForPython(wanted).release === hostRelease) return host;
+    const name = defaultEnvironmentName(wanted);
+    let backend = backends.get(name);
+    if (!backend) {
+      backend = createLazyBackend("isolated", async () => {
+        const environment =
+          readEnvironment(options.cacheDir, name) ??
+          (await createEnvironment({
+            cacheDir: options.cacheDir,
+            name,
+            python: wanted,
+            onProgress: (line) => process.stderr.write(`env ${name}: ${line}\n`),
+          }));
+        return createIsolatedBackend({ root: environment.root, environment });
+      });
+      backends.set(name, backend);
+    }
+    return backend;
+  };
 }

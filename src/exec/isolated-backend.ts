@@ -7,8 +7,12 @@ import { controlledEnvironment } from "./host-backend.js";
 import { spawnMerged, writeTemporaryScript } from "./spawn-merged.js";
 
 export interface IsolatedBackendOptions {
-  /** Interpreter inside the sandbox (default `python3` of the host system). */
+  /** Interpreter inside the sandbox (default `python3` of the host system; `python3` of the root). */
   python?: string;
+  /** A root filesystem (e.g. a Debian environment) to use instead of the host's system, read-only. */
+  root?: string;
+  /** Identifies the root in fingerprints: name and digest of the environment. */
+  environment?: { name: string; digest: string };
   /** Extra variables for every command. */
   env?: Record<string, string>;
 }
@@ -39,17 +43,32 @@ export function createIsolatedBackend(options: IsolatedBackendOptions = {}): Bac
       hint: "apt-get install bubblewrap",
     });
   }
-  const python = resolveInterpreter(options.python ?? "python3");
-  const interpreterBinds = interpreterPrefixes(python);
+  const root = options.root;
+  const python = root
+    ? (options.python ?? "/usr/bin/python3")
+    : resolveInterpreter(options.python ?? "python3");
+  const interpreterBinds = root ? [] : interpreterPrefixes(python);
   const sandbox = (workspace: string, scriptDir: string): string[] => {
     const args = ["--unshare-all", "--die-with-parent", "--new-session"];
     for (const path of SYSTEM_DIRECTORIES) {
-      if (!existsSync(path)) continue;
-      if (lstatSync(path).isSymbolicLink()) args.push("--symlink", readlinkSync(path), path);
-      else args.push("--ro-bind", path, path);
+      const source = root ? join(root, path) : path;
+      if (!existsSync(source)) continue;
+      if (lstatSync(source).isSymbolicLink()) args.push("--symlink", readlinkSync(source), path);
+      else args.push("--ro-bind", source, path);
     }
     for (const prefix of interpreterBinds) args.push("--ro-bind", prefix, prefix);
     args.push("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--dir", "/tmp/home");
+    // `python` (old test runners' `#!/usr/bin/env python`) is the configured interpreter too.
+    args.push(
+      "--dir",
+      "/run/swegate-bin",
+      "--symlink",
+      python,
+      "/run/swegate-bin/python",
+      "--symlink",
+      python,
+      "/run/swegate-bin/python3",
+    );
     args.push("--ro-bind", scriptDir, "/run/swegate", "--bind", workspace, workspace, "--chdir", workspace);
     return args;
   };
@@ -61,7 +80,7 @@ export function createIsolatedBackend(options: IsolatedBackendOptions = {}): Bac
         const env = controlledEnvironment(runOptions.cwd, undefined, { ...options.env, ...runOptions.env });
         env.HOME = "/tmp/home";
         env.TMPDIR = "/tmp";
-        env.PATH = `${dirname(python)}:/usr/local/bin:/usr/bin:/bin`;
+        env.PATH = `/run/swegate-bin:${dirname(python)}:/usr/local/bin:/usr/bin:/bin`;
         return await spawnMerged(
           "bwrap",
           [...sandbox(runOptions.cwd, dirname(file.path)), "bash", "/run/swegate/run.sh"],
@@ -86,7 +105,8 @@ export function createIsolatedBackend(options: IsolatedBackendOptions = {}): Bac
         backend: "isolated",
         python,
         pythonVersion: result.output.trim().split("\n").at(-1) ?? "unknown",
-        details: { root: "host system (read-only)" },
+        imageDigest: options.environment?.digest,
+        details: { root: options.environment?.name ?? "host system (read-only)" },
       };
     },
   };

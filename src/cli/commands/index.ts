@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { registerDatasetCommand } from "./dataset.js";
 import { registerEditsCommand } from "./edits.js";
+import { registerEnvCommand } from "./env.js";
 import { registerEvalCommand } from "./eval.js";
 import { registerGradeCommand } from "./grade.js";
 import { registerKeysAndVerifyCommands } from "./keys.js";
@@ -19,6 +20,7 @@ export function registerCommands(program: Command): void {
   registerEvalCommand(program);
   registerRunsCommands(program);
   registerKeysAndVerifyCommands(program);
+  registerEnvCommand(program);
   registerReportCommands(program);
   registerDatasetCommand(program);
   registerEditsCommand(program);
