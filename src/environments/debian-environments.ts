@@ -155,7 +155,13 @@ export async function createEnvironment(options: {
     (result) => (result.stdout || result.stderr).trim(),
     () => "unknown",
   );
-  const listed = await run("chroot", [root, "dpkg-query", "-W", "-f", "${Package}=${Version}\\n"]).then(
+  const listed = await run("chroot", [
+    root,
+    "dpkg-query",
+    "-W",
+    "-f",
+    `$${"{Package}"}=$${"{Version}"}\\n`,
+  ]).then(
     (result) => result.stdout,
     () => "",
   );

@@ -1,0 +1,48 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  defaultEnvironmentName,
+  listEnvironments,
+  readEnvironment,
+  releaseForPython,
+  removeEnvironment,
+} from "./debian-environments.js";
+
+const scratch = mkdtempSync(join(tmpdir(), "swegate-environments-"));
+afterAll(() => rm(scratch, { recursive: true, force: true }));
+
+describe("Debian environments", () => {
+  it("picks the release whose Python is closest to the spec's", () => {
+    expect(releaseForPython("3.9").release).toBe("bullseye");
+    expect(releaseForPython("3.8").release).toBe("bullseye");
+    expect(releaseForPython("3.6").release).toBe("buster");
+    expect(releaseForPython("3.11").release).toBe("bookworm");
+    expect(releaseForPython("3.12").release).toBe("bookworm");
+    expect(defaultEnvironmentName("3.9")).toBe("debian-bullseye");
+  });
+
+  it("lists only complete environments (a half-built one is never used) and removes them", () => {
+    const complete = join(scratch, "environments", "debian-bullseye");
+    mkdirSync(join(complete, "root"), { recursive: true });
+    writeFileSync(
+      join(complete, "environment.json"),
+      JSON.stringify({
+        name: "debian-bullseye",
+        release: "bullseye",
+        python_version: "Python 3.9.2",
+        packages: ["python3=3.9.2-3"],
+        digest: "ab",
+        created_at: "",
+      }),
+    );
+    mkdirSync(join(scratch, "environments", "half", "root.partial"), { recursive: true });
+    expect(listEnvironments(scratch).map((record) => record.name)).toEqual(["debian-bullseye"]);
+    expect(readEnvironment(scratch, "half")).toBeUndefined();
+    removeEnvironment(scratch, "debian-bullseye");
+    expect(listEnvironments(scratch)).toEqual([]);
+    expect(() => removeEnvironment(scratch, "debian-bullseye")).toThrow(/no environment/);
+  });
+});
