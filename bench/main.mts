@@ -10,6 +10,7 @@ import { createRepoCache } from "../src/workspace/repo-cache.js";
 import { benchDataset } from "./dataset-bench.js";
 import { benchGates } from "./gates-bench.js";
 import { benchGrading } from "./grading-bench.js";
+import { benchIsolation } from "./isolation-bench.js";
 import { benchRun } from "./run-bench.js";
 
 const median = (values: number[]) =>
@@ -66,4 +67,5 @@ for (const line of await benchDataset()) console.log(line);
 for (const line of await benchGrading()) console.log(line);
 for (const line of await benchGates()) console.log(line);
 await benchWorkspace();
+for (const line of await benchIsolation()) console.log(line);
 for (const line of await benchRun()) console.log(line);
