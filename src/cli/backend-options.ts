@@ -13,6 +13,7 @@ import {
 import { UserError } from "../errors.js";
 import type { Backend } from "../exec/backend.js";
 import { createLazyBackend } from "../exec/create-lazy-backend.js";
+import { createDockerBackendResolver } from "../exec/docker-backend.js";
 import { createHostBackend } from "../exec/host-backend.js";
 import { createIsolatedBackend } from "../exec/isolated-backend.js";
 import { loadPythonConfig, resolvePython } from "../exec/python-config.js";
@@ -42,7 +43,7 @@ export function addBackendOptions(command: Command): Command {
   return command
     .option(
       "--backend <name>",
-      "where tests run: host (a subprocess) or isolated (bubblewrap: no network, only the workspace writable)",
+      "where tests run: host (a subprocess), isolated (bubblewrap: no network, only the workspace writable) or docker (the official SWE-bench image per instance; DOCKER_HOST or Podman's socket)",
       "host",
     )
     .option("--python <path>", "interpreter (or venv folder) for every instance")
@@ -85,7 +86,7 @@ export function createBackendFromOptions(options: BackendOptions): Backend {
   }
   throw new UserError(`backend ${JSON.stringify(options.backend)} is not available in this version`, {
     where: `--backend=${options.backend}`,
-    hint: "use --backend host or isolated (the docker backend is tracked in the project's issues)",
+    hint: "use --backend host, isolated or docker",
   });
 }
 
@@ -94,6 +95,10 @@ export function createBackendFromOptions(options: BackendOptions): Backend {
  * entry for `repo@version` / `repo` / `*`, else `python3`. Backends are made once per interpreter.
  */
 export function createBackendResolver(options: BackendOptions): (instance: Instance) => Backend {
+  if (options.backend === "docker")
+    return createDockerBackendResolver({
+      onProgress: (line) => process.stderr.write(`docker: ${line}\n`),
+    });
   const config = options.pythonConfig ? loadPythonConfig(options.pythonConfig) : undefined;
   if (options.backend === "isolated" && !options.env && !options.python && !config)
     return resolveEnvironmentPerInstance(options);

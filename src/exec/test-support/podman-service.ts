@@ -1,0 +1,117 @@
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** A private Podman API service for tests: its own storage, socket and images, removed by `stop`. */
+export interface PodmanService {
+  /** Unix socket speaking the Docker Engine API. */
+  socketPath: string;
+  /** Imports a root filesystem folder as an image with this tag (`podman import`). */
+  importImage(rootDir: string, tag: string): void;
+  /** Stops the service and deletes its storage. */
+  stop(): void;
+}
+
+const whichSync = (command: string) => {
+  try {
+    return execFileSync("bash", ["-c", 'command -v "$1"', "swegate", command], { encoding: "utf8" }).trim();
+  } catch {
+    return "";
+  }
+};
+
+/**
+ * Starts `podman system service` on a private socket (runc when installed, else the default
+ * runtime; vfs storage so it works inside another container), or returns why it cannot.
+ */
+export async function startPodmanService(): Promise<PodmanService | string> {
+  if (!whichSync("podman")) return "podman is not installed";
+  const dir = mkdtempSync(join(tmpdir(), "swegate-podman-"));
+  const global = ["--root", join(dir, "storage"), "--runroot", join(dir, "run"), "--storage-driver", "vfs"];
+  if (whichSync("runc")) global.push("--runtime", "runc");
+  const socketPath = join(dir, "podman.sock");
+  const service: ChildProcess = spawn(
+    "podman",
+    [...global, "system", "service", "--time=0", `unix://${socketPath}`],
+    {
+      stdio: "ignore",
+    },
+  );
+  for (let attempt = 0; attempt < 200 && !existsSync(socketPath); attempt++) {
+    if (service.exitCode !== null) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  if (!existsSync(socketPath)) {
+    service.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+    return "podman system service did not start (podman needs root or user namespaces)";
+  }
+  return {
+    socketPath,
+    importImage(rootDir, tag) {
+      const tarball = join(dir, "image.tar");
+      execFileSync("tar", ["-c", "-f", tarball, "-C", rootDir, "."]);
+      execFileSync("podman", [...global, "import", tarball, tag], { stdio: "ignore" });
+      rmSync(tarball, { force: true });
+    },
+    stop() {
+      service.kill("SIGTERM");
+      try {
+        execFileSync("podman", [...global, "system", "reset", "--force"], { stdio: "ignore" });
+      } catch {
+        // Storage is removed with the folder below anyway.
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Python packages the test image's pytest needs (Debian's pytest 7 and its dependencies). */
+const PYTEST_PACKAGES = ["pytest", "_pytest", "pluggy", "iniconfig", "packaging", "attr", "attrs", "py.py"];
+
+/**
+ * A small root filesystem made of the host's bash, coreutils and python3 (with pytest from Debian's
+ * dist-packages), plus `/testbed` copied from `testbed`: enough for the gates, small enough to import
+ * in seconds. Returns why not when the host lacks a Debian python3 with pytest.
+ */
+export function buildTestRoot(rootDir: string, testbed: string): string | undefined {
+  const python = "/usr/bin/python3";
+  const distPackages = "/usr/lib/python3/dist-packages";
+  if (!existsSync(python) || !existsSync(join(distPackages, "pytest")))
+    return "the image is made from the host's /usr/bin/python3 with Debian's python3-pytest";
+  const version = execFileSync(python, ["-c", "import sys; print('%d.%d' % sys.version_info[:2])"], {
+    encoding: "utf8",
+  }).trim();
+  const programs = ["bash", "rm", "cat", "mkdir", "ls", "env", "sleep", `python${version}`].map(
+    (name) => `/usr/bin/${name}`,
+  );
+  const libraries = new Set<string>();
+  for (const program of programs)
+    for (const match of execFileSync("ldd", [program], { encoding: "utf8" }).matchAll(/(\/\S+) \(0x/g)) {
+      libraries.add(match[1] as string);
+      libraries.add(realpathSync(match[1] as string));
+    }
+  const stdlib = `/usr/lib/python${version}`;
+  const packages = PYTEST_PACKAGES.map((name) => join(distPackages, name)).filter((path) => existsSync(path));
+  // Merged /usr as on the host, so a library found as /lib/… or /usr/lib/… is one file.
+  for (const folder of ["usr/bin", "usr/lib", "usr/lib64"])
+    mkdirSync(join(rootDir, folder), { recursive: true });
+  for (const link of ["bin", "lib", "lib64"]) symlinkSync(`usr/${link}`, join(rootDir, link));
+  // tar keeps symlinks as symlinks and makes the parent folders (cp --parents trips on /lib → usr/lib).
+  const paths = [...programs, ...libraries, stdlib, ...packages].map((path) => path.slice(1));
+  const archive = execFileSync("tar", ["-c", "-f", "-", "-C", "/", ...paths], { maxBuffer: 1024 ** 3 });
+  execFileSync("tar", ["-x", "-f", "-", "--keep-directory-symlink", "-C", rootDir], { input: archive });
+  for (const unused of ["test", "idlelib", "tkinter", "ensurepip", "lib2to3", "pydoc_data"])
+    rmSync(join(rootDir, stdlib, unused), { recursive: true, force: true });
+  for (const [link, target] of [
+    ["usr/bin/python3", `python${version}`],
+    ["usr/bin/python", `python${version}`],
+    ["usr/bin/sh", "bash"],
+  ] as const) {
+    if (!existsSync(join(rootDir, link))) symlinkSync(target, join(rootDir, link));
+  }
+  mkdirSync(join(rootDir, "tmp"), { recursive: true, mode: 0o1777 });
+  execFileSync("cp", ["-a", testbed, join(rootDir, "testbed")]);
+  return undefined;
+}
