@@ -51,7 +51,10 @@ export function addBackendOptions(command: Command): Command {
       "--env <name>",
       "with --backend isolated: run in this Debian environment (default: one per the spec's Python, built on first need)",
     )
-    .option("--python-config <file>", "JSON/YAML mapping repo@version → interpreter")
+    .option(
+      "--python-config <file>",
+      "JSON/YAML mapping repo@version → interpreter (with --backend isolated, env:NAME for an environment)",
+    )
     .option("--timeout <seconds>", "seconds per test run before the process group is killed", "1800")
     .option("--cache-dir <dir>", "repository mirrors and workspaces", defaultCacheDir())
     .option(
@@ -75,11 +78,13 @@ export function createBackendFromOptions(options: BackendOptions): Backend {
   if (options.pythonConfig) loadPythonConfig(options.pythonConfig);
   if (options.backend === "host") return createHostBackend({ python: options.python });
   if (options.backend === "isolated") {
-    if (!options.env) return createIsolatedBackend({ python: options.python });
-    const environment = readEnvironment(options.cacheDir, options.env);
+    // A --python-config value `env:NAME` maps repo@version to an environment instead of an interpreter.
+    const name = options.env ?? (options.python?.startsWith("env:") ? options.python.slice(4) : undefined);
+    if (!name) return createIsolatedBackend({ python: options.python });
+    const environment = readEnvironment(options.cacheDir, name);
     if (!environment)
-      throw new UserError(`no environment ${options.env}`, {
-        where: `--env=${options.env}`,
+      throw new UserError(`no environment ${name}`, {
+        where: options.env ? `--env=${name}` : `--python-config env:${name}`,
         hint: "create it with swegate env create",
       });
     return createIsolatedBackend({ root: environment.root, environment });

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { Backend, CommandResult, EnvironmentDescription, RunOptions } from "./backend.js";
-import { spawnMerged, writeTemporaryScript } from "./spawn-merged.js";
+import { runScriptFile } from "./spawn-merged.js";
 
 const run = promisify(execFile);
 
@@ -26,18 +26,13 @@ export function createHostBackend(options: HostBackendOptions = {}): Backend {
   return {
     name: "host",
     async run(script: string, runOptions: RunOptions): Promise<CommandResult> {
-      const file = writeTemporaryScript(script);
-      try {
-        return await spawnMerged("bash", [file.path], {
-          cwd: runOptions.cwd,
-          env: controlledEnvironment(runOptions.cwd, shimDir, { ...options.env, ...runOptions.env }),
-          timeoutSeconds: runOptions.timeoutSeconds,
-          outputLimitBytes: runOptions.outputLimitBytes,
-          onOutput: runOptions.onOutput,
-        });
-      } finally {
-        file.remove();
-      }
+      return runScriptFile(script, (path) => ({ program: "bash", args: [path] }), {
+        cwd: runOptions.cwd,
+        env: controlledEnvironment(runOptions.cwd, shimDir, { ...options.env, ...runOptions.env }),
+        timeoutSeconds: runOptions.timeoutSeconds,
+        outputLimitBytes: runOptions.outputLimitBytes,
+        onOutput: runOptions.onOutput,
+      });
     },
     async describe(describeOptions): Promise<EnvironmentDescription> {
       return {

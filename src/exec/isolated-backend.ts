@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { EnvironmentError } from "../errors.js";
 import type { Backend, CommandResult, EnvironmentDescription, RunOptions } from "./backend.js";
 import { controlledEnvironment } from "./host-backend.js";
-import { spawnMerged, writeTemporaryScript } from "./spawn-merged.js";
+import { runScriptFile } from "./spawn-merged.js";
 
 export interface IsolatedBackendOptions {
   /** Interpreter inside the sandbox (default `python3` of the host system; `python3` of the root). */
@@ -75,26 +75,24 @@ export function createIsolatedBackend(options: IsolatedBackendOptions = {}): Bac
   return {
     name: "isolated",
     async run(script: string, runOptions: RunOptions): Promise<CommandResult> {
-      const file = writeTemporaryScript(script);
-      try {
-        const env = controlledEnvironment(runOptions.cwd, undefined, { ...options.env, ...runOptions.env });
-        env.HOME = "/tmp/home";
-        env.TMPDIR = "/tmp";
-        env.PATH = `/run/swegate-bin:${dirname(python)}:/usr/local/bin:/usr/bin:/bin`;
-        return await spawnMerged(
-          "bwrap",
-          [...sandbox(runOptions.cwd, dirname(file.path)), "bash", "/run/swegate/run.sh"],
-          {
-            cwd: runOptions.cwd,
-            env,
-            timeoutSeconds: runOptions.timeoutSeconds,
-            outputLimitBytes: runOptions.outputLimitBytes,
-            onOutput: runOptions.onOutput,
-          },
-        );
-      } finally {
-        file.remove();
-      }
+      const env = controlledEnvironment(runOptions.cwd, undefined, { ...options.env, ...runOptions.env });
+      env.HOME = "/tmp/home";
+      env.TMPDIR = "/tmp";
+      env.PATH = `/run/swegate-bin:${dirname(python)}:/usr/local/bin:/usr/bin:/bin`;
+      return runScriptFile(
+        script,
+        (path) => ({
+          program: "bwrap",
+          args: [...sandbox(runOptions.cwd, dirname(path)), "bash", "/run/swegate/run.sh"],
+        }),
+        {
+          cwd: runOptions.cwd,
+          env,
+          timeoutSeconds: runOptions.timeoutSeconds,
+          outputLimitBytes: runOptions.outputLimitBytes,
+          onOutput: runOptions.onOutput,
+        },
+      );
     },
     async describe(describeOptions): Promise<EnvironmentDescription> {
       const result = await this.run("python --version 2>&1 || python3 --version", {

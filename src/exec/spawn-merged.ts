@@ -108,3 +108,18 @@ export function writeTemporaryScript(script: string): { path: string; remove: ()
   writeFileSync(path, script, { mode: 0o700 });
   return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/** Writes the script to a private file, runs the command that file's path gives, and removes it. */
+export async function runScriptFile(
+  script: string,
+  command: (scriptPath: string) => { program: string; args: string[] },
+  options: SpawnMergedOptions,
+): Promise<CommandResult> {
+  const file = writeTemporaryScript(script);
+  try {
+    const { program, args } = command(file.path);
+    return await spawnMerged(program, args, options);
+  } finally {
+    file.remove();
+  }
+}

@@ -20,7 +20,7 @@ import type { Model } from "../model/model.js";
 import { recordTranscript } from "../model/record-transcript.js";
 import { artifactPaths, type Store } from "../store/open-store.js";
 import type { AttemptRecord, InstanceResult } from "../store/records.js";
-import { createWorkspace } from "../workspace/create-workspace.js";
+import { withWorkspace } from "../workspace/create-workspace.js";
 import type { RepoCache } from "../workspace/repo-cache.js";
 
 export interface InstanceJob {
@@ -87,18 +87,14 @@ export async function processInstance(job: InstanceJob): Promise<InstanceResult>
   let result: InstanceResult;
   let certificate: { path: string; sha256: string } | undefined;
   try {
-    const workspace = await createWorkspace(job.cache, {
-      repo: instance.repo,
-      baseCommit: instance.base_commit,
-    });
-    try {
-      const outcome = await solveInWorkspace(job, workspace.dir, base, paths);
-      result = outcome.result;
-      attempts = outcome.attempts;
-      certificate = outcome.certificate;
-    } finally {
-      await workspace.dispose();
-    }
+    const outcome = await withWorkspace(
+      job.cache,
+      { repo: instance.repo, baseCommit: instance.base_commit },
+      (workspace) => solveInWorkspace(job, workspace.dir, base, paths),
+    );
+    result = outcome.result;
+    attempts = outcome.attempts;
+    certificate = outcome.certificate;
   } catch (error) {
     result = {
       ...base,

@@ -3,7 +3,7 @@ import type { Instance } from "../dataset/instance.js";
 import type { Backend } from "../exec/backend.js";
 import { runGreenGate } from "../grading/green-gate.js";
 import { runRedGate } from "../grading/red-gate.js";
-import { createWorkspace } from "../workspace/create-workspace.js";
+import { withWorkspace } from "../workspace/create-workspace.js";
 import type { RepoCache } from "../workspace/repo-cache.js";
 
 /**
@@ -32,45 +32,43 @@ export async function rerunCertificate(options: {
     "the dataset's test_patch is the one certified",
   );
   if (!checks.every((check) => check.ok)) return checks;
-  const workspace = await createWorkspace(options.cache, {
-    repo: instance.repo,
-    baseCommit: instance.base_commit,
-  });
-  try {
-    const red = await runRedGate({
-      instance,
-      dir: workspace.dir,
-      backend: options.backend,
-      timeoutSeconds: options.timeoutSeconds,
-    });
-    add("rerun_red_verdict", red.verdict === certificate.red_gate.verdict, `red gate: ${red.message}`);
-    const green = await runGreenGate({
-      instance,
-      dir: workspace.dir,
-      patch: certificate.patch,
-      backend: options.backend,
-      timeoutSeconds: options.timeoutSeconds,
-    });
-    add(
-      "rerun_green_verdict",
-      green.resolution === certificate.green_gate.resolution,
-      `green gate: ${green.message}`,
-    );
-    const differing = Object.entries(certificate.green_gate.tests).filter(
-      ([id, status]) => green.tests[id] !== status,
-    );
-    add(
-      "rerun_green_tests",
-      differing.length === 0,
-      differing.length === 0
-        ? "every test has its certified status"
-        : `differ: ${differing
-            .slice(0, 5)
-            .map(([id, status]) => `${id} (certified ${status}, now ${green.tests[id]})`)
-            .join(", ")}`,
-    );
-  } finally {
-    await workspace.dispose();
-  }
+  await withWorkspace(
+    options.cache,
+    { repo: instance.repo, baseCommit: instance.base_commit },
+    async (workspace) => {
+      const red = await runRedGate({
+        instance,
+        dir: workspace.dir,
+        backend: options.backend,
+        timeoutSeconds: options.timeoutSeconds,
+      });
+      add("rerun_red_verdict", red.verdict === certificate.red_gate.verdict, `red gate: ${red.message}`);
+      const green = await runGreenGate({
+        instance,
+        dir: workspace.dir,
+        patch: certificate.patch,
+        backend: options.backend,
+        timeoutSeconds: options.timeoutSeconds,
+      });
+      add(
+        "rerun_green_verdict",
+        green.resolution === certificate.green_gate.resolution,
+        `green gate: ${green.message}`,
+      );
+      const differing = Object.entries(certificate.green_gate.tests).filter(
+        ([id, status]) => green.tests[id] !== status,
+      );
+      add(
+        "rerun_green_tests",
+        differing.length === 0,
+        differing.length === 0
+          ? "every test has its certified status"
+          : `differ: ${differing
+              .slice(0, 5)
+              .map(([id, status]) => `${id} (certified ${status}, now ${green.tests[id]})`)
+              .join(", ")}`,
+      );
+    },
+  );
   return checks;
 }

@@ -7,7 +7,7 @@ import { UserError } from "../../errors.js";
 import { buildHarnessReport, HARNESS_MARKERS } from "../../grading/build-harness-report.js";
 import { classifyInfrastructureFailure } from "../../grading/env-broken-reasons.js";
 import { runGreenGate } from "../../grading/green-gate.js";
-import { createWorkspace } from "../../workspace/create-workspace.js";
+import { withWorkspace } from "../../workspace/create-workspace.js";
 import type { RepoCache } from "../../workspace/repo-cache.js";
 import {
   addBackendOptions,
@@ -104,38 +104,36 @@ async function evaluatePrediction(options: {
   writeFileSync(join(dir, "patch.diff"), patch);
   const notes: string[] = [`Evaluating ${instance.instance_id} (${options.prediction.model_name_or_path})`];
   try {
-    const workspace = await createWorkspace(options.cache, {
-      repo: instance.repo,
-      baseCommit: instance.base_commit,
-    });
-    try {
-      const green = await runGreenGate({
-        instance,
-        dir: workspace.dir,
-        patch,
-        backend: options.backendFor(instance),
-        timeoutSeconds: options.timeoutSeconds,
-      });
-      if (!green.patch_applied_by) {
-        notes.push(`>>>>> Patch Apply Failed: ${green.problem}`);
-        return;
-      }
-      notes.push(`>>>>> Applied Patch (pred) with ${green.patch_applied_by}`);
-      const { start, end, exitCode } = HARNESS_MARKERS;
-      let output = `${HARNESS_MARKERS.appliedPrediction}\n${start}\n${green.log}\n${end}\n${exitCode}: ${green.exit_code ?? -1}\n`;
-      if (green.timed_out) {
-        output += `\n\nTimeout error: ${options.timeoutSeconds} seconds exceeded.`;
+    await withWorkspace(
+      options.cache,
+      { repo: instance.repo, baseCommit: instance.base_commit },
+      async (workspace) => {
+        const green = await runGreenGate({
+          instance,
+          dir: workspace.dir,
+          patch,
+          backend: options.backendFor(instance),
+          timeoutSeconds: options.timeoutSeconds,
+        });
+        if (!green.patch_applied_by) {
+          notes.push(`>>>>> Patch Apply Failed: ${green.problem}`);
+          return;
+        }
+        notes.push(`>>>>> Applied Patch (pred) with ${green.patch_applied_by}`);
+        const { start, end, exitCode } = HARNESS_MARKERS;
+        let output = `${HARNESS_MARKERS.appliedPrediction}\n${start}\n${green.log}\n${end}\n${exitCode}: ${green.exit_code ?? -1}\n`;
+        if (green.timed_out) {
+          output += `\n\nTimeout error: ${options.timeoutSeconds} seconds exceeded.`;
+          writeFileSync(join(dir, "test_output.txt"), output);
+          notes.push(`Test timed out after ${options.timeoutSeconds} seconds.`);
+          return;
+        }
         writeFileSync(join(dir, "test_output.txt"), output);
-        notes.push(`Test timed out after ${options.timeoutSeconds} seconds.`);
-        return;
-      }
-      writeFileSync(join(dir, "test_output.txt"), output);
-      const report = buildHarnessReport({ instance, log: output, patch });
-      writeFileSync(join(dir, "report.json"), JSON.stringify(report, null, 4));
-      notes.push(`Result for ${instance.instance_id}: resolved: ${report[instance.instance_id]?.resolved}`);
-    } finally {
-      await workspace.dispose();
-    }
+        const report = buildHarnessReport({ instance, log: output, patch });
+        writeFileSync(join(dir, "report.json"), JSON.stringify(report, null, 4));
+        notes.push(`Result for ${instance.instance_id}: resolved: ${report[instance.instance_id]?.resolved}`);
+      },
+    );
   } catch (error) {
     notes.push(`Error in evaluating ${instance.instance_id}: ${(error as Error).stack ?? String(error)}`);
   } finally {
