@@ -107,6 +107,11 @@ export function createBackendResolver(options: BackendOptions): (instance: Insta
   const config = options.pythonConfig ? loadPythonConfig(options.pythonConfig) : undefined;
   if (options.backend === "isolated" && !options.env && !options.python && !config)
     return resolveEnvironmentPerInstance(options);
+  // Environments named in the mapping are checked now, so a missing one is a one-line error up front.
+  if (config && options.backend === "isolated")
+    for (const value of Object.values(config))
+      if (value.startsWith("env:"))
+        createBackendFromOptions({ ...options, python: value, pythonConfig: undefined });
   if (!config) {
     const backend = createBackendFromOptions(options);
     return () => backend;
