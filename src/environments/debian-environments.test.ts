@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
+  defaultDebianMirror,
   defaultEnvironmentName,
   listEnvironments,
   readEnvironment,
@@ -44,5 +45,21 @@ describe("Debian environments", () => {
     removeEnvironment(scratch, "debian-bullseye");
     expect(listEnvironments(scratch)).toEqual([]);
     expect(() => removeEnvironment(scratch, "debian-bullseye")).toThrow(/no environment/);
+  });
+
+  it("builds from the archive this machine's apt uses (one-line and deb822 sources)", () => {
+    const apt = join(scratch, "apt");
+    mkdirSync(join(apt, "sources.list.d"), { recursive: true });
+    expect(defaultDebianMirror(apt)).toBe("http://deb.debian.org/debian");
+    writeFileSync(
+      join(apt, "sources.list.d", "debian.sources"),
+      "Types: deb\nURIs: http://mirror.example/debian-security\n\nTypes: deb\nURIs: http://mirror.example/debian/\nSuites: bookworm\n",
+    );
+    expect(defaultDebianMirror(apt)).toBe("http://mirror.example/debian");
+    writeFileSync(
+      join(apt, "sources.list"),
+      "# local\ndeb [arch=amd64] http://local.example/debian bookworm main\n",
+    );
+    expect(defaultDebianMirror(apt)).toBe("http://local.example/debian");
   });
 });

@@ -34,6 +34,24 @@ export const REPOSITORY_PACKAGES: Record<string, string[]> = {
   "psf/requests": ["python3-urllib3", "python3-idna", "python3-chardet", "python3-certifi"],
 };
 
+/**
+ * The Debian archive this machine's apt already reaches (its sources, one-line or deb822), so a
+ * build behind a proxy or a local mirror uses the same one; Debian's CDN otherwise.
+ */
+export function defaultDebianMirror(sourcesDir = "/etc/apt"): string {
+  const files = [join(sourcesDir, "sources.list")];
+  const listDir = join(sourcesDir, "sources.list.d");
+  if (existsSync(listDir)) files.push(...readdirSync(listDir).map((name) => join(listDir, name)));
+  for (const file of files) {
+    if (!existsSync(file)) continue;
+    for (const line of readFileSync(file, "utf8").split("\n")) {
+      const url = /^\s*(?:deb\s+(?:\[[^\]]*\]\s+)?|URIs:\s*)(\S+)/.exec(line)?.[1];
+      if (url && /\/debian\/?$/.test(url)) return url.replace(/\/$/, "");
+    }
+  }
+  return "http://deb.debian.org/debian";
+}
+
 /** What an environment holds; its digest goes into every fingerprint. */
 export interface EnvironmentRecord {
   name: string;
@@ -121,7 +139,7 @@ export async function createEnvironment(options: {
       ...(options.packages ?? Object.values(REPOSITORY_PACKAGES).flat()),
     ]),
   ];
-  const mirror = options.mirror ?? "http://deb.debian.org/debian";
+  const mirror = options.mirror ?? defaultDebianMirror();
   options.onProgress?.(
     `debootstrap ${release} with ${packages.length} packages from ${mirror} (several minutes)`,
   );

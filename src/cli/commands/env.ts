@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import {
   createEnvironment,
+  defaultDebianMirror,
   listEnvironments,
   removeEnvironment,
 } from "../../environments/debian-environments.js";
@@ -23,7 +24,7 @@ export function registerEnvCommand(program: Command): void {
       "--packages <list>",
       "Debian packages (comma-separated; default: python3, pytest, git and the known repositories' packages)",
     )
-    .option("--mirror <url>", "Debian archive", "http://deb.debian.org/debian")
+    .option("--mirror <url>", "Debian archive", defaultDebianMirror())
     .option("--cache-dir <dir>", "cache folder", defaultCacheDir())
     .option("--json", "print JSON only")
     .action(
