@@ -70,7 +70,7 @@ export async function benchIsolation(): Promise<string[]> {
       `isolation: \`${COMMAND}\` median of ${ROUNDS} alternating rounds: ${parts.join(", ")}${notes.length ? `; ${notes.join("; ")}` : ""}`,
     ];
   } finally {
-    podman?.stop();
+    await podman?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -91,10 +91,10 @@ async function dockerForBench(
   mkdirSync(testbed);
   const why = buildTestRoot(root, testbed);
   if (why) {
-    podman.stop();
+    await podman.stop();
     return `not measured (${why})`;
   }
-  podman.importImage(root, BENCH_IMAGE);
+  await podman.importImage(root, BENCH_IMAGE);
   rmSync(root, { recursive: true, force: true });
   rmSync(testbed, { recursive: true, force: true });
   return {

@@ -14,7 +14,7 @@ import { createRepoCache } from "../workspace/repo-cache.js";
 import type { Backend } from "./backend.js";
 import { createDockerBackend, officialImageFor } from "./docker-backend.js";
 import { connectDockerEngine } from "./docker-engine.js";
-import { buildTestRoot, type PodmanService, startPodmanService } from "./test-support/podman-service.js";
+import { buildTestRoot, openTestEngine, type PodmanService } from "./test-support/podman-service.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "swegate-docker-"));
 let service: PodmanService | undefined;
@@ -24,9 +24,9 @@ let backend: Backend;
 let cache: ReturnType<typeof createRepoCache>;
 const workspaces: Workspace[] = [];
 
-// Podman's Docker-compatible socket stands in for Docker here: the backend speaks the Engine API only.
+// The user's Docker or Podman socket, else a private Podman service: the backend speaks the Engine API only.
 beforeAll(async () => {
-  const started = await startPodmanService();
+  const started = await openTestEngine();
   if (typeof started === "string") {
     skipReason = started;
     return;
@@ -47,7 +47,7 @@ beforeAll(async () => {
     skipReason = rootReason;
     return;
   }
-  service.importImage(join(scratch, "root"), officialImageFor(instance));
+  await service.importImage(join(scratch, "root"), officialImageFor(instance));
   backend = createDockerBackend({ image: officialImageFor(instance), socketPath: service.socketPath });
   // An engine that cannot start containers here (e.g. crun on hybrid cgroups: install runc) is a skip.
   const probe = await backend.run("true", { cwd: checkout, timeoutSeconds: 120 });
@@ -56,7 +56,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const workspace of workspaces) await workspace.dispose();
-  service?.stop();
+  await service?.stop();
   await rm(scratch, { recursive: true, force: true });
 });
 
@@ -83,7 +83,7 @@ describe("official image names", () => {
   });
 });
 
-describe("docker backend against Podman's API socket", () => {
+describe("docker backend against an Engine API socket (Docker or Podman)", () => {
   runIt("runs the script in /testbed of a fresh container and returns its output and exit code", async () => {
     const dir = await workspaceAtBase();
     const result = await backend.run("pwd; echo to-stderr >&2; python --version; exit 3", {
@@ -124,7 +124,8 @@ describe("docker backend against Podman's API socket", () => {
     expect(result).toMatchObject({ timedOut: true, exitCode: null });
     expect(result.output).toContain("started");
     const engine = connectDockerEngine(service?.socketPath as string);
-    const left = await engine.call("GET", "/containers/json?all=true");
+    const filters = encodeURIComponent(JSON.stringify({ label: ["swegate.backend=docker"] }));
+    const left = await engine.call("GET", `/containers/json?all=true&filters=${filters}`);
     expect(left.body).toEqual([]);
   });
 

@@ -2,15 +2,16 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { connectDockerEngine, findDockerSocket, readAll } from "../docker-engine.js";
 
-/** A private Podman API service for tests: its own storage, socket and images, removed by `stop`. */
+/** An Engine API socket for tests (a private Podman service; its own storage, socket and images, removed by `stop`). */
 export interface PodmanService {
   /** Unix socket speaking the Docker Engine API. */
   socketPath: string;
-  /** Imports a root filesystem folder as an image with this tag (`podman import`). */
-  importImage(rootDir: string, tag: string): void;
-  /** Stops the service and deletes its storage. */
-  stop(): void;
+  /** Imports a root filesystem folder as an image with this tag (the API's `docker import`). */
+  importImage(rootDir: string, tag: string): Promise<void>;
+  /** Stops the service and deletes its storage (or, on the user's own engine, the imported images). */
+  stop(): Promise<void>;
 }
 
 const whichSync = (command: string) => {
@@ -50,12 +51,9 @@ export async function startPodmanService(): Promise<PodmanService | string> {
   return {
     socketPath,
     importImage(rootDir, tag) {
-      const tarball = join(dir, "image.tar");
-      execFileSync("tar", ["-c", "-f", tarball, "-C", rootDir, "."]);
-      execFileSync("podman", [...global, "import", tarball, tag], { stdio: "ignore" });
-      rmSync(tarball, { force: true });
+      return importImageOverApi(socketPath, rootDir, tag);
     },
-    stop() {
+    async stop() {
       service.kill("SIGTERM");
       try {
         execFileSync("podman", [...global, "system", "reset", "--force"], { stdio: "ignore" });
@@ -65,6 +63,48 @@ export async function startPodmanService(): Promise<PodmanService | string> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The engine tests and benches use: the user's Docker (or Podman) socket when there is one — images
+ * imported into it are deleted by `stop` — else a private Podman service; or why neither can run.
+ */
+export async function openTestEngine(): Promise<PodmanService | string> {
+  const existing = findDockerSocket();
+  if (!existing) return startPodmanService();
+  const engine = connectDockerEngine(existing);
+  const images: string[] = [];
+  return {
+    socketPath: existing,
+    async importImage(rootDir, tag) {
+      await importImageOverApi(existing, rootDir, tag);
+      images.push(tag);
+    },
+    async stop() {
+      for (const image of images)
+        await engine.call("DELETE", `/images/${encodeURIComponent(image)}?force=true`).catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * `docker import` through the Engine API (POST /images/create?fromSrc=-), so the same setup works
+ * against Docker and against Podman.
+ */
+export async function importImageOverApi(socketPath: string, rootDir: string, image: string): Promise<void> {
+  const colon = image.lastIndexOf(":");
+  const [repo, tag] =
+    colon > image.lastIndexOf("/") ? [image.slice(0, colon), image.slice(colon + 1)] : [image, "latest"];
+  const archive = execFileSync("tar", ["-c", "-f", "-", "-C", rootDir, "."], { maxBuffer: 1024 ** 3 });
+  const response = await connectDockerEngine(socketPath).stream(
+    "POST",
+    `/images/create?fromSrc=-&repo=${encodeURIComponent(repo)}&tag=${encodeURIComponent(tag)}`,
+    archive,
+    "application/x-tar",
+  );
+  const text = await readAll(response);
+  if ((response.statusCode ?? 0) >= 300 || /"error/.test(text))
+    throw new Error(`cannot import ${image}: ${text.slice(0, 300)}`);
 }
 
 /** Python packages the test image's pytest needs (Debian's pytest 7 and its dependencies). */
