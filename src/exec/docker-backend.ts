@@ -1,15 +1,9 @@
 import type { Instance } from "../dataset/instance.js";
 import { EnvironmentError } from "../errors.js";
 import type { Backend, CommandResult, EnvironmentDescription, RunOptions } from "./backend.js";
-import {
-  connectDockerEngine,
-  createLogDemultiplexer,
-  type DockerEngine,
-  engineMessage,
-  findDockerSocket,
-  readAll,
-} from "./docker-engine.js";
-import { DEFAULT_OUTPUT_LIMIT_BYTES } from "./spawn-merged.js";
+import { startAndCollect } from "./docker-container-run.js";
+import { connectDockerEngine, engineMessage, findDockerSocket, readAll, safeJson } from "./docker-engine.js";
+import { type ImageFacts, inspectOrPullImage } from "./docker-image.js";
 import { archiveFiles, collectWorkspaceChanges } from "./workspace-changes.js";
 
 export interface DockerBackendOptions {
@@ -161,80 +155,6 @@ export function createDockerBackend(options: DockerBackendOptions): Backend {
   return backend;
 }
 
-interface ImageFacts {
-  /** Image id (`sha256:…`) or repository digest. */
-  digest: string;
-  /** Disk use of the image in bytes, as the engine reports it. */
-  sizeBytes: number;
-  /** `Docker Engine 27.1` or `Podman Engine 4.3.1`. */
-  engine: string;
-}
-
-async function inspectOrPullImage(
-  engine: DockerEngine,
-  image: string,
-  onProgress?: (line: string) => void,
-): Promise<ImageFacts> {
-  let inspected = await engine.call("GET", `/images/${encodeURIComponent(image)}/json`);
-  if (inspected.status === 404) {
-    await pullImage(engine, image, onProgress);
-    inspected = await engine.call("GET", `/images/${encodeURIComponent(image)}/json`);
-  }
-  if (inspected.status !== 200) throw new Error(`image ${image}: ${engineMessage(inspected)}`);
-  const body = inspected.body as { Id?: string; RepoDigests?: string[]; Size?: number };
-  const version = (await engine.call("GET", "/version")).body as {
-    Components?: { Name?: string; Version?: string }[];
-    Version?: string;
-  };
-  const component = version?.Components?.[0];
-  return {
-    digest: body.RepoDigests?.[0] ?? body.Id ?? "unknown",
-    sizeBytes: body.Size ?? 0,
-    engine: component ? `${component.Name} ${component.Version}` : `Engine ${version?.Version ?? "?"}`,
-  };
-}
-
-/** Pulls with progress lines (one per layer state change); an error line in the stream fails it. */
-async function pullImage(engine: DockerEngine, image: string, onProgress?: (line: string) => void) {
-  const [name, tag = "latest"] = splitTag(image);
-  onProgress?.(`pulling ${image} (official images are several GB; only once)`);
-  const response = await engine.stream(
-    "POST",
-    `/images/create?fromImage=${encodeURIComponent(name)}&tag=${encodeURIComponent(tag)}`,
-  );
-  let buffered = "";
-  let failure: string | undefined;
-  let lastStatus = "";
-  for await (const chunk of response) {
-    buffered += (chunk as Buffer).toString("utf8");
-    const lines = buffered.split("\n");
-    buffered = lines.pop() ?? "";
-    for (const line of lines) {
-      const event = safeJson(line) as { status?: string; id?: string; error?: string; progress?: string };
-      if (event?.error) failure = event.error;
-      const status = `${event?.id ? `${event.id}: ` : ""}${event?.status ?? ""}`;
-      if (event?.status && status !== lastStatus) onProgress?.(status);
-      lastStatus = status;
-    }
-  }
-  if (failure || (response.statusCode ?? 0) >= 300)
-    throw new Error(`cannot pull ${image}: ${failure ?? `HTTP ${response.statusCode}`}`);
-}
-
-function splitTag(image: string): [string, string | undefined] {
-  const slash = image.lastIndexOf("/");
-  const colon = image.lastIndexOf(":");
-  return colon > slash ? [image.slice(0, colon), image.slice(colon + 1)] : [image, undefined];
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Variables inside the container. Host folders named in PYTHONPATH (e.g. the Django test-id shim)
  * do not exist there, and the official image's interpreter is the one the ids were recorded with.
@@ -268,66 +188,6 @@ function wrapperScript(options: { workdir: string; commit?: string }): string {
     `exec bash ${WRAPPER_DIR}/run.sh`,
     "",
   ].join("\n");
-}
-
-/** Starts the container, streams its log (capped) until it stops or the timeout kills it, reads its exit code. */
-async function startAndCollect(
-  engine: DockerEngine,
-  id: string,
-  runOptions: RunOptions,
-  started: number,
-): Promise<CommandResult> {
-  const startedContainer = await engine.call("POST", `/containers/${id}/start`);
-  if (startedContainer.status >= 300)
-    return {
-      exitCode: 125,
-      output: `swegate: docker backend: cannot start the container: ${engineMessage(startedContainer)}\n`,
-      durationMs: Date.now() - started,
-      timedOut: false,
-      truncatedBytes: 0,
-    };
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    void engine.call("POST", `/containers/${id}/kill?signal=KILL`).catch(() => undefined);
-  }, runOptions.timeoutSeconds * 1000);
-  const chunks: Buffer[] = [];
-  try {
-    const logs = await engine.stream("GET", `/containers/${id}/logs?follow=true&stdout=true&stderr=true`);
-    const demultiplex = createLogDemultiplexer((payload) => {
-      chunks.push(Buffer.from(payload));
-      runOptions.onOutput?.(payload.toString("utf8"));
-    });
-    for await (const chunk of logs) demultiplex(chunk as Buffer);
-    const waited = await engine.call("POST", `/containers/${id}/wait`);
-    const code = (waited.body as { StatusCode?: number } | undefined)?.StatusCode;
-    const { output, truncatedBytes } = capOutput(
-      Buffer.concat(chunks),
-      runOptions.outputLimitBytes ?? DEFAULT_OUTPUT_LIMIT_BYTES,
-    );
-    return {
-      exitCode: timedOut || code === undefined ? null : code,
-      output,
-      durationMs: Date.now() - started,
-      timedOut,
-      truncatedBytes,
-    };
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Keeps the head and tail halves of an over-long log and counts the dropped middle. */
-function capOutput(all: Buffer, limit: number): { output: string; truncatedBytes: number } {
-  if (all.length <= limit) return { output: all.toString("utf8"), truncatedBytes: 0 };
-  const half = Math.floor(limit / 2);
-  const dropped = all.length - limit;
-  const output = Buffer.concat([
-    all.subarray(0, half),
-    Buffer.from(`\n[swegate: ${dropped} bytes of output dropped here]\n`),
-    all.subarray(all.length - (limit - half)),
-  ]).toString("utf8");
-  return { output, truncatedBytes: dropped };
 }
 
 /**

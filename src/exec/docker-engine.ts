@@ -112,3 +112,12 @@ export function createLogDemultiplexer(onPayload: (payload: Buffer) => void): (c
     }
   };
 }
+
+/** Parsed JSON, or undefined for anything else. */
+export function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,63 @@
+import type { CommandResult, RunOptions } from "./backend.js";
+import { createLogDemultiplexer, type DockerEngine, engineMessage } from "./docker-engine.js";
+import { DEFAULT_OUTPUT_LIMIT_BYTES } from "./spawn-merged.js";
+
+/** Starts the container, streams its log (capped) until it stops or the timeout kills it, reads its exit code. */
+export async function startAndCollect(
+  engine: DockerEngine,
+  id: string,
+  runOptions: RunOptions,
+  started: number,
+): Promise<CommandResult> {
+  const startedContainer = await engine.call("POST", `/containers/${id}/start`);
+  if (startedContainer.status >= 300)
+    return {
+      exitCode: 125,
+      output: `swegate: docker backend: cannot start the container: ${engineMessage(startedContainer)}\n`,
+      durationMs: Date.now() - started,
+      timedOut: false,
+      truncatedBytes: 0,
+    };
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    void engine.call("POST", `/containers/${id}/kill?signal=KILL`).catch(() => undefined);
+  }, runOptions.timeoutSeconds * 1000);
+  const chunks: Buffer[] = [];
+  try {
+    const logs = await engine.stream("GET", `/containers/${id}/logs?follow=true&stdout=true&stderr=true`);
+    const demultiplex = createLogDemultiplexer((payload) => {
+      chunks.push(Buffer.from(payload));
+      runOptions.onOutput?.(payload.toString("utf8"));
+    });
+    for await (const chunk of logs) demultiplex(chunk as Buffer);
+    const waited = await engine.call("POST", `/containers/${id}/wait`);
+    const code = (waited.body as { StatusCode?: number } | undefined)?.StatusCode;
+    const { output, truncatedBytes } = capOutput(
+      Buffer.concat(chunks),
+      runOptions.outputLimitBytes ?? DEFAULT_OUTPUT_LIMIT_BYTES,
+    );
+    return {
+      exitCode: timedOut || code === undefined ? null : code,
+      output,
+      durationMs: Date.now() - started,
+      timedOut,
+      truncatedBytes,
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Keeps the head and tail halves of an over-long log and counts the dropped middle. */
+function capOutput(all: Buffer, limit: number): { output: string; truncatedBytes: number } {
+  if (all.length <= limit) return { output: all.toString("utf8"), truncatedBytes: 0 };
+  const half = Math.floor(limit / 2);
+  const dropped = all.length - limit;
+  const output = Buffer.concat([
+    all.subarray(0, half),
+    Buffer.from(`\n[swegate: ${dropped} bytes of output dropped here]\n`),
+    all.subarray(all.length - (limit - half)),
+  ]).toString("utf8");
+  return { output, truncatedBytes: dropped };
+}
