@@ -2,6 +2,7 @@
 // exists) and --backend docker (Docker's socket, else a private Podman service with a small
 // imported image) against host on the same command, measured side by side in one run; run alone
 // with `npx tsx bench/isolation-bench.ts`.
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -31,9 +32,13 @@ export async function benchIsolation(): Promise<string[]> {
   const notes: string[] = [];
   let podman: PodmanService | undefined;
   try {
-    const backends: [string, Backend][] = [["host", createHostBackend()]];
+    // The interpreter itself, not a pyenv shim (a shell script costing ~0.1 s per start), on both sides.
+    const python = execFileSync("python3", ["-c", "import sys; print(sys.executable)"], {
+      encoding: "utf8",
+    }).trim();
+    const backends: [string, Backend][] = [["host", createHostBackend({ python })]];
     if (isolationAvailable()) {
-      backends.push(["isolated (host root)", createIsolatedBackend()]);
+      backends.push(["isolated (host root)", createIsolatedBackend({ python })]);
       const environment = listEnvironments(process.env.SWEGATE_CACHE_DIR ?? defaultCacheDir())[0];
       if (environment) {
         const root = join(
