@@ -20,7 +20,7 @@ import type { Model } from "../model/model.js";
 import { recordTranscript } from "../model/record-transcript.js";
 import { artifactPaths, type Store } from "../store/open-store.js";
 import type { AttemptRecord, InstanceResult } from "../store/records.js";
-import { withWorkspace } from "../workspace/create-workspace.js";
+import { withWorkspace } from "../workspace/with-workspace.js";
 import type { RepoCache } from "../workspace/repo-cache.js";
 
 export interface InstanceJob {

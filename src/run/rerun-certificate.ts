@@ -3,7 +3,7 @@ import type { Instance } from "../dataset/instance.js";
 import type { Backend } from "../exec/backend.js";
 import { runGreenGate } from "../grading/green-gate.js";
 import { runRedGate } from "../grading/red-gate.js";
-import { withWorkspace } from "../workspace/create-workspace.js";
+import { withWorkspace } from "../workspace/with-workspace.js";
 import type { RepoCache } from "../workspace/repo-cache.js";
 
 /**

@@ -7,7 +7,7 @@ import { UserError } from "../../errors.js";
 import { buildHarnessReport, HARNESS_MARKERS } from "../../grading/build-harness-report.js";
 import { classifyInfrastructureFailure } from "../../grading/env-broken-reasons.js";
 import { runGreenGate } from "../../grading/green-gate.js";
-import { withWorkspace } from "../../workspace/create-workspace.js";
+import { withWorkspace } from "../../workspace/with-workspace.js";
 import type { RepoCache } from "../../workspace/repo-cache.js";
 import {
   addBackendOptions,
