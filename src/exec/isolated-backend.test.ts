@@ -86,6 +86,20 @@ describe.skipIf(!available)("isolated backend (needs bubblewrap with user namesp
     expect(left.trim()).toBe("");
   });
 
+  it("keeps a PYTHONPATH folder outside the workspace visible, read-only (the Django test-id shim lives there)", async () => {
+    const shim = tempDir();
+    writeFileSync(join(shim, "sitecustomize.py"), "import builtins\nbuiltins.SWEGATE_SHIM = 1\n");
+    const script = `python3 -c 'import builtins; print("shim", getattr(builtins, "SWEGATE_SHIM", 0))'; echo x > ${shim}/written || echo read-only`;
+    const result = await backend?.run(script, {
+      cwd: tempDir(),
+      timeoutSeconds: 60,
+      env: { PYTHONPATH: shim },
+    });
+    expect(result?.output).toContain("shim 1");
+    expect(result?.output).toContain("read-only");
+    expect(existsSync(join(shim, "written"))).toBe(false);
+  });
+
   it("reports itself in the environment fingerprint", async () => {
     const description = await backend?.describe({ cwd: tempDir() });
     expect(description).toMatchObject({ backend: "isolated" });

@@ -48,7 +48,7 @@ export function createIsolatedBackend(options: IsolatedBackendOptions = {}): Bac
     ? (options.python ?? "/usr/bin/python3")
     : resolveInterpreter(options.python ?? "python3");
   const interpreterBinds = root ? [] : interpreterPrefixes(python);
-  const sandbox = (workspace: string, scriptDir: string): string[] => {
+  const sandbox = (workspace: string, scriptDir: string, extraReadOnly: string[] = []): string[] => {
     const args = ["--unshare-all", "--die-with-parent", "--new-session"];
     for (const path of SYSTEM_DIRECTORIES) {
       const source = root ? join(root, path) : path;
@@ -70,6 +70,8 @@ export function createIsolatedBackend(options: IsolatedBackendOptions = {}): Bac
       "/run/swegate-bin/python3",
     );
     args.push("--ro-bind", scriptDir, "/run/swegate", "--bind", workspace, workspace, "--chdir", workspace);
+    // Folders a run puts on PYTHONPATH besides the workspace (e.g. the Django test-id shim) stay visible, read-only.
+    for (const path of extraReadOnly) args.push("--ro-bind", path, path);
     return args;
   };
   return {
@@ -83,7 +85,17 @@ export function createIsolatedBackend(options: IsolatedBackendOptions = {}): Bac
         script,
         (path) => ({
           program: "bwrap",
-          args: [...sandbox(runOptions.cwd, dirname(path)), "bash", "/run/swegate/run.sh"],
+          args: [
+            ...sandbox(
+              runOptions.cwd,
+              dirname(path),
+              (runOptions.env?.PYTHONPATH ?? "")
+                .split(":")
+                .filter((entry) => entry && existsSync(entry) && !entry.startsWith(runOptions.cwd)),
+            ),
+            "bash",
+            "/run/swegate/run.sh",
+          ],
         }),
         {
           cwd: runOptions.cwd,
