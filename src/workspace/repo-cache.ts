@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
-import { mkdir, rename, rm } from "node:fs/promises";
+import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import { homedir } from "node:os";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { UserError } from "../errors.js";
 import { git } from "./git.js";
 import { withFileLock } from "./with-file-lock.js";
@@ -52,15 +52,18 @@ export function createRepoCache(options: RepoCacheOptions): RepoCache {
       // Fast path without the lock: the usual case once the cache is warm.
       if (existsSync(join(mirror, "HEAD")) && (await hasCommit(mirror, commit))) return mirror;
       await mkdir(dirname(mirror), { recursive: true });
-      return withFileLock(`${mirror}.lock`, async () => {
+      return withFileLock(`${mirror}.lock`, async ({ staleOwner }) => {
         const url = repoUrl(options.repoUrlTemplate, repo);
+        await removePartialClones(mirror);
+        if (staleOwner !== undefined) await removeGitLockFiles(mirror);
         if (!existsSync(join(mirror, "HEAD"))) await cloneMirror(url, mirror, repo);
         if (await hasCommit(mirror, commit)) return mirror;
         await git(["fetch", "--quiet", "--tags", "origin", "+refs/heads/*:refs/heads/*"], { cwd: mirror });
-        if (!(await hasCommit(mirror, commit)))
-          await git(["fetch", "--quiet", "origin", commit], { cwd: mirror });
+        // A commit on no branch (e.g. a deleted PR branch) can still be fetched by its id.
+        if (!(await hasCommit(mirror, commit))) await git(["fetch", "--quiet", "origin", commit], { cwd: mirror });
         if (!(await hasCommit(mirror, commit))) {
-          throw new UserError(`commit ${commit} of ${repo} is not in ${url}`, {
+          throw new UserError(`commit ${commit} of ${repo} is not in ${url}, even after fetching`, {
+            where: `repository ${repo}`,
             hint: "check the dataset's base_commit or point --repo-url at a repository that has it",
           });
         }
@@ -76,16 +79,44 @@ async function hasCommit(mirror: string, commit: string): Promise<boolean> {
 
 async function cloneMirror(url: string, mirror: string, repo: string): Promise<void> {
   // Clone beside the final path and rename: a crash never leaves a half mirror that looks complete.
-  const temporary = `${mirror}.partial-${process.pid}`;
+  const temporary = `${mirror}${PARTIAL}${process.pid}`;
   await rm(temporary, { recursive: true, force: true });
   const result = await git(["clone", "--quiet", "--bare", url, temporary], { cwd: dirname(mirror) });
   if (result.code !== 0) {
     await rm(temporary, { recursive: true, force: true });
     throw new UserError(`could not clone ${repo} from ${url}: ${result.stderr.trim().split("\n").at(-1)}`, {
+      where: `repository ${repo}`,
       hint: "check the network or use --repo-url with a local folder of mirrors",
     });
   }
   // Bare clones fetch nothing by default later; give origin a refspec so `git fetch` updates branches.
   await git(["config", "remote.origin.fetch", "+refs/heads/*:refs/heads/*"], { cwd: temporary });
+  // No automatic gc: a detached background gc would outlive our lock and race the next fetch.
+  await git(["config", "gc.auto", "0"], { cwd: temporary });
+  await git(["config", "maintenance.auto", "false"], { cwd: temporary });
   await rename(temporary, mirror);
+}
+
+const PARTIAL = ".partial-";
+
+/** Deletes clones that a crashed process left half done (the lock is held, so none is in progress). */
+async function removePartialClones(mirror: string): Promise<void> {
+  const prefix = `${basename(mirror)}${PARTIAL}`;
+  for (const entry of await readdir(dirname(mirror)).catch(() => [] as string[])) {
+    if (entry.startsWith(prefix)) await rm(join(dirname(mirror), entry), { recursive: true, force: true });
+  }
+}
+
+/**
+ * A process killed during a fetch leaves git's own `*.lock` files (packed-refs.lock, refs/heads/x.lock,
+ * config.lock…) and every later fetch fails on them. They are removed only after taking over a dead
+ * process's lock: nobody else changes the mirror's refs without that lock. Worktrees' index locks live
+ * under `worktrees/` and belong to their workspaces, so that folder is left alone.
+ */
+async function removeGitLockFiles(mirror: string): Promise<void> {
+  const entries = await readdir(mirror, { recursive: true }).catch(() => [] as string[]);
+  for (const entry of entries) {
+    if (entry.endsWith(".lock") && !entry.startsWith("worktrees") && !entry.startsWith("objects"))
+      await rm(join(mirror, entry), { force: true });
+  }
 }

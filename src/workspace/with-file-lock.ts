@@ -1,4 +1,11 @@
-import { open, readFile, rm } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { link, readFile, rm, writeFile } from "node:fs/promises";
+
+/** What the lock holder learns on entry. */
+export interface LockEntry {
+  /** Pid of a dead process whose lock was taken over (its work may be half done), else undefined. */
+  staleOwner: number | undefined;
+}
 
 const held = new Map<string, Promise<unknown>>();
 
@@ -13,18 +20,19 @@ export function isProcessAlive(pid: number): boolean {
 }
 
 /**
- * Runs `task` holding a lock that is exclusive across this process (a promise chain) and across
- * processes (a lock file created with O_EXCL holding our pid). A lock file whose pid is dead was
- * left by a crash and is taken over.
+ * Runs `task` holding a lock that is exclusive within this process (a promise chain per path) and
+ * across processes (a lock file holding our pid, created atomically). A lock whose pid is dead was
+ * left by a crash and is taken over; `task` is told so it can repair what the dead owner left.
+ * A pid reused by an unrelated live process keeps the lock until that process ends (no false takeover).
  */
-export async function withFileLock<T>(lockPath: string, task: () => Promise<T>): Promise<T> {
+export async function withFileLock<T>(lockPath: string, task: (entry: LockEntry) => Promise<T>): Promise<T> {
   const previous = held.get(lockPath) ?? Promise.resolve();
   const run = previous
     .catch(() => undefined)
     .then(async () => {
-      await acquire(lockPath);
+      const entry = await acquire(lockPath);
       try {
-        return await task();
+        return await task(entry);
       } finally {
         await rm(lockPath, { force: true });
       }
@@ -37,22 +45,65 @@ export async function withFileLock<T>(lockPath: string, task: () => Promise<T>):
   }
 }
 
-async function acquire(lockPath: string): Promise<void> {
+async function acquire(lockPath: string): Promise<LockEntry> {
+  let staleOwner: number | undefined;
   for (let wait = 5; ; wait = Math.min(wait * 2, 200)) {
-    try {
-      const handle = await open(lockPath, "wx");
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
-    const owner = Number.parseInt(await readFile(lockPath, "utf8").catch(() => ""), 10);
-    // An empty file is a lock being written this instant; only a dead owner is stale.
-    if (Number.isFinite(owner) && owner > 0 && !isProcessAlive(owner)) {
-      await rm(lockPath, { force: true });
-      continue;
+    if (await createExclusive(lockPath)) return { staleOwner };
+    const owner = await readOwner(lockPath);
+    if (owner !== undefined && !isProcessAlive(owner)) {
+      if (await removeStaleLock(lockPath, owner)) {
+        staleOwner = owner;
+        continue;
+      }
     }
     await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+}
+
+/**
+ * Creates `path` holding our pid, failing if it exists. The pid is written to a private file first and
+ * hard-linked into place (link fails on an existing name, like O_EXCL), so a lock file is never seen
+ * empty: a crash between create and write would otherwise leave an empty lock nobody can judge.
+ */
+async function createExclusive(path: string): Promise<boolean> {
+  const draft = `${path}.${process.pid}.${randomBytes(4).toString("hex")}`;
+  await writeFile(draft, String(process.pid));
+  try {
+    await link(draft, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw error;
+  } finally {
+    await rm(draft, { force: true });
+  }
+}
+
+async function readOwner(path: string): Promise<number | undefined> {
+  const text = await readFile(path, "utf8").catch(() => "");
+  const pid = Number.parseInt(text, 10);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/**
+ * Deletes a lock still owned by the dead `owner`. Two waiters may see the same dead owner; if both
+ * deleted blindly, the second could delete the lock the first just took. So breaking takes a second
+ * lock (`.break`), and under it the lock is deleted only if it still names the dead owner. Returns
+ * true when this call deleted it.
+ */
+async function removeStaleLock(lockPath: string, owner: number): Promise<boolean> {
+  const guard = `${lockPath}.break`;
+  if (!(await createExclusive(guard))) {
+    // Another waiter is breaking the lock; a guard left by a dead breaker is itself removed.
+    const breaker = await readOwner(guard);
+    if (breaker !== undefined && !isProcessAlive(breaker)) await rm(guard, { force: true });
+    return false;
+  }
+  try {
+    if ((await readOwner(lockPath)) !== owner) return false;
+    await rm(lockPath, { force: true });
+    return true;
+  } finally {
+    await rm(guard, { force: true });
   }
 }
