@@ -1,9 +1,14 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rm } from "node:fs/promises";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import { git, gitOrThrow } from "./git.js";
-import { listPatchFiles } from "./list-patch-files.js";
+import {
+  listPatchPaths,
+  listTouchedPaths,
+  type PathSnapshot,
+  restorePaths,
+  snapshotPaths,
+} from "./snapshot-paths.js";
 
 /** The SWE-bench harness's patch application chain, tried in this order (DESIGN.md). */
 export const APPLY_METHODS = [
@@ -14,30 +19,67 @@ export const APPLY_METHODS = [
 ] as const;
 export type ApplyMethod = (typeof APPLY_METHODS)[number];
 
+/** One method's try at a patch. */
+export interface ApplyTry {
+  /** Which method of the chain. */
+  method: ApplyMethod;
+  /** Its merged stdout and stderr. */
+  output: string;
+}
+
 export type PatchApplyResult =
-  | { ok: true; method: ApplyMethod | "empty"; output: string }
-  | { ok: false; reason: string; tries: { method: ApplyMethod; output: string }[] };
+  | {
+      /** The patch is applied. */
+      ok: true;
+      /** The method that applied it; "empty" for a patch with no content (nothing to apply). */
+      method: ApplyMethod | "empty";
+      /** That method's merged output. */
+      output: string;
+    }
+  | {
+      /** No method applied the patch; the workspace is as it was before the call. */
+      ok: false;
+      /** One line: why, with the last method's last lines. */
+      reason: string;
+      /** Every try, in chain order. */
+      tries: ApplyTry[];
+    };
 
 /**
- * Applies a unified diff to a clean workspace with the harness's chain — `git apply -v`, then
- * `--3way`, then `--reject`, then `patch --batch --forward --fuzz=5 -p1` — resetting the workspace
- * to its state before the call between tries. The workspace's existing changes are kept (they are
- * committed to a temporary stash object and restored after each failed try).
+ * Applies a unified diff with the harness's chain — `git apply --verbose`, then `--3way`, then
+ * `--reject`, then `patch --batch --forward --fuzz=5 -p1` — and returns which method applied it.
+ *
+ * Between tries, the paths the patch can touch (and their `.rej`/`.orig` neighbours) and the git index
+ * are put back exactly as they were before the call, so changes made before the call survive and
+ * files the patch does not name are never touched (not even ignored build products such as
+ * `*.egg-info`, which a whole-tree `git clean -x` would delete). After a `--3way` success the index is
+ * restored too: the change stays in the files, unstaged, like every other method leaves it.
+ *
+ * Two deliberate differences from the harness, neither changing which patches apply: `patch` gets
+ * `--no-backup-if-mismatch` (a fuzzy success would otherwise leave `file.orig` in the workspace and in
+ * its diff), and `--reject` counts as applied only when it exits 0, exactly like the harness — which
+ * in practice never happens after plain `git apply` failed, so that step only ever reports.
  */
 export async function applyPatch(dir: string, patch: string): Promise<PatchApplyResult> {
   if (!patch.trim()) return { ok: true, method: "empty", output: "" };
   const text = patch.endsWith("\n") ? patch : `${patch}\n`;
-  const checkpoint = await snapshot(dir);
-  const tries: { method: ApplyMethod; output: string }[] = [];
+  const before = await snapshotPaths(dir, listTouchedPaths(text));
+  const tries: ApplyTry[] = [];
   for (const method of APPLY_METHODS) {
     const { code, output } = await runMethod(dir, method, text);
-    // `--reject` exits non-zero when any hunk was rejected: that is a failed try.
-    if (code === 0) return { ok: true, method, output };
+    if (code === 0) {
+      if (method === "git apply --3way" && before.indexPath) await restoreIndex(before);
+      return { ok: true, method, output };
+    }
     tries.push({ method, output });
-    await restore(dir, checkpoint);
+    await restorePaths(before);
   }
   const last = tries.at(-1)?.output.trim().split("\n").slice(-3).join(" ") ?? "";
   return { ok: false, reason: `no method in the chain applied the patch (${last})`, tries };
+}
+
+async function restoreIndex(snapshot: PathSnapshot): Promise<void> {
+  await restorePaths({ ...snapshot, paths: new Map() });
 }
 
 async function runMethod(
@@ -46,7 +88,8 @@ async function runMethod(
   patch: string,
 ): Promise<{ code: number; output: string }> {
   if (method === "patch --fuzz=5") {
-    return runWithInput("patch", ["--batch", "--forward", "--fuzz=5", "-p1"], dir, patch);
+    const args = ["--batch", "--forward", "--fuzz=5", "-p1", "--no-backup-if-mismatch"];
+    return runWithInput("patch", args, dir, patch);
   }
   const extra =
     method === "git apply --3way" ? ["--3way"] : method === "git apply --reject" ? ["--reject"] : [];
@@ -67,43 +110,9 @@ function runWithInput(
     child.stderr.on("data", (chunk) => (output += chunk));
     child.on("error", (error) => resolve({ code: 127, output: `${command}: ${error.message}` }));
     child.on("close", (code) => resolve({ code: code ?? 1, output }));
+    child.stdin.on("error", () => undefined);
     child.stdin.end(input);
   });
-}
-
-interface Checkpoint {
-  /** Commit-like object holding tracked changes and untracked files, or null for a clean tree. */
-  stash: string | null;
-}
-
-async function snapshot(dir: string): Promise<Checkpoint> {
-  const status = await gitOrThrow(["status", "--porcelain", "--untracked-files=all"], { cwd: dir });
-  if (!status.trim()) return { stash: null };
-  // `git stash create` ignores untracked files; add them to a throwaway index instead.
-  const scratch = await mkdtemp(join(tmpdir(), "swegate-index-"));
-  const env = { GIT_INDEX_FILE: join(scratch, "index") };
-  try {
-    await git(["read-tree", "HEAD"], { cwd: dir, env });
-    await git(["add", "-A", "."], { cwd: dir, env });
-    const tree = (await git(["write-tree"], { cwd: dir, env })).stdout.trim();
-    return { stash: tree };
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
-  }
-}
-
-async function restore(dir: string, checkpoint: Checkpoint): Promise<void> {
-  await cleanTree(dir);
-  if (checkpoint.stash) {
-    await gitOrThrow(["read-tree", checkpoint.stash], { cwd: dir });
-    await gitOrThrow(["checkout-index", "-a", "-f"], { cwd: dir });
-    await gitOrThrow(["reset", "-q"], { cwd: dir });
-  }
-}
-
-async function cleanTree(dir: string): Promise<void> {
-  await gitOrThrow(["reset", "-q", "--hard", "HEAD"], { cwd: dir });
-  await gitOrThrow(["clean", "-q", "-fdx"], { cwd: dir });
 }
 
 /** Back to a clean checkout of `baseCommit`: every change and untracked file gone. */
@@ -113,15 +122,17 @@ export async function resetToBase(dir: string, baseCommit: string): Promise<void
 }
 
 /**
- * Puts every file a patch touches back to `baseCommit` and deletes the files it creates — what
- * the green gate does before applying test_patch, so a candidate can never change the judging tests.
+ * Puts every file a patch names back to `baseCommit` and deletes the files it creates — what the
+ * green gate does before applying test_patch, so a candidate can never change the judging tests.
+ * Paths that resolve outside `dir` are ignored.
  */
 export async function resetPatchFiles(dir: string, baseCommit: string, patch: string): Promise<void> {
-  for (const file of listPatchFiles(patch)) {
-    for (const path of new Set([file.path, file.oldPath])) {
-      const existsAtBase = (await git(["cat-file", "-e", `${baseCommit}:${path}`], { cwd: dir })).code === 0;
-      if (existsAtBase) await gitOrThrow(["checkout", baseCommit, "--", path], { cwd: dir });
-      else await rm(join(dir, path), { force: true, recursive: true });
-    }
+  const root = resolve(dir);
+  for (const path of listPatchPaths(patch)) {
+    const inside = relative(root, resolve(root, path));
+    if (!inside || inside.startsWith("..") || isAbsolute(inside)) continue;
+    const existsAtBase = (await git(["cat-file", "-e", `${baseCommit}:${inside}`], { cwd: root })).code === 0;
+    if (existsAtBase) await gitOrThrow(["checkout", "-q", baseCommit, "--", inside], { cwd: root });
+    else await rm(join(root, inside), { force: true, recursive: true });
   }
 }

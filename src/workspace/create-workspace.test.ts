@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createWorkspace, drainWorkspacePool } from "./create-workspace.js";
-import { commitFiles } from "./test-support/make-git-repo.js";
 import { cleanups, deadPid, makeCache, removeCleanups } from "./test-support/make-cache.js";
+import { commitFiles } from "./test-support/make-git-repo.js";
 import { listWorktrees } from "./worktrees.js";
 
 afterEach(removeCleanups);
@@ -16,7 +16,11 @@ describe("createWorkspace", () => {
   it("checks out base with a detached HEAD where git log and git diff work, and dispose leaves no worktree", async () => {
     const { source, cache } = makeCache();
     const later = commitFiles(source.dir, { "pkg/mod.py": "def f():\n    return 2\n" }, "later");
-    const workspace = await createWorkspace(cache, { repo: "acme/widget", baseCommit: source.commit, reuse: false });
+    const workspace = await createWorkspace(cache, {
+      repo: "acme/widget",
+      baseCommit: source.commit,
+      reuse: false,
+    });
     expect(readFileSync(join(workspace.dir, "pkg/mod.py"), "utf8")).toContain("return 1");
     expect(git(workspace.dir, "rev-parse", "HEAD")).toBe(source.commit);
     expect(git(workspace.dir, "rev-parse", "--abbrev-ref", "HEAD")).toBe("HEAD"); // detached
@@ -55,7 +59,9 @@ describe("createWorkspace", () => {
   it("gives several workers their own checkouts of one repository at once", async () => {
     const { source, cache } = makeCache();
     const workspaces = await Promise.all(
-      Array.from({ length: 6 }, () => createWorkspace(cache, { repo: "acme/widget", baseCommit: source.commit })),
+      Array.from({ length: 6 }, () =>
+        createWorkspace(cache, { repo: "acme/widget", baseCommit: source.commit }),
+      ),
     );
     expect(new Set(workspaces.map((workspace) => workspace.dir)).size).toBe(6);
     expect(await listWorktrees(cache.mirrorPath("acme/widget"))).toHaveLength(6);
@@ -102,7 +108,11 @@ describe("createWorkspace", () => {
     git(mirror, "worktree", "add", "--detach", "-q", deleted, source.commit);
     execFileSync("rm", ["-rf", deleted]);
     writeFileSync(`${mirror}.lock`, String(dead));
-    const next = await createWorkspace(cache, { repo: "acme/widget", baseCommit: source.commit, reuse: false });
+    const next = await createWorkspace(cache, {
+      repo: "acme/widget",
+      baseCommit: source.commit,
+      reuse: false,
+    });
     expect(existsSync(orphan)).toBe(false);
     expect((await listWorktrees(mirror)).map((worktree) => worktree.dir)).toEqual([next.dir]);
     await next.dispose();

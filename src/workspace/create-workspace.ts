@@ -53,13 +53,16 @@ export async function createWorkspace(cache: RepoCache, options: CreateWorkspace
     for (const worktree of idle) {
       if ((await git(["worktree", "move", worktree.dir, dir], { cwd: mirror })).code === 0) return true;
     }
-    const added = await git(["worktree", "add", "--detach", "--quiet", dir, options.baseCommit], { cwd: mirror });
+    const added = await git(["worktree", "add", "--detach", "--quiet", dir, options.baseCommit], {
+      cwd: mirror,
+    });
     if (added.code !== 0) throw new Error(`git worktree add failed: ${added.stderr.trim()}`);
     return false;
   });
   if (pooled) {
     const moved = await git(["checkout", "-q", "-f", "--detach", options.baseCommit], { cwd: dir });
-    if (moved.code !== 0) throw new Error(`git checkout in a pooled workspace failed: ${moved.stderr.trim()}`);
+    if (moved.code !== 0)
+      throw new Error(`git checkout in a pooled workspace failed: ${moved.stderr.trim()}`);
     await git(["clean", "-q", "-fdx"], { cwd: dir });
   }
   let disposed = false;
@@ -77,7 +80,11 @@ export async function createWorkspace(cache: RepoCache, options: CreateWorkspace
       await withFileLock(`${mirror}.lock`, async () => {
         const idle = (await listWorktrees(mirror)).filter((worktree) => isPooled(worktree.dir, slug)).length;
         const target = join(parent, `${slug}-pool-${randomBytes(4).toString("hex")}`);
-        if (clean && idle < POOL_SIZE && (await git(["worktree", "move", dir, target], { cwd: mirror })).code === 0)
+        if (
+          clean &&
+          idle < POOL_SIZE &&
+          (await git(["worktree", "move", dir, target], { cwd: mirror })).code === 0
+        )
           return;
         await removeWorktree(mirror, dir);
       });

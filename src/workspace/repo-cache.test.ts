@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { UserError } from "../errors.js";
 import { createRepoCache, defaultCacheDir, repoUrl } from "./repo-cache.js";
-import { commitFiles } from "./test-support/make-git-repo.js";
 import { cleanups, deadPid, makeCache, removeCleanups } from "./test-support/make-cache.js";
+import { commitFiles } from "./test-support/make-git-repo.js";
 import { withFileLock } from "./with-file-lock.js";
 
 afterEach(removeCleanups);
@@ -23,9 +23,9 @@ describe("repository cache", () => {
   it("clones once, fetches only a missing commit, and serves known commits without the source", async () => {
     const { source, cache } = makeCache();
     const mirror = await cache.ensureCommit("acme/widget", source.commit);
-    expect(execFileSync("git", ["rev-parse", "--is-bare-repository"], { cwd: mirror, encoding: "utf8" })).toBe(
-      "true\n",
-    );
+    expect(
+      execFileSync("git", ["rev-parse", "--is-bare-repository"], { cwd: mirror, encoding: "utf8" }),
+    ).toBe("true\n");
     const later = commitFiles(source.dir, { "pkg/mod.py": "def f():\n    return 2\n" }, "later");
     expect(await cache.ensureCommit("acme/widget", later)).toBe(mirror);
     // With the source gone, a commit already in the mirror needs no network: no fetch was attempted.
@@ -80,7 +80,10 @@ describe("repository cache", () => {
     const error = await cache.ensureCommit("acme/widget", missing).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(UserError);
     expect((error as UserError).oneLine()).toMatch(new RegExp(`${missing} of acme/widget is not in /`));
-    const nowhere = createRepoCache({ cacheDir, repoUrlTemplate: join(cacheDir, "nowhere", "{owner}+{name}") });
+    const nowhere = createRepoCache({
+      cacheDir,
+      repoUrlTemplate: join(cacheDir, "nowhere", "{owner}+{name}"),
+    });
     const cloneError = await nowhere.ensureCommit("acme/gone", missing).catch((caught: unknown) => caught);
     expect(cloneError).toBeInstanceOf(UserError);
     expect((cloneError as UserError).message).toContain("could not clone acme/gone from");
@@ -130,7 +133,9 @@ describe("withFileLock", () => {
 
 function runScript(script: string): Promise<string> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: repoRoot });
+    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      cwd: repoRoot,
+    });
     let out = "";
     child.stdout.on("data", (chunk: Buffer) => (out += chunk));
     child.stderr.on("data", (chunk: Buffer) => (out += chunk));

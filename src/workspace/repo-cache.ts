@@ -60,7 +60,8 @@ export function createRepoCache(options: RepoCacheOptions): RepoCache {
         if (await hasCommit(mirror, commit)) return mirror;
         await git(["fetch", "--quiet", "--tags", "origin", "+refs/heads/*:refs/heads/*"], { cwd: mirror });
         // A commit on no branch (e.g. a deleted PR branch) can still be fetched by its id.
-        if (!(await hasCommit(mirror, commit))) await git(["fetch", "--quiet", "origin", commit], { cwd: mirror });
+        if (!(await hasCommit(mirror, commit)))
+          await git(["fetch", "--quiet", "origin", commit], { cwd: mirror });
         if (!(await hasCommit(mirror, commit))) {
           throw new UserError(`commit ${commit} of ${repo} is not in ${url}, even after fetching`, {
             where: `repository ${repo}`,
