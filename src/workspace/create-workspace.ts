@@ -25,7 +25,7 @@ export interface CreateWorkspaceOptions {
   baseCommit: string;
   /** Folder to create the checkout in; default `<cacheDir>/workspaces`. */
   parentDir?: string;
-  /** Park disposed checkouts for reuse (default true); false removes them on dispose. */
+  /** Take a parked checkout and park it again on dispose (default true); false: a fresh worktree, removed on dispose. */
   reuse?: boolean;
 }
 
@@ -49,7 +49,10 @@ export async function createWorkspace(cache: RepoCache, options: CreateWorkspace
   const dir = join(parent, `${slug}-${process.pid}-${randomBytes(4).toString("hex")}`);
   const pooled = await withFileLock(`${mirror}.lock`, async () => {
     await removeOrphans(mirror);
-    const idle = (await listWorktrees(mirror)).filter((worktree) => isPooled(worktree.dir, slug));
+    const idle =
+      options.reuse === false ? [] : (await listWorktrees(mirror)).filter((w) => isPooled(w.dir, slug));
+    // A parked checkout already at the commit costs nothing to switch; try it first.
+    idle.sort((a, b) => Number(b.head === options.baseCommit) - Number(a.head === options.baseCommit));
     for (const worktree of idle) {
       if ((await git(["worktree", "move", worktree.dir, dir], { cwd: mirror })).code === 0) return true;
     }

@@ -5,6 +5,8 @@ import { git } from "./git.js";
 export interface WorktreeEntry {
   /** Folder of the checkout. */
   dir: string;
+  /** Commit checked out, or undefined when unknown. */
+  head: string | undefined;
   /** True when git keeps it from being pruned or moved (`git worktree lock`, or an add that crashed). */
   locked: boolean;
 }
@@ -18,7 +20,8 @@ export async function listWorktrees(mirror: string): Promise<WorktreeEntry[]> {
     const lines = block.split("\n");
     const dir = lines.find((line) => line.startsWith("worktree "))?.slice("worktree ".length);
     if (!dir || lines.includes("bare")) continue;
-    entries.push({ dir, locked: lines.some((line) => line.startsWith("locked")) });
+    const head = lines.find((line) => line.startsWith("HEAD "))?.slice("HEAD ".length);
+    entries.push({ dir, head, locked: lines.some((line) => line.startsWith("locked")) });
   }
   return entries;
 }
