@@ -7,6 +7,7 @@ import { runCli } from "../cli/test-support/run-cli.js";
 import type { Instance } from "../dataset/instance.js";
 import { createHostBackend } from "../exec/host-backend.js";
 import { runInstanceTests } from "../grading/run-instance-tests.js";
+import type { Model } from "../model/model.js";
 import type { InstanceResult } from "../store/records.js";
 import { diffWorkspace } from "../workspace/diff-workspace.js";
 import { makeGitRepo } from "../workspace/test-support/make-git-repo.js";
@@ -14,6 +15,7 @@ import { buildContext } from "./build-context.js";
 import { createBlindChecker, findCoveringTests } from "./create-blind-checker.js";
 import { findMentionedPaths } from "./find-mentioned-paths.js";
 import { rankFilesBm25 } from "./rank-files-bm25.js";
+import { runAttemptLoop } from "./run-attempt-loop.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "swegate-agent-"));
 afterAll(() => rm(scratch, { recursive: true, force: true }));
@@ -71,6 +73,46 @@ describe("context building", () => {
 });
 
 describe("blind checks (only what a developer has)", () => {
+  it("never shows the model the hidden tests the red gate left applied, nor their run's leftovers", async () => {
+    const repo = makeGitRepo(files, join(scratch, "no-leak"));
+    // What a red gate leaves behind: test_patch applied (a changed and a new test file) and test output.
+    writeFileSync(
+      join(repo.dir, "tests/test_cart.py"),
+      "def test_total_hidden_secret():\n    assert cart_total_hidden == 3\n",
+    );
+    writeFileSync(join(repo.dir, "tests/test_hidden_new.py"), "def test_hidden_secret_new():\n    pass\n");
+    const prompts: string[] = [];
+    const model: Model = {
+      id: "capture",
+      scripted: true,
+      async complete(request) {
+        prompts.push(request.messages.map((message) => message.content).join("\n"));
+        return {
+          ok: true,
+          text: "no edits",
+          usage: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 },
+          costUsd: 0,
+          durationMs: 0,
+          stopReason: "end_turn",
+          raw: null,
+        };
+      },
+    };
+    const loop = await runAttemptLoop({
+      instance: instanceFor(repo.commit, "the cart total is wrong (see tests/test_cart.py)"),
+      model,
+      dir: repo.dir,
+      maxAttempts: 1,
+      mode: "oracle",
+      check: async () => ({ passed: false, feedback: "no", summary: "no" }),
+    });
+    expect(loop.attempts).toHaveLength(1);
+    expect(prompts).toHaveLength(1);
+    expect(prompts[0]).toContain("assert total([1, 2]) == 3"); // the test file at base
+    expect(prompts[0]).not.toContain("hidden_secret");
+    expect(prompts[0]).not.toContain("cart_total_hidden");
+  });
+
   it("finds the existing tests of a changed module and reports a regression against base", async () => {
     const repo = makeGitRepo(files, join(scratch, "blind"));
     const instance = instanceFor(repo.commit, "total is slow");

@@ -75,6 +75,8 @@ export interface AttemptLoopResult {
  */
 export async function runAttemptLoop(options: AttemptLoopOptions): Promise<AttemptLoopResult> {
   const { instance, model, dir, onEvent } = options;
+  // From base, before anything is read: the red gate leaves test_patch (the hidden tests) applied.
+  await resetToBase(dir, instance.base_commit);
   const context = await buildContext({
     instance,
     dir,
@@ -107,7 +109,8 @@ export async function runAttemptLoop(options: AttemptLoopOptions): Promise<Attem
     if (options.signal?.aborted) return finish("aborted", false, "run cancelled");
     const started = Date.now();
     onEvent?.({ type: "attempt-start", instanceId: instance.instance_id, attemptNumber });
-    await resetToBase(dir, instance.base_commit);
+    // Every attempt starts at base (the first one already does): earlier edits and test runs are gone.
+    if (attemptNumber > 1) await resetToBase(dir, instance.base_commit);
     if (carriedPatch) await applyPatch(dir, carriedPatch);
 
     const response = await model.complete({
