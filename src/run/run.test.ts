@@ -94,7 +94,9 @@ describe("swegate run on the bundled demo (real git, real pytest)", () => {
     writeFileSync(tamperedPatch, JSON.stringify(document));
     expect(runCli(["verify", tamperedPatch]).code).toBe(1);
     document.attempts = 2;
-    document.signature.value = `A${document.signature.value.slice(1)}`;
+    // A different first character (the signature may already start with "A").
+    const first = document.signature.value[0] === "A" ? "B" : "A";
+    document.signature.value = `${first}${document.signature.value.slice(1)}`;
     writeFileSync(tamperedPatch, JSON.stringify(document));
     const badSignature = runCli(["verify", tamperedPatch, "--json"]);
     expect(badSignature.code).toBe(1);
