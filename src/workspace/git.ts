@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { runShellCommand } from "../exec/shell-pool.js";
 
 export interface GitResult {
   /** Exit code (0 on success). */
@@ -7,38 +7,29 @@ export interface GitResult {
   stderr: string;
 }
 
+/** Git's prompts and pagers off and a fixed identity, so results do not depend on the user's git config. */
+const GIT_ENVIRONMENT = {
+  GIT_TERMINAL_PROMPT: "0",
+  GIT_PAGER: "cat",
+  GIT_AUTHOR_NAME: "swegate",
+  GIT_AUTHOR_EMAIL: "swegate@localhost",
+  GIT_COMMITTER_NAME: "swegate",
+  GIT_COMMITTER_EMAIL: "swegate@localhost",
+};
+
 /**
- * Runs git without a shell and returns the outcome as a value. Git's own prompts and pagers are
- * off and the committer identity is fixed, so results do not depend on the user's git config.
+ * Runs git (without a shell parsing its arguments) and returns the outcome as a value. Calls go
+ * through a pool of long-lived shells (`runShellCommand`): forking the Node process for each of the
+ * ~10 git calls an instance makes was most of swegate's own cost per instance.
  */
 export function git(
   args: string[],
   options: { cwd: string; input?: string; env?: Record<string, string> },
 ): Promise<GitResult> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      "git",
-      args,
-      {
-        cwd: options.cwd,
-        maxBuffer: 512 * 1024 * 1024,
-        env: {
-          ...process.env,
-          GIT_TERMINAL_PROMPT: "0",
-          GIT_PAGER: "cat",
-          GIT_AUTHOR_NAME: "swegate",
-          GIT_AUTHOR_EMAIL: "swegate@localhost",
-          GIT_COMMITTER_NAME: "swegate",
-          GIT_COMMITTER_EMAIL: "swegate@localhost",
-          ...options.env,
-        },
-      },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-      },
-    );
-    if (options.input !== undefined) child.stdin?.end(options.input);
+  return runShellCommand("git", args, {
+    cwd: options.cwd,
+    input: options.input,
+    env: { ...GIT_ENVIRONMENT, ...options.env },
   });
 }
 

@@ -1,6 +1,6 @@
-import { execFile } from "node:child_process";
 import { chmod, lstat, mkdir, readFile, readlink, rm, symlink, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { git } from "./git.js";
 import { listPatchFiles } from "./list-patch-files.js";
 
 type SavedPath =
@@ -131,13 +131,22 @@ async function findFirstMissingDir(dir: string, full: string): Promise<string | 
   return missing;
 }
 
-async function gitIndexPath(dir: string): Promise<string | undefined> {
-  const path = await runGit(dir, ["rev-parse", "--path-format=absolute", "--git-path", "index"]);
-  return path?.trim();
+const indexPaths = new Map<string, string>();
+
+/**
+ * Absolute path of the git index of the checkout at `dir`, or undefined outside git. A checkout's
+ * index never moves, so the answer is remembered per folder (workspace folders are never reused
+ * for another repository).
+ */
+export async function gitIndexPath(dir: string): Promise<string | undefined> {
+  const known = indexPaths.get(dir);
+  if (known) return known;
+  const path = (await runGit(dir, ["rev-parse", "--path-format=absolute", "--git-path", "index"]))?.trim();
+  if (path) indexPaths.set(dir, path);
+  return path;
 }
 
-function runGit(dir: string, args: string[]): Promise<string | undefined> {
-  return new Promise((done) => {
-    execFile("git", args, { cwd: dir }, (error, stdout) => done(error ? undefined : String(stdout)));
-  });
+async function runGit(dir: string, args: string[]): Promise<string | undefined> {
+  const result = await git(args, { cwd: dir });
+  return result.code === 0 ? result.stdout : undefined;
 }
