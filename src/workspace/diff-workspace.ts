@@ -1,7 +1,8 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { copyFile, mkdtemp, rm, stat, utimes } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { git } from "./git.js";
+import { gitIndexPath } from "./snapshot-paths.js";
 
 /**
  * The workspace's change against `baseCommit` as a `diff --git` unified diff, new files included
@@ -12,7 +13,12 @@ export async function diffWorkspace(dir: string, baseCommit: string): Promise<st
   const scratch = await mkdtemp(join(tmpdir(), "swegate-index-"));
   const env = { GIT_INDEX_FILE: join(scratch, "index") };
   try {
-    await git(["read-tree", baseCommit], { cwd: dir, env });
+    // Start from a copy of the checkout's own index: its cached file times let `add` skip unchanged
+    // files instead of hashing the whole tree. The copy keeps the index's time (a hair earlier, never
+    // later): git trusts a cached time only when it is older than the index, and a copy stamped a
+    // second later would make a same-size edit from the index's second invisible ("racy git").
+    const copied = await copyIndex(await gitIndexPath(dir), env.GIT_INDEX_FILE);
+    if (!copied) await git(["read-tree", baseCommit], { cwd: dir, env });
     await git(["add", "-A", "--", "."], { cwd: dir, env });
     const result = await git(["diff", "--cached", "--binary", "--no-color", "--no-ext-diff", baseCommit], {
       cwd: dir,
@@ -22,5 +28,18 @@ export async function diffWorkspace(dir: string, baseCommit: string): Promise<st
     return result.stdout;
   } finally {
     await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+async function copyIndex(index: string | undefined, target: string): Promise<boolean> {
+  if (!index) return false;
+  try {
+    const { atimeNs, mtimeNs } = await stat(index, { bigint: true });
+    await copyFile(index, target);
+    const seconds = (ns: bigint) => Number(ns - 1000n) / 1e9;
+    await utimes(target, seconds(atimeNs), seconds(mtimeNs));
+    return true;
+  } catch {
+    return false;
   }
 }
