@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from "commander";
 import { UserError } from "../errors.js";
+import { releaseHeldWorkspaces } from "../workspace/create-workspace.js";
 import { registerCommands } from "./commands/index.js";
 import { packageVersion } from "./package-version.js";
 
@@ -23,7 +24,7 @@ export async function main(argv: string[]): Promise<number> {
   const program = createProgram();
   const debug = argv.includes("--debug");
   try {
-    await program.parseAsync(argv, { from: "user" });
+    await program.parseAsync(argv, { from: "user" }).finally(releaseWorkspaces);
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) {
@@ -43,6 +44,11 @@ export async function main(argv: string[]): Promise<number> {
     if (debug && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     return 1;
   }
+}
+
+/** Checkouts held for reuse go to the shared pool, so the next command finds them (best effort). */
+async function releaseWorkspaces(): Promise<void> {
+  await releaseHeldWorkspaces().catch(() => undefined);
 }
 
 const invokedDirectly = process.argv[1] && /(?:swegate(?:\.js)?|main\.[jt]s)$/.test(process.argv[1]);

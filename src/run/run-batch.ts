@@ -4,6 +4,7 @@ import type { Instance } from "../dataset/instance.js";
 import type { Dataset } from "../dataset/load-dataset.js";
 import type { Backend } from "../exec/backend.js";
 import type { Store } from "../store/open-store.js";
+import { releaseHeldWorkspaces } from "../workspace/create-workspace.js";
 import type { InstanceResult, RunRecord } from "../store/records.js";
 import { type InstanceJob, processInstance, type RunEvent } from "./process-instance.js";
 
@@ -96,6 +97,8 @@ export async function runBatch(options: BatchOptions): Promise<RunRecord> {
     });
   }
   await queue.onIdle();
+  // Checkouts held between instances go to the shared pool for the next run.
+  await releaseHeldWorkspaces();
   store.updateRunStatus(run.run_id, budgetHit ? "budget_exceeded" : "completed");
   const ended = store.getRun(run.run_id) as RunRecord;
   options.onEvent?.({ type: "run-end", run: ended, results: store.getInstanceResults(run.run_id) });

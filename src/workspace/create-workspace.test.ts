@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { createWorkspace, drainWorkspacePool } from "./create-workspace.js";
+import { createWorkspace, drainWorkspacePool, releaseHeldWorkspaces } from "./create-workspace.js";
 import { cleanups, deadPid, makeCache, removeCleanups } from "./test-support/make-cache.js";
 import { commitFiles } from "./test-support/make-git-repo.js";
 import { listWorktrees } from "./worktrees.js";
@@ -34,13 +34,39 @@ describe("createWorkspace", () => {
     expect(await listWorktrees(cache.mirrorPath("acme/widget"))).toEqual([]);
   });
 
-  it("parks clean checkouts for reuse at another commit, cleaned, and drains the pool to nothing", async () => {
+  it("holds a disposed checkout for this process's next workspace, cleaned and at the new commit", async () => {
     const { source, cache } = makeCache();
     const later = commitFiles(source.dir, { "pkg/mod.py": "def f():\n    return 2\n" }, "later");
     const first = await createWorkspace(cache, { repo: "acme/widget", baseCommit: source.commit });
     writeFileSync(join(first.dir, "stray.txt"), "x");
+    mkdirSync(join(first.dir, "build"));
+    writeFileSync(join(first.dir, "build", "out.o"), "x");
     writeFileSync(join(first.dir, "pkg/mod.py"), "dirty\n");
     await first.dispose();
+    const mirror = cache.mirrorPath("acme/widget");
+    expect((await listWorktrees(mirror)).map((worktree) => worktree.dir)).toEqual([first.dir]);
+    const reused = await createWorkspace(cache, { repo: "acme/widget", baseCommit: later });
+    expect(reused.dir).toBe(first.dir);
+    expect(git(reused.dir, "rev-parse", "HEAD")).toBe(later);
+    expect(readFileSync(join(reused.dir, "pkg/mod.py"), "utf8")).toContain("return 2");
+    expect(existsSync(join(reused.dir, "stray.txt"))).toBe(false);
+    expect(existsSync(join(reused.dir, "build"))).toBe(false);
+    expect(git(reused.dir, "status", "--porcelain", "--ignored")).toBe("");
+    // Two at once: the second one cannot share the held checkout.
+    const other = await createWorkspace(cache, { repo: "acme/widget", baseCommit: source.commit });
+    expect(other.dir).not.toBe(reused.dir);
+    await Promise.all([reused.dispose(), other.dispose()]);
+    expect(await drainWorkspacePool(cache, "acme/widget")).toBe(2);
+    expect(await listWorktrees(mirror)).toEqual([]);
+  });
+
+  it("parks held checkouts in the shared pool on release, where the next workspace takes one", async () => {
+    const { source, cache } = makeCache();
+    const later = commitFiles(source.dir, { "pkg/mod.py": "def f():\n    return 2\n" }, "later");
+    const first = await createWorkspace(cache, { repo: "acme/widget", baseCommit: source.commit });
+    writeFileSync(join(first.dir, "pkg/mod.py"), "dirty\n");
+    await first.dispose();
+    await releaseHeldWorkspaces();
     expect(existsSync(first.dir)).toBe(false);
     const mirror = cache.mirrorPath("acme/widget");
     expect((await listWorktrees(mirror)).map((worktree) => worktree.dir)).toEqual([
@@ -48,12 +74,25 @@ describe("createWorkspace", () => {
     ]);
     const reused = await createWorkspace(cache, { repo: "acme/widget", baseCommit: later });
     expect(await listWorktrees(mirror)).toHaveLength(1);
+    expect(reused.dir).toMatch(new RegExp(`acme__widget-${process.pid}-[0-9a-f]{8}$`));
     expect(readFileSync(join(reused.dir, "pkg/mod.py"), "utf8")).toContain("return 2");
-    expect(existsSync(join(reused.dir, "stray.txt"))).toBe(false);
     expect(git(reused.dir, "status", "--porcelain")).toBe("");
     await reused.dispose();
     expect(await drainWorkspacePool(cache, "acme/widget")).toBe(1);
     expect(await listWorktrees(mirror)).toEqual([]);
+  });
+
+  it("does not hand out a held checkout whose folder was deleted", async () => {
+    const { source, cache } = makeCache();
+    const first = await createWorkspace(cache, { repo: "acme/widget", baseCommit: source.commit });
+    await first.dispose();
+    execFileSync("rm", ["-rf", first.dir]);
+    const next = await createWorkspace(cache, { repo: "acme/widget", baseCommit: source.commit });
+    expect(next.dir).not.toBe(first.dir);
+    expect(readFileSync(join(next.dir, "pkg/mod.py"), "utf8")).toContain("return 1");
+    await next.dispose();
+    await drainWorkspacePool(cache, "acme/widget");
+    expect(await listWorktrees(cache.mirrorPath("acme/widget"))).toEqual([]);
   });
 
   it("gives several workers their own checkouts of one repository at once", async () => {

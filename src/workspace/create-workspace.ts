@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { git } from "./git.js";
@@ -32,42 +33,66 @@ export interface CreateWorkspaceOptions {
 /** Idle checkouts kept per repository for reuse. */
 export const POOL_SIZE = 4;
 
+/** A clean checkout this process disposed of, kept for its next workspace of the same mirror. */
+interface HeldCheckout {
+  dir: string;
+  parent: string;
+  slug: string;
+  /** Commit it is checked out at (clean: reset and cleaned at dispose). */
+  head: string;
+}
+
 /**
- * A `git worktree` of the repository's cached mirror at `baseCommit`, with a detached HEAD. Adding,
- * moving and removing worktrees is serialised per mirror with its lock (git races on the mirror's
- * `worktrees/` folder). Workspaces of processes that died are removed first, so a crash and rerun
- * leaves nothing behind. A fresh django worktree writes ~6.6k files (1–2 s here), so disposed clean
- * checkouts are parked in a small pool and reused: then only the files that differ between the two
+ * Per mirror, the clean checkouts this process holds between instances. Taking one back costs no git
+ * call at the same commit and one `checkout` at another: no lock, no `worktree list`, no move. Their
+ * folder names keep this process's pid, so other processes leave them alone while it lives and remove
+ * them as orphans if it dies; `releaseHeldWorkspaces` parks them in the shared pool.
+ */
+const held = new Map<string, HeldCheckout[]>();
+
+/**
+ * A `git worktree` of the repository's cached mirror at `baseCommit`, with a detached HEAD — clean
+ * (no change, no untracked or ignored file). Adding, moving and removing worktrees is serialised per
+ * mirror with its lock (git races on the mirror's `worktrees/` folder). Workspaces of processes that
+ * died are removed first, so a crash and rerun leaves nothing behind. A fresh django worktree writes
+ * ~6.6k files (1–2 s here), so disposed clean checkouts are reused — first those this process holds,
+ * then those parked in the repository's shared pool: only the files that differ between the two
  * commits are rewritten. See README.md for how the model is kept from seeing later commits.
  */
 export async function createWorkspace(cache: RepoCache, options: CreateWorkspaceOptions): Promise<Workspace> {
   const mirror = await cache.ensureCommit(options.repo, options.baseCommit);
   const parent = options.parentDir ?? join(cache.cacheDir, "workspaces");
-  await mkdir(parent, { recursive: true });
   const slug = options.repo.replace("/", "__");
-  // The creating pid in the name lets a later process recognise a crashed process's workspace.
-  const dir = join(parent, `${slug}-${process.pid}-${randomBytes(4).toString("hex")}`);
-  const pooled = await withFileLock(`${mirror}.lock`, async () => {
-    await removeOrphans(mirror);
-    const idle =
-      options.reuse === false ? [] : (await listWorktrees(mirror)).filter((w) => isPooled(w.dir, slug));
-    // A parked checkout already at the commit costs nothing to switch; try it first.
-    idle.sort((a, b) => Number(b.head === options.baseCommit) - Number(a.head === options.baseCommit));
-    for (const worktree of idle) {
-      if ((await git(["worktree", "move", worktree.dir, dir], { cwd: mirror })).code === 0) return true;
-    }
-    const added = await git(["worktree", "add", "--detach", "--quiet", dir, options.baseCommit], {
-      cwd: mirror,
+  const reuse = options.reuse !== false;
+  const dir = (reuse && (await takeHeld(mirror, parent, options.baseCommit))) || (await checkOut());
+
+  async function checkOut(): Promise<string> {
+    await mkdir(parent, { recursive: true });
+    // The creating pid in the name lets a later process recognise a crashed process's workspace.
+    const target = join(parent, `${slug}-${process.pid}-${randomBytes(4).toString("hex")}`);
+    const pooled = await withFileLock(`${mirror}.lock`, async () => {
+      await removeOrphans(mirror);
+      const idle = reuse ? (await listWorktrees(mirror)).filter((w) => isPooled(w.dir, slug)) : [];
+      // A parked checkout already at the commit costs nothing to switch; try it first.
+      idle.sort((a, b) => Number(b.head === options.baseCommit) - Number(a.head === options.baseCommit));
+      for (const worktree of idle) {
+        if ((await git(["worktree", "move", worktree.dir, target], { cwd: mirror })).code === 0) return true;
+      }
+      const added = await git(["worktree", "add", "--detach", "--quiet", target, options.baseCommit], {
+        cwd: mirror,
+      });
+      if (added.code !== 0) throw new Error(`git worktree add failed: ${added.stderr.trim()}`);
+      return false;
     });
-    if (added.code !== 0) throw new Error(`git worktree add failed: ${added.stderr.trim()}`);
-    return false;
-  });
-  if (pooled) {
-    const moved = await git(["checkout", "-q", "-f", "--detach", options.baseCommit], { cwd: dir });
-    if (moved.code !== 0)
-      throw new Error(`git checkout in a pooled workspace failed: ${moved.stderr.trim()}`);
-    await git(["clean", "-q", "-fdx"], { cwd: dir });
+    if (pooled) {
+      const moved = await git(["checkout", "-q", "-f", "--detach", options.baseCommit], { cwd: target });
+      if (moved.code !== 0)
+        throw new Error(`git checkout in a pooled workspace failed: ${moved.stderr.trim()}`);
+      await git(["clean", "-q", "-fdx"], { cwd: target });
+    }
+    return target;
   }
+
   let disposed = false;
   return {
     dir,
@@ -77,31 +102,79 @@ export async function createWorkspace(cache: RepoCache, options: CreateWorkspace
       if (disposed) return;
       disposed = true;
       const clean =
-        options.reuse !== false &&
-        (await git(["reset", "-q", "--hard"], { cwd: dir })).code === 0 &&
+        reuse &&
+        (await git(["read-tree", "--reset", "-u", options.baseCommit], { cwd: dir })).code === 0 &&
         (await git(["clean", "-q", "-fdx"], { cwd: dir })).code === 0;
-      await withFileLock(`${mirror}.lock`, async () => {
-        const idle = (await listWorktrees(mirror)).filter((worktree) => isPooled(worktree.dir, slug)).length;
-        const target = join(parent, `${slug}-pool-${randomBytes(4).toString("hex")}`);
-        if (
-          clean &&
-          idle < POOL_SIZE &&
-          (await git(["worktree", "move", dir, target], { cwd: mirror })).code === 0
-        )
-          return;
-        await removeWorktree(mirror, dir);
-      });
+      const holding = held.get(mirror) ?? [];
+      if (clean && holding.length < POOL_SIZE) {
+        holding.push({ dir, parent, slug, head: options.baseCommit });
+        held.set(mirror, holding);
+        return;
+      }
+      await park(mirror, { dir, parent, slug }, clean);
     },
   };
 }
 
-/** Removes the idle pooled checkouts of a repository (e.g. at the end of a run): no worktree remains. */
+/** A held checkout of `mirror` under `parent`, switched to `commit` (one at that commit first). */
+async function takeHeld(mirror: string, parent: string, commit: string): Promise<string | undefined> {
+  const holding = held.get(mirror) ?? [];
+  const candidates = holding.filter((checkout) => checkout.parent === parent);
+  const chosen = candidates.find((checkout) => checkout.head === commit) ?? candidates[0];
+  if (!chosen) return undefined;
+  holding.splice(holding.indexOf(chosen), 1);
+  if (!existsSync(join(chosen.dir, ".git"))) return undefined; // deleted behind our back
+  if (chosen.head === commit) return chosen.dir;
+  if ((await git(["checkout", "-q", "-f", "--detach", commit], { cwd: chosen.dir })).code === 0)
+    return chosen.dir;
+  await withFileLock(`${mirror}.lock`, () => removeWorktree(mirror, chosen.dir));
+  return undefined;
+}
+
+/** Parks a checkout in the repository's shared pool when it is clean and the pool has room; removes it otherwise. */
+async function park(
+  mirror: string,
+  checkout: Pick<HeldCheckout, "dir" | "parent" | "slug">,
+  clean: boolean,
+): Promise<void> {
+  await withFileLock(`${mirror}.lock`, async () => {
+    const idle = (await listWorktrees(mirror)).filter((worktree) =>
+      isPooled(worktree.dir, checkout.slug),
+    ).length;
+    const target = join(checkout.parent, `${checkout.slug}-pool-${randomBytes(4).toString("hex")}`);
+    if (
+      clean &&
+      idle < POOL_SIZE &&
+      (await git(["worktree", "move", checkout.dir, target], { cwd: mirror })).code === 0
+    )
+      return;
+    await removeWorktree(mirror, checkout.dir);
+  });
+}
+
+/**
+ * Hands the clean checkouts this process holds to the shared pools (removing those that do not
+ * fit), so a later process can reuse them — what a run does when it ends. Safe to call any time:
+ * workspaces in use are not touched.
+ */
+export async function releaseHeldWorkspaces(): Promise<void> {
+  const all = [...held.entries()];
+  held.clear();
+  for (const [mirror, checkouts] of all) for (const checkout of checkouts) await park(mirror, checkout, true);
+}
+
+/** Removes the idle checkouts of a repository (held by this process or parked in its pool): no idle worktree remains. */
 export async function drainWorkspacePool(cache: RepoCache, repo: string): Promise<number> {
   const mirror = cache.mirrorPath(repo);
   const slug = repo.replace("/", "__");
+  const holding = held.get(mirror) ?? [];
+  held.delete(mirror);
   return withFileLock(`${mirror}.lock`, async () => {
-    const idle = (await listWorktrees(mirror)).filter((worktree) => isPooled(worktree.dir, slug));
-    for (const worktree of idle) await removeWorktree(mirror, worktree.dir);
+    const idle = [
+      ...holding.map((checkout) => checkout.dir),
+      ...(await listWorktrees(mirror)).filter((worktree) => isPooled(worktree.dir, slug)).map((w) => w.dir),
+    ];
+    for (const dir of idle) await removeWorktree(mirror, dir);
     return idle.length;
   });
 }

@@ -39,6 +39,8 @@ export function repoUrl(template: string, repo: string): string {
 /** One bare mirror per repository under `cacheDir/repos`, safe for concurrent workers and processes. */
 export function createRepoCache(options: RepoCacheOptions): RepoCache {
   const mirrorPath = (repo: string) => join(options.cacheDir, "repos", `${repo.replace("/", "__")}.git`);
+  // Commits seen in a mirror stay there (nothing prunes them), so each is checked once per process.
+  const present = new Set<string>();
   return {
     cacheDir: options.cacheDir,
     mirrorPath,
@@ -49,8 +51,13 @@ export function createRepoCache(options: RepoCacheOptions): RepoCache {
         });
       }
       const mirror = mirrorPath(repo);
+      const key = `${mirror}\0${commit}`;
+      if (present.has(key) && existsSync(join(mirror, "HEAD"))) return mirror;
       // Fast path without the lock: the usual case once the cache is warm.
-      if (existsSync(join(mirror, "HEAD")) && (await hasCommit(mirror, commit))) return mirror;
+      if (existsSync(join(mirror, "HEAD")) && (await hasCommit(mirror, commit))) {
+        present.add(key);
+        return mirror;
+      }
       await mkdir(dirname(mirror), { recursive: true });
       return withFileLock(`${mirror}.lock`, async ({ staleOwner }) => {
         const url = repoUrl(options.repoUrlTemplate, repo);
