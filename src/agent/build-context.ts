@@ -1,12 +1,9 @@
-import { execFile } from "node:child_process";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import type { Instance } from "../dataset/instance.js";
+import { git } from "../workspace/git.js";
 import { findMentionedPaths } from "./find-mentioned-paths.js";
 import { rankFilesBm25 } from "./rank-files-bm25.js";
-
-const run = promisify(execFile);
 
 /** Rough token count: 4 characters a token is close enough for budgeting prompts. */
 export function estimateTokens(text: string): number {
@@ -40,13 +37,15 @@ const SOURCE_FILE = /\.(py|pyx|pyi|cfg|toml|ini|txt|rst|c|h|js)$/;
 /**
  * Picks the files a model most likely needs: those the issue names (paths, tracebacks, dotted
  * modules) first, then BM25 over source files, within a token budget. Reads only the files at the
- * workspace's checkout (`git ls-files`), never the history, so nothing after base_commit leaks.
+ * workspace's checkout (the files of base_commit's tree), never the history, so nothing after
+ * base_commit leaks.
  */
 export async function buildContext(options: ContextOptions): Promise<Context> {
   const { instance, dir } = options;
   const maxFileBytes = options.maxFileBytes ?? 400_000;
-  const { stdout } = await run("git", ["ls-files", "-z"], { cwd: dir, maxBuffer: 256 * 1024 * 1024 });
-  const repositoryFiles = stdout.split("\0").filter((path) => path && SOURCE_FILE.test(path));
+  const repositoryFiles = (await listTrackedFiles(dir, instance.base_commit)).filter((path) =>
+    SOURCE_FILE.test(path),
+  );
   const issue =
     options.includeHints && instance.hints_text.trim()
       ? `${instance.problem_statement}\n\nHints:\n${instance.hints_text}`
@@ -77,4 +76,25 @@ export async function buildContext(options: ContextOptions): Promise<Context> {
     fileTokens += tokens;
   }
   return { issue, files, fileTokens };
+}
+
+const trackedFiles = new Map<string, string[]>();
+
+/**
+ * The files of `commit`'s tree — what `git ls-files` lists in a checkout reset to it — remembered
+ * per commit (a commit's tree never changes), so later attempts and instances at the same commit
+ * spawn no git. Falls back to `git ls-files` when the checkout does not know the commit.
+ */
+async function listTrackedFiles(dir: string, commit: string): Promise<string[]> {
+  const known = trackedFiles.get(commit);
+  if (known) return known;
+  const tree = await git(["ls-tree", "-r", "-z", "--name-only", commit], { cwd: dir });
+  const listed = tree.code === 0 ? tree : await git(["ls-files", "-z"], { cwd: dir });
+  if (listed.code !== 0) throw new Error(`git ls-files failed in ${dir}: ${listed.stderr.trim()}`);
+  const files = listed.stdout.split("\0").filter(Boolean);
+  if (tree.code === 0) {
+    if (trackedFiles.size >= 16) trackedFiles.delete(trackedFiles.keys().next().value as string);
+    trackedFiles.set(commit, files);
+  }
+  return files;
 }

@@ -1,6 +1,8 @@
+import { normalize } from "node:path";
 import type { Instance } from "../dataset/instance.js";
 import type { Backend } from "../exec/backend.js";
 import { applyPatch, resetPatchFiles, resetToBase } from "../workspace/apply-patch.js";
+import { listTouchedPaths } from "../workspace/snapshot-paths.js";
 import { gradeInstance, type Resolution, type TestsStatus } from "./grade-instance.js";
 import { runInstanceTests } from "./run-instance-tests.js";
 import type { TestStatus } from "./test-status.js";
@@ -58,7 +60,9 @@ export async function runGreenGate(options: {
   await resetToBase(dir, instance.base_commit);
   const candidate = await applyPatch(dir, options.patch);
   if (!candidate.ok) return notGraded(`the patch does not apply (${candidate.reason})`);
-  await resetPatchFiles(dir, instance.base_commit, instance.test_patch);
+  // Only files the candidate names can differ from base here.
+  const touched = new Set(listTouchedPaths(options.patch).map((path) => normalize(path)));
+  await resetPatchFiles(dir, instance.base_commit, instance.test_patch, (path) => touched.has(path));
   const tests = await applyPatch(dir, instance.test_patch);
   if (!tests.ok)
     return notGraded("the test patch does not apply on top of the candidate", {

@@ -42,10 +42,12 @@ export async function runRedGate(options: {
   dir: string;
   backend: Backend;
   timeoutSeconds: number;
+  /** The checkout is known to be a clean checkout of base_commit (just created): the reset is skipped. */
+  clean?: boolean;
 }): Promise<RedGateResult> {
   const { instance, dir } = options;
   const started = Date.now();
-  await resetToBase(dir, instance.base_commit);
+  if (!options.clean) await resetToBase(dir, instance.base_commit);
   const empty = { warnings: [], provisional: false, tests: {}, exit_code: null };
   const applied = await applyPatch(dir, instance.test_patch);
   if (!applied.ok) {

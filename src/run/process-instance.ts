@@ -143,7 +143,14 @@ async function solveInWorkspace(
   }
   emit?.({ type: "gate-start", instanceId: instance.instance_id, gate: "red" });
   const redAt = new Date().toISOString();
-  const red = await runRedGate({ instance, dir, backend: job.backend, timeoutSeconds: job.timeoutSeconds });
+  // The workspace was just created: a clean checkout of base_commit.
+  const red = await runRedGate({
+    instance,
+    dir,
+    backend: job.backend,
+    timeoutSeconds: job.timeoutSeconds,
+    clean: true,
+  });
   writeFileSync(paths.redLog, red.log);
   emit?.({ type: "gate-end", instanceId: instance.instance_id, gate: "red", message: red.message });
   const withRed = { ...base, environment, red_gate_message: red.message, red_gate: summarizeRed(red) };
