@@ -1,8 +1,9 @@
 import { execFile, execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, symlinkSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { UserError } from "../errors.js";
 import type { Backend, CommandResult, EnvironmentDescription, RunOptions } from "./backend.js";
 import { runScriptFile } from "./spawn-merged.js";
 
@@ -90,6 +91,15 @@ function makeInterpreterShims(python: string): string | undefined {
       ? python
       : execFileSync("bash", ["-c", 'command -v "$1"', "swegate", python], { encoding: "utf8" }).trim() ||
         python;
+  try {
+    accessSync(target, constants.X_OK);
+  } catch {
+    // A dangling shim would be skipped by PATH lookup and the tests would quietly run another Python.
+    rmSync(dir, { recursive: true, force: true });
+    throw new UserError(`interpreter ${python} not found or not executable`, {
+      hint: "give --python (or the --python-config entry) a Python executable or a virtualenv folder",
+    });
+  }
   symlinkSync(target, join(dir, "python"));
   symlinkSync(target, join(dir, "python3"));
   return dir;

@@ -100,4 +100,14 @@ describe("swegate validate on the bundled demo (real git, real pytest)", () => {
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
     expect(result.stderr).toContain("absent.yaml");
   });
+
+  it("names an interpreter that does not exist in one line instead of quietly using another Python", () => {
+    const missing = join(scratch, "no-such-venv", "bin", "python3");
+    for (const command of ["validate", "run"]) {
+      const result = runCli([command, "demo", "--python", missing, ...common(`bad-python-${command}`)]);
+      expect(result.code).toBe(2);
+      expect(result.stderr.trim().split("\n").at(-1)).toContain(`interpreter ${missing} not found`);
+      expect(result.stderr).not.toContain("    at "); // no stack
+    }
+  });
 });

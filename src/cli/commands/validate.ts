@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import PQueue from "p-queue";
+import { UserError } from "../../errors.js";
 import { environmentFingerprint } from "../../grading/environment-fingerprint.js";
 import { runGreenGate } from "../../grading/green-gate.js";
 import { runRedGate } from "../../grading/red-gate.js";
@@ -33,8 +34,10 @@ export function registerValidateCommand(program: Command): void {
       const timeoutSeconds = positiveInteger(options.timeout, "--timeout");
       const queue = new PQueue({ concurrency: positiveInteger(options.workers, "--workers") });
       const rows: (HealthRecord & { red_message: string; green_message: string })[] = [];
+      let fatal: unknown;
+      const failures: string[] = [];
       for (const instance of instances) {
-        queue.add(async () => {
+        const task = queue.add(async () => {
           const started = Date.now();
           const backend = backendFor(instance);
           const workspace = await createWorkspace(cache, {
@@ -43,7 +46,13 @@ export function registerValidateCommand(program: Command): void {
           });
           try {
             const environment = await backend.describe({ cwd: workspace.dir });
-            const red = await runRedGate({ instance, dir: workspace.dir, backend, timeoutSeconds });
+            const red = await runRedGate({
+              instance,
+              dir: workspace.dir,
+              backend,
+              timeoutSeconds,
+              clean: true, // a fresh workspace
+            });
             // A provisional collection error is settled by the gold patch, like every reproduced one.
             const green =
               red.verdict === "reproduced"
@@ -91,9 +100,25 @@ export function registerValidateCommand(program: Command): void {
             await workspace.dispose();
           }
         });
+        task.catch((error: unknown) => {
+          // A usage or environment problem (no such interpreter, no engine) holds for every instance:
+          // stop starting new ones and report it once. Anything else is this instance's infrastructure.
+          if (error instanceof UserError) {
+            fatal ??= error;
+            queue.clear();
+            return;
+          }
+          const message = error instanceof Error ? error.message : String(error);
+          failures.push(instance.instance_id);
+          if (options.json)
+            printJsonLine({ instance_id: instance.instance_id, healthy: null, error: message });
+          else printLine(`error     ${instance.instance_id}: ${message} (not recorded; rerun to retry)`);
+        });
       }
       await queue.onIdle();
       store.close();
+      if (fatal) throw fatal;
+      if (failures.length > 0) process.exitCode = 1;
       if (options.json) return;
       const table = new Map<string, number>();
       for (const row of rows) {
@@ -106,6 +131,10 @@ export function registerValidateCommand(program: Command): void {
       }
       printLine("");
       printLine(`${rows.filter((row) => row.healthy).length}/${rows.length} healthy`);
+      if (failures.length > 0)
+        printLine(
+          `  ${String(failures.length).padStart(5)}  could not be checked (swegate or machine error, see above)`,
+        );
       for (const [key, count] of [...table.entries()].sort((left, right) => right[1] - left[1]))
         printLine(`  ${String(count).padStart(5)}  ${key}`);
     },
