@@ -12,6 +12,7 @@ import { loadDemoDataset } from "../src/dataset/demo/load-demo-dataset.js";
 import type { Instance } from "../src/dataset/instance.js";
 import type { Backend } from "../src/exec/backend.js";
 import { createHostBackend } from "../src/exec/host-backend.js";
+import { shellCommandCount } from "../src/exec/shell-pool.js";
 import { createModel } from "../src/model/create-model.js";
 import { loadPriceTable } from "../src/model/price-table.js";
 import { runBatch } from "../src/run/run-batch.js";
@@ -44,39 +45,47 @@ const syntheticBackend: Backend = {
   },
 };
 
+/**
+ * A repository with one commit per instance (each changes `state.txt` to `bug N`), so every instance
+ * has its own base commit and its own patch, as in a real dataset: a reused checkout switches commit
+ * between instances and nothing can be reused from the previous instance's patch.
+ */
 function syntheticInstances(scratch: string, count: number): { instances: Instance[]; template: string } {
   const work = join(scratch, "source");
   mkdirSync(work, { recursive: true });
   execFileSync("git", ["init", "-q", "-b", "main", work]);
-  writeFileSync(join(work, "state.txt"), "bug\n");
-  writeFileSync(join(work, "test_x.py"), "def test_bug():\n    pass\n");
-  const env = {
-    ...process.env,
-    GIT_AUTHOR_NAME: "b",
-    GIT_AUTHOR_EMAIL: "b@b",
-    GIT_COMMITTER_NAME: "b",
-    GIT_COMMITTER_EMAIL: "b@b",
-  };
-  execFileSync("git", ["add", "-A"], { cwd: work, env });
-  execFileSync("git", ["commit", "-q", "-m", "base"], { cwd: work, env });
-  const base = execFileSync("git", ["rev-parse", "HEAD"], { cwd: work, encoding: "utf8" }).trim();
-  const patch =
-    "diff --git a/state.txt b/state.txt\n--- a/state.txt\n+++ b/state.txt\n@@ -1 +1 @@\n-bug\n+fixed\n";
+  const data = (text: string) => `data ${Buffer.byteLength(text)}\n${text}\n`;
+  const stream = Array.from({ length: count }, (_, index) =>
+    [
+      "commit refs/heads/main\n",
+      `mark :${index + 1}\n`,
+      "committer bench <bench@localhost> 0 +0000\n",
+      data(`instance ${index}`),
+      index > 0 ? `from :${index}\n` : "",
+      `M 100644 inline state.txt\n${data(`bug ${index}\n`)}`,
+      index === 0 ? `M 100644 inline test_x.py\n${data("def test_bug():\n    pass\n")}` : "",
+    ].join(""),
+  ).join("");
+  execFileSync("git", ["fast-import", "--quiet"], { cwd: work, input: stream });
+  execFileSync("git", ["reset", "-q", "--hard", "main"], { cwd: work });
+  const commits = execFileSync("git", ["rev-list", "--reverse", "main"], { cwd: work, encoding: "utf8" })
+    .trim()
+    .split("\n");
   const testPatch =
     "diff --git a/test_x.py b/test_x.py\n--- a/test_x.py\n+++ b/test_x.py\n@@ -1,2 +1,5 @@\n def test_bug():\n     pass\n+\n+def test_kept():\n+    pass\n";
-  const instances = Array.from({ length: count }, (_, index) => ({
+  const instances = commits.map((commit, index) => ({
     instance_id: `bench__synthetic-${index}`,
     repo: "bench/synthetic",
-    base_commit: base,
-    patch,
+    base_commit: commit,
+    patch: `diff --git a/state.txt b/state.txt\n--- a/state.txt\n+++ b/state.txt\n@@ -1 +1 @@\n-bug ${index}\n+fixed\n`,
     test_patch: testPatch,
-    problem_statement: "state.txt says bug",
+    problem_statement: `state.txt says bug ${index}`,
     hints_text: "",
     created_at: "",
     version: "0",
     FAIL_TO_PASS: ["test_x.py::test_bug"],
     PASS_TO_PASS: ["test_x.py::test_kept"],
-    environment_setup_commit: base,
+    environment_setup_commit: commit,
     extra: {},
   }));
   return { instances, template: work };
@@ -121,9 +130,63 @@ async function timedRun(options: {
     },
   });
   const elapsed = performance.now() - started;
-  const verified = store.getInstanceResults(options.name).filter((result) => result.verified).length;
+  const results = store.getInstanceResults(options.name);
+  const verified = results.filter((result) => result.verified).length;
   store.close();
   return { elapsed, verified };
+}
+
+/**
+ * Orchestration cost: `count` synthetic instances run one after another (after a 10-instance
+ * warm-up), in two halves so the heap can be compared between them.
+ */
+export async function measureOrchestration(
+  scratch: string,
+  count: number,
+  workers = 1,
+): Promise<{
+  perInstanceMs: number;
+  verified: number;
+  heapMb: [number, number, number];
+  commandsPerInstance: number;
+}> {
+  const { instances, template } = syntheticInstances(join(scratch, `w${workers}`), count);
+  // Warm-up on 10 instances (mirror clone, module loading), then the measured ones.
+  await timedRun({
+    instances: instances.slice(0, 10),
+    template,
+    backend: syntheticBackend,
+    workers,
+    scratch,
+    name: `warm-${workers}`,
+  });
+  const half = Math.floor(count / 2);
+  const heap = () => Math.round(process.memoryUsage().heapUsed / 1e6);
+  const heapBefore = heap();
+  const commandsBefore = shellCommandCount();
+  const first = await timedRun({
+    instances: instances.slice(0, half),
+    template,
+    backend: syntheticBackend,
+    workers,
+    scratch,
+    name: `first-half-${workers}`,
+  });
+  const heapMiddle = heap();
+  const second = await timedRun({
+    instances: instances.slice(half),
+    template,
+    backend: syntheticBackend,
+    workers,
+    scratch,
+    name: `second-half-${workers}`,
+  });
+  return {
+    perInstanceMs: (first.elapsed + second.elapsed) / count,
+    commandsPerInstance: (shellCommandCount() - commandsBefore) / count,
+    verified: first.verified + second.verified,
+    heapMb: [heapBefore, heapMiddle, heap()],
+  };
 }
 
 /** Returns the lines to print. */
@@ -131,38 +194,11 @@ export async function benchRun(): Promise<string[]> {
   const scratch = mkdtempSync(join(tmpdir(), "swegate-bench-run-"));
   const lines: string[] = [];
   try {
-    const { instances, template } = syntheticInstances(scratch, 300);
-    // Warm-up on 10 instances (mirror clone, module loading), then the measured 300.
-    await timedRun({
-      instances: instances.slice(0, 10),
-      template,
-      backend: syntheticBackend,
-      workers: 1,
-      scratch,
-      name: "warm",
-    });
-    const heapBefore = process.memoryUsage().heapUsed;
-    const first = await timedRun({
-      instances: instances.slice(0, 150),
-      template,
-      backend: syntheticBackend,
-      workers: 1,
-      scratch,
-      name: "first-150",
-    });
-    const heapMiddle = process.memoryUsage().heapUsed;
-    const second = await timedRun({
-      instances: instances.slice(150),
-      template,
-      backend: syntheticBackend,
-      workers: 1,
-      scratch,
-      name: "second-150",
-    });
-    const heapAfter = process.memoryUsage().heapUsed;
-    const perInstance = (first.elapsed + second.elapsed) / 300;
+    const single = await measureOrchestration(scratch, 300, 1);
+    const cores = (await import("node:os")).availableParallelism();
+    const parallel = await measureOrchestration(scratch, 300, cores);
     lines.push(
-      `orchestration: 300 instances (instant oracle model, synthetic tests), ${first.verified + second.verified} verified: ${perInstance.toFixed(1)} ms per instance (goal ≤ 20 ms); heap ${(heapBefore / 1e6).toFixed(0)} → ${(heapMiddle / 1e6).toFixed(0)} → ${(heapAfter / 1e6).toFixed(0)} MB after 0/150/300`,
+      `orchestration: 300 instances (instant oracle model, synthetic tests, a commit each), ${single.verified} verified: ${single.perInstanceMs.toFixed(1)} ms per instance with 1 worker, ${parallel.perInstanceMs.toFixed(1)} ms with ${cores} (the default; ${parallel.verified} verified) — goal ≤ 20 ms; ${single.commandsPerInstance.toFixed(1)} git processes per instance; heap ${single.heapMb.join(" → ")} MB after 0/150/300`,
     );
 
     const { repoUrlTemplate } = buildDemoRepositories(join(scratch, "demo-repos"));
