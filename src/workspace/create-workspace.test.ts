@@ -82,6 +82,22 @@ describe("createWorkspace", () => {
     expect(await listWorktrees(mirror)).toEqual([]);
   });
 
+  it("fetches a commit the mirror lacks when a held checkout cannot switch to it, and still reuses that checkout", async () => {
+    const { source, cache } = makeCache();
+    const first = await createWorkspace(cache, { repo: "acme/widget", baseCommit: source.commit });
+    writeFileSync(join(first.dir, "leftover.txt"), "x");
+    await first.dispose();
+    const newer = commitFiles(source.dir, { "pkg/mod.py": "def f():\n    return 3\n" }, "newer"); // not fetched yet
+    const next = await createWorkspace(cache, { repo: "acme/widget", baseCommit: newer });
+    expect(next.dir).toBe(first.dir);
+    expect(git(next.dir, "rev-parse", "HEAD")).toBe(newer);
+    expect(readFileSync(join(next.dir, "pkg/mod.py"), "utf8")).toContain("return 3");
+    expect(git(next.dir, "status", "--porcelain", "--ignored")).toBe("");
+    await next.dispose();
+    await drainWorkspacePool(cache, "acme/widget");
+    expect(await listWorktrees(cache.mirrorPath("acme/widget"))).toEqual([]);
+  });
+
   it("does not hand out a held checkout whose folder was deleted", async () => {
     const { source, cache } = makeCache();
     const first = await createWorkspace(cache, { repo: "acme/widget", baseCommit: source.commit });

@@ -24,7 +24,7 @@ export interface CreateWorkspaceOptions {
   repo: string;
   /** Commit to check out. */
   baseCommit: string;
-  /** Folder to create the checkout in; default `<cacheDir>/workspaces`. */
+  /** Folder to create the checkout in; default the cache's `workspacesDir`. */
   parentDir?: string;
   /** Take a parked checkout and park it again on dispose (default true); false: a fresh worktree, removed on dispose. */
   reuse?: boolean;
@@ -38,8 +38,10 @@ interface HeldCheckout {
   dir: string;
   parent: string;
   slug: string;
-  /** Commit it is checked out at (clean: reset and cleaned at dispose). */
+  /** Commit it is checked out at. */
   head: string;
+  /** Not cleaned since its last use (cleaning waits until it is taken, where it merges with the switch). */
+  dirty: boolean;
 }
 
 /**
@@ -60,11 +62,18 @@ const held = new Map<string, HeldCheckout[]>();
  * commits are rewritten. See README.md for how the model is kept from seeing later commits.
  */
 export async function createWorkspace(cache: RepoCache, options: CreateWorkspaceOptions): Promise<Workspace> {
-  const mirror = await cache.ensureCommit(options.repo, options.baseCommit);
-  const parent = options.parentDir ?? join(cache.cacheDir, "workspaces");
+  const parent = options.parentDir ?? cache.workspacesDir;
   const slug = options.repo.replace("/", "__");
   const reuse = options.reuse !== false;
-  const dir = (reuse && (await takeHeld(mirror, parent, options.baseCommit))) || (await checkOut());
+  // A held checkout switches to the commit without asking the mirror first; only when the switch
+  // fails (the commit is not there yet) is the mirror fetched and the switch tried again.
+  let mirror = cache.mirrorPath(options.repo);
+  let dir = reuse ? await takeHeld(mirror, parent, options.baseCommit) : undefined;
+  if (!dir) {
+    mirror = await cache.ensureCommit(options.repo, options.baseCommit);
+    dir = (reuse && (await takeHeld(mirror, parent, options.baseCommit))) || (await checkOut());
+  }
+  const workspaceDir = dir;
 
   async function checkOut(): Promise<string> {
     await mkdir(parent, { recursive: true });
@@ -95,28 +104,39 @@ export async function createWorkspace(cache: RepoCache, options: CreateWorkspace
 
   let disposed = false;
   return {
-    dir,
+    dir: workspaceDir,
     repo: options.repo,
     baseCommit: options.baseCommit,
     async dispose() {
       if (disposed) return;
       disposed = true;
-      const clean =
-        reuse &&
-        (await git(["read-tree", "--reset", "-u", options.baseCommit], { cwd: dir })).code === 0 &&
-        (await git(["clean", "-q", "-fdx"], { cwd: dir })).code === 0;
+      const checkout = { dir: workspaceDir, parent, slug, head: options.baseCommit, dirty: true };
       const holding = held.get(mirror) ?? [];
-      if (clean && holding.length < POOL_SIZE) {
-        holding.push({ dir, parent, slug, head: options.baseCommit });
+      if (reuse && holding.length < POOL_SIZE) {
+        // Held as it is: the next workspace cleans it while switching commit (two git calls, not three).
+        holding.push(checkout);
         held.set(mirror, holding);
         return;
       }
-      await park(mirror, { dir, parent, slug }, clean);
+      await park(mirror, checkout, reuse && (await cleanCheckout(checkout)));
     },
   };
 }
 
-/** A held checkout of `mirror` under `parent`, switched to `commit` (one at that commit first). */
+/** Back to a clean checkout of its commit: changes, untracked and ignored files gone. */
+async function cleanCheckout(checkout: HeldCheckout): Promise<boolean> {
+  return (
+    (await git(["read-tree", "--reset", "-u", checkout.head], { cwd: checkout.dir })).code === 0 &&
+    (await git(["clean", "-q", "-fdx"], { cwd: checkout.dir })).code === 0
+  );
+}
+
+/**
+ * A held checkout of `mirror` under `parent`, clean at `commit` (one already at that commit first):
+ * `clean -fdx`, then `read-tree --reset -u` at the same commit or `checkout -f` at another. When the
+ * switch fails because the commit is not in the mirror yet, the checkout stays held and undefined is
+ * returned; on any other failure it is removed.
+ */
 async function takeHeld(mirror: string, parent: string, commit: string): Promise<string | undefined> {
   const holding = held.get(mirror) ?? [];
   const candidates = holding.filter((checkout) => checkout.parent === parent);
@@ -124,19 +144,26 @@ async function takeHeld(mirror: string, parent: string, commit: string): Promise
   if (!chosen) return undefined;
   holding.splice(holding.indexOf(chosen), 1);
   if (!existsSync(join(chosen.dir, ".git"))) return undefined; // deleted behind our back
-  if (chosen.head === commit) return chosen.dir;
-  if ((await git(["checkout", "-q", "-f", "--detach", commit], { cwd: chosen.dir })).code === 0)
-    return chosen.dir;
+  const cleaned = !chosen.dirty || (await git(["clean", "-q", "-fdx"], { cwd: chosen.dir })).code === 0;
+  if (cleaned && chosen.head === commit) {
+    if (!chosen.dirty) return chosen.dir;
+    const reset = await git(["read-tree", "--reset", "-u", commit], { cwd: chosen.dir });
+    if (reset.code === 0) return chosen.dir;
+  } else if (cleaned) {
+    const switched = await git(["checkout", "-q", "-f", "--detach", commit], { cwd: chosen.dir });
+    if (switched.code === 0) return chosen.dir;
+    if (/reference is not a tree|unknown revision|did not match|invalid reference/i.test(switched.stderr)) {
+      // Not in the mirror yet. The files may be half-switched: clean it again when it is taken.
+      holding.push({ ...chosen, dirty: true });
+      return undefined;
+    }
+  }
   await withFileLock(`${mirror}.lock`, () => removeWorktree(mirror, chosen.dir));
   return undefined;
 }
 
 /** Parks a checkout in the repository's shared pool when it is clean and the pool has room; removes it otherwise. */
-async function park(
-  mirror: string,
-  checkout: Pick<HeldCheckout, "dir" | "parent" | "slug">,
-  clean: boolean,
-): Promise<void> {
+async function park(mirror: string, checkout: HeldCheckout, clean: boolean): Promise<void> {
   await withFileLock(`${mirror}.lock`, async () => {
     const idle = (await listWorktrees(mirror)).filter((worktree) =>
       isPooled(worktree.dir, checkout.slug),
@@ -160,7 +187,9 @@ async function park(
 export async function releaseHeldWorkspaces(): Promise<void> {
   const all = [...held.entries()];
   held.clear();
-  for (const [mirror, checkouts] of all) for (const checkout of checkouts) await park(mirror, checkout, true);
+  for (const [mirror, checkouts] of all)
+    for (const checkout of checkouts)
+      await park(mirror, checkout, !checkout.dirty || (await cleanCheckout(checkout)));
 }
 
 /** Removes the idle checkouts of a repository (held by this process or parked in its pool): no idle worktree remains. */
