@@ -1,7 +1,7 @@
 import { normalize } from "node:path";
 import type { Instance } from "../dataset/instance.js";
 import type { Backend } from "../exec/backend.js";
-import { applyPatch, resetPatchFiles, resetToBase } from "../workspace/apply-patch.js";
+import { applyDisjointPatches, applyPatch, resetPatchFiles, resetToBase } from "../workspace/apply-patch.js";
 import { listTouchedPaths } from "../workspace/snapshot-paths.js";
 import { gradeInstance, type Resolution, type TestsStatus } from "./grade-instance.js";
 import { runInstanceTests } from "./run-instance-tests.js";
@@ -58,22 +58,17 @@ export async function runGreenGate(options: {
     ...fields,
   });
   await resetToBase(dir, instance.base_commit);
-  const candidate = await applyPatch(dir, options.patch);
-  if (!candidate.ok) return notGraded(`the patch does not apply (${candidate.reason})`);
-  // Only files the candidate names can differ from base here.
-  const touched = new Set(listTouchedPaths(options.patch).map((path) => normalize(path)));
-  await resetPatchFiles(dir, instance.base_commit, instance.test_patch, (path) => touched.has(path));
-  const tests = await applyPatch(dir, instance.test_patch);
-  if (!tests.ok)
-    return notGraded("the test patch does not apply on top of the candidate", {
-      patch_applied_by: candidate.method,
-    });
+  // Usually the candidate leaves the test files alone and both apply cleanly: one `git apply` then.
+  const method = (await applyDisjointPatches(dir, options.patch, instance.test_patch))
+    ? "git apply"
+    : await applyCandidateThenTests(dir, instance, options.patch);
+  if (typeof method !== "string") return notGraded(method.problem, { patch_applied_by: method.appliedBy });
 
   const run = await runInstanceTests(options);
   const statuses: GreenGateResult["tests"] = {};
   for (const id of [...instance.FAIL_TO_PASS, ...instance.PASS_TO_PASS])
     statuses[id] = run.statuses.get(id) ?? "missing";
-  const base = { patch_applied_by: candidate.method, tests: statuses, log: run.log, exit_code: run.exitCode };
+  const base = { patch_applied_by: method, tests: statuses, log: run.log, exit_code: run.exitCode };
   if (run.timedOut)
     return notGraded(`tests timed out after ${options.timeoutSeconds} s`, { ...base, timed_out: true });
   if (!run.complete) return notGraded("the test run ended before its end marker", base);
@@ -97,4 +92,24 @@ export async function runGreenGate(options: {
     duration_ms: Date.now() - started,
     message: `${grade.resolution}: F2P ${f2p.success.length}/${f2p.success.length + f2p.failure.length}, P2P ${p2p.success.length}/${p2p.success.length + p2p.failure.length}`,
   };
+}
+
+/**
+ * The harness's way: the candidate through the whole chain, the test_patch's files put back to base
+ * where the candidate touched them, then the test_patch. Returns the candidate's method, or why not.
+ */
+async function applyCandidateThenTests(
+  dir: string,
+  instance: Instance,
+  patch: string,
+): Promise<string | { problem: string; appliedBy: string | null }> {
+  const candidate = await applyPatch(dir, patch);
+  if (!candidate.ok) return { problem: `the patch does not apply (${candidate.reason})`, appliedBy: null };
+  // Only files the candidate names can differ from base here.
+  const touched = new Set(listTouchedPaths(patch).map((path) => normalize(path)));
+  await resetPatchFiles(dir, instance.base_commit, instance.test_patch, (path) => touched.has(path));
+  const tests = await applyPatch(dir, instance.test_patch);
+  if (!tests.ok)
+    return { problem: "the test patch does not apply on top of the candidate", appliedBy: candidate.method };
+  return candidate.method;
 }

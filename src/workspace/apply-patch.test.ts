@@ -10,7 +10,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { applyPatch, resetPatchFiles, resetToBase } from "./apply-patch.js";
+import { applyDisjointPatches, applyPatch, resetPatchFiles, resetToBase } from "./apply-patch.js";
 import { createWorkspace } from "./create-workspace.js";
 import { diffWorkspace } from "./diff-workspace.js";
 import { listPatchPaths } from "./snapshot-paths.js";
@@ -137,6 +137,34 @@ describe("applyPatch", () => {
     const { dir } = await workspaceAt();
     const result = await applyPatch(dir, "I fixed it, trust me.\n");
     expect(result.ok).toBe(false);
+  });
+});
+
+describe("applyDisjointPatches", () => {
+  const changeA =
+    "diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -1,2 +1,2 @@\n-line1\n+first\n line2\n";
+  const newTest =
+    "diff --git a/tests/test_new.py b/tests/test_new.py\nnew file mode 100644\n--- /dev/null\n+++ b/tests/test_new.py\n@@ -0,0 +1 @@\n+def test_new(): pass\n";
+
+  it("applies two patches on different files in one go, exactly as one after the other", async () => {
+    const together = await workspaceAt();
+    expect(await applyDisjointPatches(together.dir, changeA, newTest)).toBe(true);
+    const apart = await workspaceAt();
+    await applyPatch(apart.dir, changeA);
+    await applyPatch(apart.dir, newTest);
+    for (const path of ["a.py", "b.py", "tests/test_new.py"])
+      expect(readFileSync(join(together.dir, path), "utf8")).toBe(
+        readFileSync(join(apart.dir, path), "utf8"),
+      );
+    expect(git(together.dir, "status", "--porcelain")).toBe(git(apart.dir, "status", "--porcelain"));
+  });
+
+  it("changes nothing when either patch does not apply cleanly, or when both touch one file", async () => {
+    const { dir } = await workspaceAt();
+    expect(await applyDisjointPatches(dir, changeA, driftedA.replace(/a\.py/g, "b.py"))).toBe(false);
+    expect(await applyDisjointPatches(dir, changeA, driftedA)).toBe(false); // same file: not even tried
+    expect(await applyDisjointPatches(dir, changeB.replace("-x", "-nope"), newTest)).toBe(false);
+    expect(git(dir, "status", "--porcelain", "--ignored")).toBe("");
   });
 });
 

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { rm } from "node:fs/promises";
-import { isAbsolute, join, relative, resolve } from "node:path";
+import { isAbsolute, join, normalize, relative, resolve } from "node:path";
 import { git, gitOrThrow } from "./git.js";
 import {
   listPatchPaths,
@@ -76,6 +76,20 @@ export async function applyPatch(dir: string, patch: string): Promise<PatchApply
   }
   const last = tries.at(-1)?.output.trim().split("\n").slice(-3).join(" ") ?? "";
   return { ok: false, reason: `no method in the chain applied the patch (${last})`, tries };
+}
+
+/**
+ * Applies two patches that touch disjoint files with one plain `git apply` — what applying them one
+ * after the other with the chain's first method gives, in one process. `git apply` checks every file
+ * before writing any, so when this returns false nothing was changed and the caller goes the long way.
+ */
+export async function applyDisjointPatches(dir: string, first: string, second: string): Promise<boolean> {
+  if (!first.trim() || !second.trim()) return false;
+  const firstPaths = new Set(listTouchedPaths(first).map((path) => normalize(path)));
+  if (listTouchedPaths(second).some((path) => firstPaths.has(normalize(path)))) return false;
+  const text = (patch: string) => (patch.endsWith("\n") ? patch : `${patch}\n`);
+  const { code } = await git(["apply", "--verbose", "-"], { cwd: dir, input: text(first) + text(second) });
+  return code === 0;
 }
 
 async function restoreIndex(snapshot: PathSnapshot): Promise<void> {
