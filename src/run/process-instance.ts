@@ -1,5 +1,6 @@
 import type { KeyObject } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import type { AgentEventListener } from "../agent/agent-events.js";
 import { createBlindChecker } from "../agent/create-blind-checker.js";
 import { type Checker, type FeedbackMode, runAttemptLoop } from "../agent/run-attempt-loop.js";
@@ -20,8 +21,8 @@ import type { Model } from "../model/model.js";
 import { recordTranscript } from "../model/record-transcript.js";
 import { artifactPaths, type Store } from "../store/open-store.js";
 import type { AttemptRecord, InstanceResult } from "../store/records.js";
-import { withWorkspace } from "../workspace/with-workspace.js";
 import type { RepoCache } from "../workspace/repo-cache.js";
+import { withWorkspace } from "../workspace/with-workspace.js";
 
 export interface InstanceJob {
   instance: Instance;
@@ -40,6 +41,9 @@ export interface InstanceJob {
   onEvent?: (event: RunEvent) => void;
   signal?: AbortSignal;
 }
+
+/** Writes an artefact file (awaited before the instance's result is committed). */
+type SaveArtifact = (path: string, text: string) => void;
 
 /** Events of the run layer (noun-verb), on top of the agent's. */
 export type RunEvent =
@@ -86,11 +90,14 @@ export async function processInstance(job: InstanceJob): Promise<InstanceResult>
   let attempts: AttemptRecord[] = [];
   let result: InstanceResult;
   let certificate: { path: string; sha256: string } | undefined;
+  // Logs are written in the background while the instance goes on; all are on disk before the result is committed.
+  const writes: Promise<void>[] = [];
+  const save: SaveArtifact = (path, text) => writes.push(writeFile(path, text));
   try {
     const outcome = await withWorkspace(
       job.cache,
       { repo: instance.repo, baseCommit: instance.base_commit },
-      (workspace) => solveInWorkspace(job, workspace.dir, base, paths),
+      (workspace) => solveInWorkspace(job, workspace.dir, base, paths, save),
     );
     result = outcome.result;
     attempts = outcome.attempts;
@@ -103,9 +110,18 @@ export async function processInstance(job: InstanceJob): Promise<InstanceResult>
       reason: "swegate could not run this instance",
     };
   }
+  save(paths.patch, result.patch);
+  const failed = (await Promise.allSettled(writes)).find((write) => write.status === "rejected");
+  if (failed)
+    result = {
+      ...result,
+      status: "infra_error",
+      verified: false,
+      error: `could not write the instance's logs: ${(failed as PromiseRejectedResult).reason}`,
+      reason: "swegate could not run this instance",
+    };
   result.duration_ms = Date.now() - started;
   result.finished_at = new Date().toISOString();
-  writeFileSync(paths.patch, result.patch);
   store.recordInstanceResult(job.runId, result, attempts, certificate);
   job.onEvent?.({ type: "instance-end", result });
   return result;
@@ -116,6 +132,7 @@ async function solveInWorkspace(
   dir: string,
   base: InstanceResult,
   paths: ReturnType<typeof artifactPaths>,
+  save: SaveArtifact,
 ): Promise<{
   result: InstanceResult;
   attempts: AttemptRecord[];
@@ -151,7 +168,7 @@ async function solveInWorkspace(
     timeoutSeconds: job.timeoutSeconds,
     clean: true,
   });
-  writeFileSync(paths.redLog, red.log);
+  save(paths.redLog, red.log);
   emit?.({ type: "gate-end", instanceId: instance.instance_id, gate: "red", message: red.message });
   const withRed = { ...base, environment, red_gate_message: red.message, red_gate: summarizeRed(red) };
   if (red.verdict !== "reproduced") {
@@ -223,7 +240,7 @@ async function solveInWorkspace(
     signal: job.signal,
   });
   for (const attempt of loop.attempts)
-    writeFileSync(
+    save(
       paths.attemptLog(attempt.attempt_number),
       `${attempt.raw_answer}\n\n--- apply ---\n${attempt.apply_result}\n\n--- check ---\n${attempt.check_result}\n`,
     );
@@ -249,7 +266,7 @@ async function solveInWorkspace(
   emit?.({ type: "gate-start", instanceId: instance.instance_id, gate: "green" });
   const greenAt = new Date().toISOString();
   const final = loop.patch.trim() ? await green(loop.patch) : undefined;
-  if (final) writeFileSync(paths.greenLog, final.log);
+  if (final) save(paths.greenLog, final.log);
   const greenMessage = final?.message ?? "NO: the model produced no change";
   emit?.({ type: "gate-end", instanceId: instance.instance_id, gate: "green", message: greenMessage });
   const verified = final?.resolved === true;
