@@ -3,7 +3,7 @@
 // (worktrees, patch chain, gates, store transactions) — plus the speed-up of 2 workers over 1 on
 // real pytest runs of the demo. Run alone with `npx tsx bench/run-bench.ts`.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -98,11 +98,14 @@ async function timedRun(options: {
   workers: number;
   scratch: string;
   name: string;
+  /** Folder for checkouts (default: in the cache, under `scratch`). */
+  workspacesDir?: string;
 }) {
   const store = openStore(join(options.scratch, `store-${options.name}`));
   const cache = createRepoCache({
     cacheDir: join(options.scratch, `cache-${options.name}`),
     repoUrlTemplate: options.template,
+    workspacesDir: options.workspacesDir && join(options.workspacesDir, options.name),
   });
   const dataset = { instances: options.instances, source: "bench", digest: "bench" };
   const model = createModel("oracle", {
@@ -144,13 +147,14 @@ export async function measureOrchestration(
   scratch: string,
   count: number,
   workers = 1,
+  workspacesDir?: string,
 ): Promise<{
   perInstanceMs: number;
   verified: number;
   heapMb: [number, number, number];
   commandsPerInstance: number;
 }> {
-  const { instances, template } = syntheticInstances(join(scratch, `w${workers}`), count);
+  const { instances, template } = syntheticInstances(mkdtempSync(join(scratch, `w${workers}-`)), count);
   // Warm-up on 10 instances (mirror clone, module loading), then the measured ones.
   await timedRun({
     instances: instances.slice(0, 10),
@@ -158,6 +162,7 @@ export async function measureOrchestration(
     backend: syntheticBackend,
     workers,
     scratch,
+    workspacesDir,
     name: `warm-${workers}`,
   });
   const half = Math.floor(count / 2);
@@ -170,6 +175,7 @@ export async function measureOrchestration(
     backend: syntheticBackend,
     workers,
     scratch,
+    workspacesDir,
     name: `first-half-${workers}`,
   });
   const heapMiddle = heap();
@@ -179,6 +185,7 @@ export async function measureOrchestration(
     backend: syntheticBackend,
     workers,
     scratch,
+    workspacesDir,
     name: `second-half-${workers}`,
   });
   return {
@@ -194,12 +201,25 @@ export async function benchRun(): Promise<string[]> {
   const scratch = mkdtempSync(join(tmpdir(), "swegate-bench-run-"));
   const lines: string[] = [];
   try {
-    const single = await measureOrchestration(scratch, 300, 1);
     const cores = (await import("node:os")).availableParallelism();
+    const single = await measureOrchestration(scratch, 300, 1);
     const parallel = await measureOrchestration(scratch, 300, cores);
     lines.push(
-      `orchestration: 300 instances (instant oracle model, synthetic tests, a commit each), ${single.verified} verified: ${single.perInstanceMs.toFixed(1)} ms per instance with 1 worker, ${parallel.perInstanceMs.toFixed(1)} ms with ${cores} (the default; ${parallel.verified} verified) — goal ≤ 20 ms; ${single.commandsPerInstance.toFixed(1)} git processes per instance; heap ${single.heapMb.join(" → ")} MB after 0/150/300`,
+      `orchestration: 300 instances (instant oracle model, synthetic tests, a commit each), ${single.verified}/${parallel.verified} verified: ${single.perInstanceMs.toFixed(1)} ms per instance with 1 worker, ${parallel.perInstanceMs.toFixed(1)} ms with ${cores} (the default) — goal ≤ 20 ms; ${single.commandsPerInstance.toFixed(1)} git processes per instance; heap ${single.heapMb.join(" → ")} MB after 0/150/300`,
     );
+    // Most of that is git writing small files (index, patched files) on this disk: checkouts on a tmpfs.
+    if (existsSync("/dev/shm")) {
+      const memory = mkdtempSync(join("/dev/shm", "swegate-bench-"));
+      try {
+        const tmpfsSingle = await measureOrchestration(scratch, 300, 1, memory);
+        const tmpfsParallel = await measureOrchestration(scratch, 300, cores, memory);
+        lines.push(
+          `orchestration with --workspace-dir on a tmpfs (/dev/shm), same 300 instances: ${tmpfsSingle.perInstanceMs.toFixed(1)} ms per instance with 1 worker, ${tmpfsParallel.perInstanceMs.toFixed(1)} ms with ${cores} (${tmpfsSingle.verified}/${tmpfsParallel.verified} verified) → ${(single.perInstanceMs / tmpfsSingle.perInstanceMs).toFixed(2)}× and ${(parallel.perInstanceMs / tmpfsParallel.perInstanceMs).toFixed(2)}× faster than on the disk`,
+        );
+      } finally {
+        rmSync(memory, { recursive: true, force: true });
+      }
+    }
 
     const { repoUrlTemplate } = buildDemoRepositories(join(scratch, "demo-repos"));
     const demo = (await loadDemoDataset()).instances;

@@ -34,6 +34,7 @@ export interface BackendOptions {
   pythonConfig?: string;
   timeout: string;
   cacheDir: string;
+  workspaceDir?: string;
   repoUrl?: string;
   store: string;
   workers: string;
@@ -57,6 +58,10 @@ export function addBackendOptions(command: Command): Command {
     )
     .option("--timeout <seconds>", "seconds per test run before the process group is killed", "1800")
     .option("--cache-dir <dir>", "repository mirrors and workspaces", defaultCacheDir())
+    .option(
+      "--workspace-dir <dir>",
+      "where checkouts are made (default <cache-dir>/workspaces); a tmpfs such as /dev/shm is much faster on slow disks",
+    )
     .option(
       "--repo-url <template>",
       `where mirrors are cloned from ({repo}, {owner}, {name}; default ${DEFAULT_REPO_URL_TEMPLATE})`,
@@ -134,7 +139,11 @@ export function createCacheFromOptions(options: BackendOptions, dataset: Dataset
   if (dataset.source === "demo" && !options.repoUrl) {
     template = buildDemoRepositories(join(options.cacheDir, "demo-repos")).repoUrlTemplate;
   }
-  return createRepoCache({ cacheDir: options.cacheDir, repoUrlTemplate: template });
+  return createRepoCache({
+    cacheDir: options.cacheDir,
+    repoUrlTemplate: template,
+    workspacesDir: options.workspaceDir,
+  });
 }
 
 /**

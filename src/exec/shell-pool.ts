@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -78,6 +78,14 @@ function environmentKey(): string {
   return JSON.stringify(process.env);
 }
 
+function readOrEmpty(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
+  }
+}
+
 const quote = (text: string) => `'${text.replaceAll("'", "'\\''")}'`;
 
 class Shell {
@@ -124,11 +132,9 @@ class Shell {
     });
     this.idle();
     if (code < 0) return { code: 1, stdout: "", stderr: `the shell running ${command} exited unexpectedly` };
-    const [stdout, stderr] = await Promise.all([
-      readFile(files.out, "utf8").catch(() => ""),
-      readFile(files.err, "utf8").catch(() => ""),
-    ]);
-    return { code, stdout, stderr };
+    // Synchronous reads: the files are small and just written, and a thread-pool round trip per file
+    // cost more than the read itself.
+    return { code, stdout: readOrEmpty(files.out), stderr: readOrEmpty(files.err) };
   }
 
   close(): void {

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { resetToBase } from "./apply-patch.js";
@@ -43,5 +43,6 @@ describe("diffWorkspace", () => {
     expect(execFileSync("git", ["status", "--porcelain"], { cwd: repo.dir, encoding: "utf8" })).toBe(
       " D b.py\n?? c.py\n",
     );
+    expect(readdirSync(join(repo.dir, ".git")).filter((name) => name.includes("swegate"))).toEqual([]);
   });
 });

@@ -10,14 +10,17 @@ import { gitIndexPath } from "./snapshot-paths.js";
  * Uses a throwaway index so the workspace's own index is untouched.
  */
 export async function diffWorkspace(dir: string, baseCommit: string): Promise<string> {
-  const scratch = await mkdtemp(join(tmpdir(), "swegate-index-"));
-  const env = { GIT_INDEX_FILE: join(scratch, "index") };
+  const index = await gitIndexPath(dir);
+  // Beside the checkout's index (overwritten each time: creating files is what costs on slow disks),
+  // or in a temporary folder outside git.
+  const scratch = index ? undefined : await mkdtemp(join(tmpdir(), "swegate-index-"));
+  const env = { GIT_INDEX_FILE: index ? `${index}.swegate-diff` : join(scratch as string, "index") };
   try {
     // Start from a copy of the checkout's own index: its cached file times let `add` skip unchanged
     // files instead of hashing the whole tree. The copy keeps the index's time (a hair earlier, never
     // later): git trusts a cached time only when it is older than the index, and a copy stamped a
     // second later would make a same-size edit from the index's second invisible ("racy git").
-    const copied = await copyIndex(await gitIndexPath(dir), env.GIT_INDEX_FILE);
+    const copied = await copyIndex(index, env.GIT_INDEX_FILE);
     if (!copied) await git(["read-tree", baseCommit], { cwd: dir, env });
     await git(["add", "-A", "--", "."], { cwd: dir, env });
     const result = await git(["diff", "--cached", "--binary", "--no-color", "--no-ext-diff", baseCommit], {
@@ -27,7 +30,9 @@ export async function diffWorkspace(dir: string, baseCommit: string): Promise<st
     if (result.code !== 0) throw new Error(`git diff failed: ${result.stderr.trim()}`);
     return result.stdout;
   } finally {
-    await rm(scratch, { recursive: true, force: true });
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+    // Kept beside a workspace's index (swegate's own worktrees); a user's repository keeps nothing.
+    else if (!index?.includes("/worktrees/")) await rm(env.GIT_INDEX_FILE, { force: true });
   }
 }
 
