@@ -78,7 +78,15 @@ export function positiveInteger(value: string, flag: string): number {
   return number;
 }
 
-/** The backend the flags name. Only `host` exists in this version: the others fail with a clear line. */
+/** A flag's value as a number ≥ 0 (e.g. dollars), or a one-line error naming the flag. */
+export function nonNegativeNumber(value: string, flag: string): number {
+  const number = Number(value);
+  if (value.trim() === "" || !Number.isFinite(number) || number < 0)
+    throw new UserError("must be a number of at least 0", { where: `${flag}=${value}` });
+  return number;
+}
+
+/** The backend the flags name: host, isolated (bubblewrap, optionally a Debian environment) or docker. */
 export function createBackendFromOptions(options: BackendOptions): Backend {
   if (options.pythonConfig) loadPythonConfig(options.pythonConfig);
   if (options.backend === "host") return createHostBackend({ python: options.python });

@@ -3,8 +3,8 @@ import type { Instance } from "../dataset/instance.js";
 import type { Backend } from "../exec/backend.js";
 import { runGreenGate } from "../grading/green-gate.js";
 import { runRedGate } from "../grading/red-gate.js";
-import { withWorkspace } from "../workspace/with-workspace.js";
 import type { RepoCache } from "../workspace/repo-cache.js";
+import { withWorkspace } from "../workspace/with-workspace.js";
 
 /**
  * Re-runs both gates for a certificate: checks out the base commit, runs the red gate, applies the

@@ -3,9 +3,10 @@ import PQueue from "p-queue";
 import type { Instance } from "../dataset/instance.js";
 import type { Dataset } from "../dataset/load-dataset.js";
 import type { Backend } from "../exec/backend.js";
+import { createCostBudget } from "../model/create-cost-budget.js";
 import type { Store } from "../store/open-store.js";
-import { releaseHeldWorkspaces } from "../workspace/create-workspace.js";
 import type { InstanceResult, RunRecord } from "../store/records.js";
+import { releaseHeldWorkspaces } from "../workspace/create-workspace.js";
 import { type InstanceJob, processInstance, type RunEvent } from "./process-instance.js";
 
 /** A readable, sortable run id. */
@@ -68,14 +69,14 @@ export async function runBatch(options: BatchOptions): Promise<RunRecord> {
   const finished = store.finishedInstanceIds(run.run_id);
   const pending = options.instances.filter((instance) => !finished.has(instance.instance_id));
   options.onEvent?.({ type: "run-start", run, pending: pending.length });
-  let spent = store
-    .getInstanceResults(run.run_id)
-    .reduce((total, result) => total + (result.cost_usd ?? 0), 0);
+  // What finished before a resume counts against the budget too.
+  const budget = createCostBudget(options.maxCostUsd);
+  for (const result of store.getInstanceResults(run.run_id)) budget.spend(result.cost_usd);
   let budgetHit = false;
   const queue = new PQueue({ concurrency: Math.max(1, options.workers) });
   for (const instance of pending) {
     queue.add(async () => {
-      if (options.maxCostUsd !== undefined && spent >= options.maxCostUsd) {
+      if (budget.exceeded()) {
         budgetHit = true;
         return;
       }
@@ -93,7 +94,7 @@ export async function runBatch(options: BatchOptions): Promise<RunRecord> {
         });
         if (result.status !== "infra_error" || result.reason === "refused") break;
       }
-      spent += result?.cost_usd ?? 0;
+      if (result) budget.spend(result.cost_usd);
     });
   }
   await queue.onIdle();

@@ -192,6 +192,66 @@ describe("swegate run on the bundled demo (real git, real pytest)", () => {
     }
   });
 
+  it("stops starting instances once --max-cost-usd is spent, and refuses a limit that is not a number", async () => {
+    const { createServer } = await import("node:http");
+    // Every call costs $1: a million prompt tokens at $1 per million.
+    const server = createServer((_request, response) => {
+      response.writeHead(200, { "content-type": "application/json" });
+      response.end(
+        JSON.stringify({
+          id: "x",
+          object: "chat.completion",
+          model: "costly",
+          choices: [{ index: 0, message: { role: "assistant", content: "no edits" }, finish_reason: "stop" }],
+          usage: { prompt_tokens: 1_000_000, completion_tokens: 0, total_tokens: 1_000_000 },
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as { port: number }).port;
+    const prices = join(scratch, "prices.json");
+    writeFileSync(
+      prices,
+      JSON.stringify({ "openai-compatible:costly": { input: 1, output: 0, cache_read: 0, cache_write: 0 } }),
+    );
+    const model = ["--model", "openai-compatible:costly", "--base-url", `http://127.0.0.1:${port}/v1`];
+    try {
+      const result = await runCliAsync(
+        [
+          "run",
+          ...model,
+          "--prices",
+          prices,
+          "--max-cost-usd",
+          "1.5",
+          "--max-attempts",
+          "1",
+          "--instances",
+          "swegate-demo__calculator-1,swegate-demo__calculator-2,swegate-demo__textutils-1",
+          "--run-id",
+          "budget",
+          "--json",
+          ...common("budget-store"),
+          "--workers",
+          "1",
+        ],
+        { env },
+      );
+      expect(result.code, result.stderr).toBe(0);
+      const ended = endEvents(result.stdout);
+      expect(ended.map((outcome) => outcome.cost_usd)).toEqual([1, 1]); // the third never started
+      const store = openStore(join(scratch, "budget-store"));
+      expect(store.getRun("budget")?.status).toBe("budget_exceeded");
+      store.close();
+    } finally {
+      server.close();
+    }
+    const bad = runCli(["run", ...model, "--max-cost-usd", "ten", ...common("budget-bad")], { env });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toContain("--max-cost-usd=ten");
+    expect(bad.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
   it("replays a recorded transcript with no model and the same outcome", () => {
     const store = openStore(join(scratch, "demo-store"));
     const runId = store.listRuns()[0]?.run_id as string;

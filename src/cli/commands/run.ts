@@ -14,6 +14,7 @@ import {
   type BackendOptions,
   createBackendResolver,
   createCacheFromOptions,
+  nonNegativeNumber,
   positiveInteger,
 } from "../backend-options.js";
 import { addDatasetOptions, type DatasetOptions, resolveInstances } from "../dataset-options.js";
@@ -114,7 +115,10 @@ export function registerRunCommand(program: Command): void {
         instances,
         store,
         workers: positiveInteger(options.workers, "--workers"),
-        maxCostUsd: options.maxCostUsd === undefined ? undefined : Number(options.maxCostUsd),
+        maxCostUsd:
+          options.maxCostUsd === undefined
+            ? undefined
+            : nonNegativeNumber(options.maxCostUsd, "--max-cost-usd"),
         infraRetries: Number(options.infraRetries),
         config: {
           mode,
