@@ -30,7 +30,13 @@ export const REPOSITORY_PACKAGES: Record<string, string[]> = {
     "python3-packaging",
   ],
   "django/django": ["python3-asgiref", "python3-sqlparse", "python3-tz"],
-  "pallets/flask": ["python3-werkzeug", "python3-jinja2", "python3-itsdangerous", "python3-click"],
+  "pallets/flask": [
+    "python3-werkzeug",
+    "python3-jinja2",
+    "python3-itsdangerous",
+    "python3-click",
+    "python3-dotenv", // flask-5063's tests load .env files
+  ],
   "psf/requests": ["python3-urllib3", "python3-idna", "python3-chardet", "python3-certifi"],
 };
 
