@@ -1,3 +1,4 @@
+import type { ModelMessage } from "./model.js";
 import { asObject, countOf, joinUrl, type ProviderFormat, unexpectedShape } from "./provider-format.js";
 
 /** Default output limit: the Messages API requires `max_tokens`; 8192 fits every current Claude model. */
@@ -17,27 +18,53 @@ export const ANTHROPIC_FORMAT: ProviderFormat = {
     model,
     max_tokens: request.maxOutputTokens ?? DEFAULT_MAX_TOKENS,
     system: [{ type: "text", text: request.system, cache_control: CACHE_POINT }],
-    messages: request.messages.map((message, index) => ({
-      role: message.role,
-      content:
-        index === request.messages.length - 1
-          ? [{ type: "text", text: message.content, cache_control: CACHE_POINT }]
-          : message.content,
-    })),
+    messages: request.messages.map((message, index) => {
+      const blocks = contentBlocks(message);
+      if (index !== request.messages.length - 1)
+        return {
+          role: message.role,
+          content: blocks.length === 1 && blocks[0]?.type === "text" ? message.content : blocks,
+        };
+      // The cache breakpoint goes on the last block of the last message.
+      const last = blocks.length > 0 ? blocks : [{ type: "text", text: message.content }];
+      return {
+        role: message.role,
+        content: last.map((block, at) =>
+          at === last.length - 1 ? { ...block, cache_control: CACHE_POINT } : block,
+        ),
+      };
+    }),
+    ...(request.tools?.length
+      ? {
+          tools: request.tools.map((tool) => ({
+            name: tool.name,
+            description: tool.description,
+            input_schema: tool.parameters,
+          })),
+        }
+      : {}),
     ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
   }),
   read(body) {
     const root = asObject(body);
     if (!root || !Array.isArray(root.content)) return unexpectedShape("Anthropic", body);
-    const text = root.content
-      .map((part) => asObject(part))
+    const parts = root.content.map((part) => asObject(part));
+    const text = parts
       .filter((part) => part?.type === "text" && typeof part.text === "string")
       .map((part) => String(part?.text))
       .join("");
+    const toolCalls = parts
+      .filter((part) => part?.type === "tool_use" && typeof part.name === "string")
+      .map((part, index) => ({
+        id: typeof part?.id === "string" ? part.id : `call_${index}`,
+        name: String(part?.name),
+        arguments: part?.input ?? {},
+      }));
     const usage = asObject(root.usage) ?? {};
     return {
       ok: true,
       text,
+      toolCalls,
       stopReason: String(root.stop_reason ?? ""),
       usage: {
         inputTokens: countOf(usage.input_tokens),
@@ -48,3 +75,16 @@ export const ANTHROPIC_FORMAT: ProviderFormat = {
     };
   },
 };
+
+/** A message as Messages API content blocks: tool results first (the API wants them first), text, tool uses. */
+function contentBlocks(message: ModelMessage): Record<string, unknown>[] {
+  const blocks: Record<string, unknown>[] = (message.toolResults ?? []).map((result) => ({
+    type: "tool_result",
+    tool_use_id: result.callId,
+    content: result.content,
+  }));
+  if (message.content) blocks.push({ type: "text", text: message.content });
+  for (const call of message.toolCalls ?? [])
+    blocks.push({ type: "tool_use", id: call.id, name: call.name, input: asObject(call.arguments) ?? {} });
+  return blocks;
+}

@@ -68,6 +68,7 @@ export function createProviderModel(options: ProviderModelOptions): Model {
     return {
       ok: true,
       text: answer.text,
+      ...(answer.toolCalls.length > 0 ? { toolCalls: answer.toolCalls } : {}),
       usage: answer.usage,
       costUsd: computeCostUsd(options.prices, options.id, answer.usage),
       durationMs,

@@ -1,3 +1,4 @@
+import type { ModelMessage } from "./model.js";
 import { asObject, countOf, joinUrl, type ProviderFormat, unexpectedShape } from "./provider-format.js";
 
 /**
@@ -17,8 +18,21 @@ export const GEMINI_FORMAT: ProviderFormat = {
       systemInstruction: { parts: [{ text: request.system }] },
       contents: request.messages.map((message) => ({
         role: message.role === "assistant" ? "model" : "user",
-        parts: [{ text: message.content }],
+        parts: geminiParts(message),
       })),
+      ...(request.tools?.length
+        ? {
+            tools: [
+              {
+                functionDeclarations: request.tools.map((tool) => ({
+                  name: tool.name,
+                  description: tool.description,
+                  parameters: withoutAdditionalProperties(tool.parameters),
+                })),
+              },
+            ],
+          }
+        : {}),
       ...(Object.keys(generationConfig).length > 0 ? { generationConfig } : {}),
     };
   },
@@ -34,16 +48,31 @@ export const GEMINI_FORMAT: ProviderFormat = {
     if (!candidate) return unexpectedShape("Gemini", body);
     // A candidate cut by MAX_TOKENS or SAFETY may have no parts: an empty answer, not a fault.
     const parts = asObject(candidate.content)?.parts;
-    const text = (Array.isArray(parts) ? parts : [])
-      .map((part) => asObject(part))
+    const objects = (Array.isArray(parts) ? parts : []).map((part) => asObject(part));
+    const text = objects
       .filter((part) => part?.thought !== true && typeof part?.text === "string")
       .map((part) => String(part?.text))
       .join("");
+    const toolCalls = objects
+      .filter((part) => typeof asObject(part?.functionCall)?.name === "string")
+      .map((part, index) => {
+        const call = asObject(part?.functionCall) ?? {};
+        return {
+          id: typeof call.id === "string" ? call.id : `call_${index}`,
+          name: String(call.name),
+          arguments: call.args ?? {},
+          // Gemini 3 rejects a function call sent back without the signature it came with.
+          ...(typeof part?.thoughtSignature === "string"
+            ? { providerData: { thoughtSignature: part.thoughtSignature } }
+            : {}),
+        };
+      });
     const usage = asObject(root.usageMetadata) ?? {};
     const cached = countOf(usage.cachedContentTokenCount);
     return {
       ok: true,
       text,
+      toolCalls,
       stopReason: String(candidate.finishReason ?? ""),
       usage: {
         inputTokens: Math.max(0, countOf(usage.promptTokenCount) - cached),
@@ -54,3 +83,30 @@ export const GEMINI_FORMAT: ProviderFormat = {
     };
   },
 };
+
+/** A message as Gemini parts: function responses, text, function calls (with their signatures). */
+function geminiParts(message: ModelMessage): Record<string, unknown>[] {
+  const parts: Record<string, unknown>[] = (message.toolResults ?? []).map((result) => ({
+    functionResponse: { name: result.name, response: { content: result.content } },
+  }));
+  if (message.content || parts.length + (message.toolCalls?.length ?? 0) === 0)
+    parts.push({ text: message.content });
+  for (const call of message.toolCalls ?? [])
+    parts.push({
+      functionCall: { name: call.name, args: asObject(call.arguments) ?? {} },
+      ...(call.providerData ?? {}),
+    });
+  return parts;
+}
+
+/** Gemini's schema subset has no `additionalProperties`: drop it at every level. */
+function withoutAdditionalProperties(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(withoutAdditionalProperties);
+  const object = asObject(schema);
+  if (!object) return schema;
+  return Object.fromEntries(
+    Object.entries(object)
+      .filter(([key]) => key !== "additionalProperties")
+      .map(([key, value]) => [key, withoutAdditionalProperties(value)]),
+  );
+}

@@ -15,6 +15,38 @@ export interface Model {
 
 export interface ModelMessage {
   role: "user" | "assistant";
+  /** Text of the message (may be empty beside tool calls or tool results). */
+  content: string;
+  /** Assistant only: the tools it asked to run, in order. */
+  toolCalls?: ToolCall[];
+  /** User only: the answers to the previous assistant message's tool calls (sent before `content`). */
+  toolResults?: ToolResult[];
+}
+
+/** A tool the model may call: name, what it does, JSON Schema (`type: "object"`) of its arguments. */
+export interface ToolSpec {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+}
+
+/** One tool call the model asked for. */
+export interface ToolCall {
+  /** The provider's id for the call (made up when the provider gives none), echoed with the result. */
+  id: string;
+  name: string;
+  /** Parsed arguments; the raw string when the provider sent JSON that does not parse. */
+  arguments: unknown;
+  /** Provider fields that must go back with the call (Gemini's `thoughtSignature`). */
+  providerData?: Record<string, unknown>;
+}
+
+/** A tool's answer to one call. */
+export interface ToolResult {
+  /** The call's id. */
+  callId: string;
+  /** The tool's name (Gemini matches results by name). */
+  name: string;
   content: string;
 }
 
@@ -27,6 +59,8 @@ export interface ModelRequest {
   maxOutputTokens?: number;
   /** Sampling temperature (provider default when absent). */
   temperature?: number;
+  /** Tools the model may call instead of answering (providers with tool calls; scripted models ignore them). */
+  tools?: ToolSpec[];
   /** Scripted models use this to know which instance they answer for. */
   instanceId?: string;
   /**
@@ -54,6 +88,8 @@ export type ModelResponse =
       ok: true;
       /** The answer's text. */
       text: string;
+      /** Tools the model asked to run before it answers (absent or empty: this is its answer). */
+      toolCalls?: ToolCall[];
       usage: Usage;
       /** Cost in US dollars, or null when the price of the model is unknown. */
       costUsd: number | null;

@@ -1,5 +1,12 @@
-import type { ModelRequest } from "./model.js";
-import { asObject, countOf, joinUrl, type ProviderFormat, unexpectedShape } from "./provider-format.js";
+import type { ModelMessage, ModelRequest } from "./model.js";
+import {
+  asObject,
+  countOf,
+  joinUrl,
+  type ProviderFormat,
+  parseToolArguments,
+  unexpectedShape,
+} from "./provider-format.js";
 
 /**
  * OpenAI Chat Completions (`POST {base}/chat/completions`, base ending in `/v1`), also spoken by
@@ -15,10 +22,15 @@ export function createOpenAiChatFormat(options: {
     headers: (apiKey): Record<string, string> => (apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
     body: (model, request: ModelRequest) => ({
       model,
-      messages: [
-        { role: "system", content: request.system },
-        ...request.messages.map((message) => ({ role: message.role, content: message.content })),
-      ],
+      messages: [{ role: "system", content: request.system }, ...request.messages.flatMap(chatMessages)],
+      ...(request.tools?.length
+        ? {
+            tools: request.tools.map((tool) => ({
+              type: "function",
+              function: { name: tool.name, description: tool.description, parameters: tool.parameters },
+            })),
+          }
+        : {}),
       ...(request.maxOutputTokens ? { [options.outputLimitField]: request.maxOutputTokens } : {}),
       ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
     }),
@@ -36,9 +48,18 @@ export function createOpenAiChatFormat(options: {
           : typeof message.refusal === "string"
             ? message.refusal
             : "";
+      const toolCalls = (Array.isArray(message.tool_calls) ? message.tool_calls : [])
+        .map((call) => asObject(call))
+        .filter((call) => typeof asObject(call?.function)?.name === "string")
+        .map((call, index) => ({
+          id: typeof call?.id === "string" ? call.id : `call_${index}`,
+          name: String(asObject(call?.function)?.name),
+          arguments: parseToolArguments(asObject(call?.function)?.arguments),
+        }));
       return {
         ok: true,
         text,
+        toolCalls,
         stopReason: typeof message.refusal === "string" ? "refusal" : String(choice.finish_reason ?? ""),
         usage: {
           inputTokens: Math.max(0, countOf(usage.prompt_tokens) - cached),
@@ -49,4 +70,30 @@ export function createOpenAiChatFormat(options: {
       };
     },
   };
+}
+
+/** One conversation message as Chat Completions messages: each tool result is its own `tool` message. */
+function chatMessages(message: ModelMessage): Record<string, unknown>[] {
+  const results = (message.toolResults ?? []).map((result) => ({
+    role: "tool",
+    tool_call_id: result.callId,
+    content: result.content,
+  }));
+  if (message.toolCalls?.length) {
+    return [
+      ...results,
+      {
+        role: "assistant",
+        content: message.content || null,
+        tool_calls: message.toolCalls.map((call) => ({
+          id: call.id,
+          type: "function",
+          function: { name: call.name, arguments: JSON.stringify(call.arguments ?? {}) },
+        })),
+      },
+    ];
+  }
+  return message.content || results.length === 0
+    ? [...results, { role: message.role, content: message.content }]
+    : results;
 }

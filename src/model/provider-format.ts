@@ -1,4 +1,4 @@
-import type { ModelRequest, Usage } from "./model.js";
+import type { ModelRequest, ToolCall, Usage } from "./model.js";
 
 /** What a provider's answer body says, in the shared shape; or why it cannot be read. */
 export type ReadAnswer =
@@ -6,6 +6,8 @@ export type ReadAnswer =
       ok: true;
       /** The answer's text (thinking/reasoning parts left out). */
       text: string;
+      /** Tool calls in the answer, in order (empty when none). */
+      toolCalls: ToolCall[];
       /** Tokens, normalised so `inputTokens` excludes cached tokens. */
       usage: Usage;
       /** The provider's stop reason as given. */
@@ -49,3 +51,14 @@ export const unexpectedShape = (provider: string, body: unknown): ReadAnswer => 
   retryable: true,
   message: `the ${provider} answer is not in its documented shape: ${JSON.stringify(body).slice(0, 200)}`,
 });
+
+/** A tool call's arguments from a JSON string (OpenAI sends them so); the string itself when it does not parse. */
+export function parseToolArguments(text: unknown): unknown {
+  if (typeof text !== "string") return text ?? {};
+  if (!text.trim()) return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

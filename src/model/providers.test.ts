@@ -254,6 +254,225 @@ describe.each(CASES)("$spec against a local server speaking its wire format", (p
   });
 });
 
+describe("tool calls in each provider's wire format", () => {
+  const tool = {
+    name: "view_file",
+    description: "show a file",
+    parameters: {
+      type: "object",
+      properties: { path: { type: "string" } },
+      required: ["path"],
+      additionalProperties: false,
+    },
+  };
+  const usage = { input_tokens: 1, output_tokens: 1 };
+  interface ToolCase {
+    spec: string;
+    basePath: string;
+    /** A 200 body asking for view_file {path: "a.py"} with id (or signature) as the provider sends it. */
+    callBody: unknown;
+    /** Checks the first request's tool declarations and the second's call + result encoding. */
+    check(first: Record<string, unknown>, second: Record<string, unknown>): void;
+    textBody: unknown;
+  }
+  const TOOL_CASES: ToolCase[] = [
+    {
+      spec: "anthropic:claude-haiku-4-5",
+      basePath: "",
+      callBody: {
+        content: [
+          { type: "text", text: "let me look" },
+          { type: "tool_use", id: "toolu_1", name: "view_file", input: { path: "a.py" } },
+        ],
+        stop_reason: "tool_use",
+        usage,
+      },
+      check(first, second) {
+        expect(first.tools).toEqual([
+          { name: "view_file", description: "show a file", input_schema: tool.parameters },
+        ]);
+        const messages = second.messages as { role: string; content: unknown }[];
+        expect(messages[1]).toEqual({
+          role: "assistant",
+          content: [
+            { type: "text", text: "let me look" },
+            { type: "tool_use", id: "toolu_1", name: "view_file", input: { path: "a.py" } },
+          ],
+        });
+        expect(messages[2]).toEqual({
+          role: "user",
+          content: [
+            {
+              type: "tool_result",
+              tool_use_id: "toolu_1",
+              content: "1\tx = 1",
+              cache_control: { type: "ephemeral" },
+            },
+          ],
+        });
+      },
+      textBody: { content: [{ type: "text", text: "done" }], stop_reason: "end_turn", usage },
+    },
+    {
+      spec: "openai:gpt-5-mini",
+      basePath: "/v1",
+      callBody: {
+        choices: [
+          {
+            message: {
+              role: "assistant",
+              content: null,
+              tool_calls: [
+                {
+                  id: "call_9",
+                  type: "function",
+                  function: { name: "view_file", arguments: '{"path":"a.py"}' },
+                },
+              ],
+            },
+            finish_reason: "tool_calls",
+          },
+        ],
+        usage: { prompt_tokens: 1, completion_tokens: 1 },
+      },
+      check(first, second) {
+        expect(first.tools).toEqual([
+          {
+            type: "function",
+            function: { name: "view_file", description: "show a file", parameters: tool.parameters },
+          },
+        ]);
+        const messages = second.messages as Record<string, unknown>[];
+        expect(messages.slice(2)).toEqual([
+          {
+            role: "assistant",
+            content: null,
+            tool_calls: [
+              {
+                id: "call_9",
+                type: "function",
+                function: { name: "view_file", arguments: '{"path":"a.py"}' },
+              },
+            ],
+          },
+          { role: "tool", tool_call_id: "call_9", content: "1\tx = 1" },
+        ]);
+      },
+      textBody: {
+        choices: [{ message: { role: "assistant", content: "done" }, finish_reason: "stop" }],
+        usage: { prompt_tokens: 1, completion_tokens: 1 },
+      },
+    },
+    {
+      spec: "google:gemini-2.5-flash",
+      basePath: "/v1beta",
+      callBody: {
+        candidates: [
+          {
+            content: {
+              role: "model",
+              parts: [
+                { functionCall: { name: "view_file", args: { path: "a.py" } }, thoughtSignature: "sig-1" },
+              ],
+            },
+            finishReason: "STOP",
+          },
+        ],
+        usageMetadata: { promptTokenCount: 1, candidatesTokenCount: 1 },
+      },
+      check(first, second) {
+        // Gemini's schema subset has no additionalProperties.
+        expect(first.tools).toEqual([
+          {
+            functionDeclarations: [
+              {
+                name: "view_file",
+                description: "show a file",
+                parameters: { type: "object", properties: { path: { type: "string" } }, required: ["path"] },
+              },
+            ],
+          },
+        ]);
+        const contents = second.contents as Record<string, unknown>[];
+        expect(contents.slice(1)).toEqual([
+          {
+            role: "model",
+            parts: [
+              { functionCall: { name: "view_file", args: { path: "a.py" } }, thoughtSignature: "sig-1" },
+            ],
+          },
+          {
+            role: "user",
+            parts: [{ functionResponse: { name: "view_file", response: { content: "1\tx = 1" } } }],
+          },
+        ]);
+      },
+      textBody: {
+        candidates: [{ content: { role: "model", parts: [{ text: "done" }] }, finishReason: "STOP" }],
+        usageMetadata: { promptTokenCount: 1, candidatesTokenCount: 1 },
+      },
+    },
+  ];
+
+  for (const provider of TOOL_CASES) {
+    it(`${provider.spec}: declares the tools, reads a call, and sends the call and its result back`, async () => {
+      const server = await serve((_seen, response, index) =>
+        answerJson(response, 200, index === 0 ? provider.callBody : provider.textBody),
+      );
+      const model = createModel(provider.spec, settingsFor(`${server.origin}${provider.basePath}`, []));
+      const ask: ModelRequest = {
+        system: "s",
+        messages: [{ role: "user", content: "fix it" }],
+        tools: [tool],
+        instanceId: "x",
+      };
+      const first = await model.complete(ask);
+      if (!first.ok) throw new Error(first.message);
+      expect(first.toolCalls).toEqual([
+        expect.objectContaining({ name: "view_file", arguments: { path: "a.py" } }),
+      ]);
+      const second = await model.complete({
+        ...ask,
+        messages: [
+          ...ask.messages,
+          { role: "assistant", content: first.text, toolCalls: first.toolCalls },
+          {
+            role: "user",
+            content: "",
+            toolResults: (first.toolCalls ?? []).map((call) => ({
+              callId: call.id,
+              name: call.name,
+              content: "1\tx = 1",
+            })),
+          },
+        ],
+      });
+      expect(second).toMatchObject({ ok: true, text: "done" });
+      expect(second.ok && second.toolCalls).toBeFalsy();
+      provider.check(server.seen[0]?.body ?? {}, server.seen[1]?.body ?? {});
+    });
+  }
+
+  it("keeps arguments that are not JSON as the raw string, for the tool to refuse", async () => {
+    const body = {
+      choices: [
+        {
+          message: {
+            role: "assistant",
+            content: "",
+            tool_calls: [{ id: "c", type: "function", function: { name: "view_file", arguments: "{oops" } }],
+          },
+          finish_reason: "tool_calls",
+        },
+      ],
+    };
+    const server = await serve((_seen, response) => answerJson(response, 200, body));
+    const model = createModel("openai:gpt-5-mini", settingsFor(`${server.origin}/v1`, []));
+    const answer = await model.complete({ system: "s", messages: [{ role: "user", content: "x" }] });
+    expect(answer.ok && answer.toolCalls).toEqual([{ id: "c", name: "view_file", arguments: "{oops" }]);
+  });
+});
+
 describe("concurrency per provider", () => {
   it("keeps calls in flight within the limit, shared by two models of one provider", async () => {
     let inFlight = 0;
