@@ -98,6 +98,14 @@ describe("createWorkspace", () => {
     expect(await listWorktrees(cache.mirrorPath("acme/widget"))).toEqual([]);
   });
 
+  it("releases without error when the cache of a held checkout was deleted meanwhile", async () => {
+    const gone = makeCache();
+    const held = await createWorkspace(gone.cache, { repo: "acme/widget", baseCommit: gone.source.commit });
+    await held.dispose();
+    execFileSync("rm", ["-rf", gone.cacheDir]);
+    await expect(releaseHeldWorkspaces()).resolves.toBeUndefined();
+  });
+
   it("does not hand out a held checkout whose folder was deleted", async () => {
     const { source, cache } = makeCache();
     const first = await createWorkspace(cache, { repo: "acme/widget", baseCommit: source.commit });

@@ -182,14 +182,21 @@ async function park(mirror: string, checkout: HeldCheckout, clean: boolean): Pro
 /**
  * Hands the clean checkouts this process holds to the shared pools (removing those that do not
  * fit), so a later process can reuse them — what a run does when it ends. Safe to call any time:
- * workspaces in use are not touched.
+ * workspaces in use are not touched, and it never throws.
  */
 export async function releaseHeldWorkspaces(): Promise<void> {
   const all = [...held.entries()];
   held.clear();
   for (const [mirror, checkouts] of all)
-    for (const checkout of checkouts)
-      await park(mirror, checkout, !checkout.dirty || (await cleanCheckout(checkout)));
+    for (const checkout of checkouts) {
+      // A cache deleted meanwhile (a test's or a bench's scratch folder) has nothing left to park into.
+      if (!existsSync(join(mirror, "HEAD")) || !existsSync(checkout.dir)) continue;
+      try {
+        await park(mirror, checkout, !checkout.dirty || (await cleanCheckout(checkout)));
+      } catch {
+        // Best effort: a checkout that cannot be parked is an orphan the next process removes.
+      }
+    }
 }
 
 /** Removes the idle checkouts of a repository (held by this process or parked in its pool): no idle worktree remains. */
