@@ -25,14 +25,16 @@ export interface AttemptRecord {
   feedback: string;
   /** The workspace's change after this attempt, as a unified diff. */
   patch: string;
-  /** Token usage of the model call. */
+  /** Token usage of the attempt's model calls (tool rounds included). */
   usage: Usage;
-  /** Cost in USD of the model call; null when the price is unknown. */
+  /** Cost in USD of the attempt's model calls; null when a price is unknown. */
   cost_usd: number | null;
   /** Wall time of the whole attempt, milliseconds. */
   duration_ms: number;
   /** Check details (e.g. the green gate result) for the store; shape depends on the check. */
   check_details?: unknown;
+  /** Read-only tool calls the model made before answering, in order (absent when none). */
+  tool_calls?: { name: string; arguments: unknown }[];
 }
 
 export const ZERO_USAGE: Usage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };

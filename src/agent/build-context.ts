@@ -85,7 +85,7 @@ const trackedFiles = new Map<string, string[]>();
  * per commit (a commit's tree never changes), so later attempts and instances at the same commit
  * spawn no git. Falls back to `git ls-files` when the checkout does not know the commit.
  */
-async function listTrackedFiles(dir: string, commit: string): Promise<string[]> {
+export async function listTrackedFiles(dir: string, commit: string): Promise<string[]> {
   const known = trackedFiles.get(commit);
   if (known) return known;
   const tree = await git(["ls-tree", "-r", "-z", "--name-only", commit], { cwd: dir });

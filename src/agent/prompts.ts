@@ -18,6 +18,11 @@ Rules: SEARCH must match the file exactly, including indentation; keep blocks sm
 creates a new file. Change only source code needed to fix the issue; do not edit tests. Briefly explain
 the cause first, then give the blocks.`;
 
+/** Added to the system prompt when the read-only tools are offered. */
+export const TOOLS_PROMPT = `You may call the read-only tools view_file, search_code and list_folder to read more of the
+repository before you answer (the files above are a selection). Use them sparingly; when you know the fix,
+answer with the explanation and the SEARCH/REPLACE blocks, without further tool calls.`;
+
 /** The first user message: the issue and the located files. */
 export function renderTaskMessage(context: Context): string {
   const files = context.files

@@ -9,8 +9,9 @@ import { applyPatch, resetToBase } from "../workspace/apply-patch.js";
 import { diffWorkspace } from "../workspace/diff-workspace.js";
 import type { AgentEventListener } from "./agent-events.js";
 import { type AttemptRecord, addUsage, type FailureClass, ZERO_USAGE } from "./attempt-record.js";
-import { buildContext, estimateTokens } from "./build-context.js";
-import { renderFeedbackMessage, renderTaskMessage, SYSTEM_PROMPT } from "./prompts.js";
+import { buildContext, estimateTokens, listTrackedFiles } from "./build-context.js";
+import { converse } from "./converse.js";
+import { renderFeedbackMessage, renderTaskMessage, SYSTEM_PROMPT, TOOLS_PROMPT } from "./prompts.js";
 
 /** Which signals feed back into the next attempt (see DESIGN.md "feedback mode"). */
 export type FeedbackMode = "oracle" | "blind";
@@ -45,6 +46,8 @@ export interface AttemptLoopOptions {
   contextTokenBudget?: number;
   /** Show hints_text to the model. */
   includeHints?: boolean;
+  /** Offer the read-only tools (view_file, search_code, list_folder) to models that call tools. */
+  tools?: boolean;
   onEvent?: AgentEventListener;
   signal?: AbortSignal;
 }
@@ -84,6 +87,11 @@ export async function runAttemptLoop(options: AttemptLoopOptions): Promise<Attem
     includeHints: options.includeHints,
   });
   const messages: ModelMessage[] = [{ role: "user", content: renderTaskMessage(context) }];
+  const system = options.tools ? `${SYSTEM_PROMPT}\n\n${TOOLS_PROMPT}` : SYSTEM_PROMPT;
+  // The tools read the checkout as the model's edits find it, limited to the files of base_commit.
+  const toolContext = options.tools
+    ? { dir, files: await listTrackedFiles(dir, instance.base_commit) }
+    : undefined;
   const attempts: AttemptRecord[] = [];
   const feedbackHistory: string[] = [];
   let usage = ZERO_USAGE;
@@ -113,30 +121,36 @@ export async function runAttemptLoop(options: AttemptLoopOptions): Promise<Attem
     if (attemptNumber > 1) await resetToBase(dir, instance.base_commit);
     if (carriedPatch) await applyPatch(dir, carriedPatch);
 
-    const response = await model.complete({
-      system: SYSTEM_PROMPT,
+    const promptTokens = estimateTokens(system + messages.map((message) => message.content).join("\n"));
+    const turn = await converse({
+      model,
       messages,
-      instanceId: instance.instance_id,
-      signal: options.signal,
-      // Scripted stand-ins (the oracle) read the checkout to write unique SEARCH blocks.
-      readFile: (path) => {
-        try {
-          return readFileSync(join(dir, path), "utf8");
-        } catch {
-          return undefined;
-        }
+      request: {
+        system,
+        instanceId: instance.instance_id,
+        signal: options.signal,
+        // Scripted stand-ins (the oracle) read the checkout to write unique SEARCH blocks.
+        readFile: (path) => {
+          try {
+            return readFileSync(join(dir, path), "utf8");
+          } catch {
+            return undefined;
+          }
+        },
       },
+      tools: toolContext,
+      onCall: (response) =>
+        onEvent?.({
+          type: "model-call-end",
+          instanceId: instance.instance_id,
+          attemptNumber,
+          ok: response.ok,
+          costUsd: response.ok ? response.costUsd : 0,
+        }),
     });
-    onEvent?.({
-      type: "model-call-end",
-      instanceId: instance.instance_id,
-      attemptNumber,
-      ok: response.ok,
-      costUsd: response.ok ? response.costUsd : 0,
-    });
-    const promptTokens = estimateTokens(
-      SYSTEM_PROMPT + messages.map((message) => message.content).join("\n"),
-    );
+    const { response } = turn;
+    usage = addUsage(usage, turn.usage);
+    cost = cost === null || turn.costUsd === null ? null : cost + turn.costUsd;
     if (!response.ok) {
       // A provider failure is not the model's mistake: stop and report it as infrastructure.
       const record = emptyAttempt(
@@ -153,8 +167,6 @@ export async function runAttemptLoop(options: AttemptLoopOptions): Promise<Attem
         `${response.kind === "infra" ? "infrastructure" : "provider refused"}: ${response.message}`,
       );
     }
-    usage = addUsage(usage, response.usage);
-    cost = cost === null || response.costUsd === null ? null : cost + response.costUsd;
     messages.push({ role: "assistant", content: response.text });
 
     const parsed = parseEdits(response.text);
@@ -199,10 +211,11 @@ export async function runAttemptLoop(options: AttemptLoopOptions): Promise<Attem
       failure_class: failureClass,
       feedback: isLast ? "" : feedback,
       patch,
-      usage: response.usage,
-      cost_usd: response.costUsd,
+      usage: turn.usage,
+      cost_usd: turn.costUsd,
       duration_ms: Date.now() - started,
       check_details: checkDetails,
+      ...(turn.toolCalls.length > 0 ? { tool_calls: turn.toolCalls } : {}),
     };
     attempts.push(record);
     onEvent?.({ type: "attempt-end", instanceId: instance.instance_id, attempt: record });

@@ -30,6 +30,8 @@ export interface InstanceJob {
   model: Model;
   mode: FeedbackMode;
   maxAttempts: number;
+  /** Offer the read-only tools to the model (providers that call tools). */
+  tools?: boolean;
   backend: Backend;
   cache: RepoCache;
   store: Store;
@@ -234,6 +236,7 @@ async function solveInWorkspace(
     model,
     dir,
     maxAttempts: job.maxAttempts,
+    tools: job.tools,
     mode: job.mode,
     check,
     onEvent: emit,

@@ -252,6 +252,96 @@ describe("swegate run on the bundled demo (real git, real pytest)", () => {
     expect(bad.stderr.trim().split("\n")).toHaveLength(1);
   });
 
+  it("with --tools, runs the model's read-only tool calls on the base checkout and records them", async () => {
+    const { createServer } = await import("node:http");
+    const bodies: { messages: Record<string, unknown>[]; tools?: unknown[] }[] = [];
+    const reply = (message: Record<string, unknown>) =>
+      JSON.stringify({
+        choices: [{ message: { role: "assistant", ...message }, finish_reason: "stop" }],
+        usage: { prompt_tokens: 10, completion_tokens: 5 },
+      });
+    const call = (id: string, name: string, args: unknown) => ({
+      id,
+      type: "function",
+      function: { name, arguments: JSON.stringify(args) },
+    });
+    const server = createServer((request, response) => {
+      let text = "";
+      request.on("data", (chunk) => (text += chunk));
+      request.on("end", () => {
+        const body = JSON.parse(text);
+        bodies.push(body);
+        response.writeHead(200, { "content-type": "application/json" });
+        if (bodies.length === 1)
+          response.end(
+            reply({
+              content: null,
+              tool_calls: [
+                call("c1", "search_code", { pattern: "def divide" }),
+                call("c2", "view_file", { path: "tests/test_ops.py" }),
+              ],
+            }),
+          );
+        else if (bodies.length === 2)
+          response.end(
+            reply({ content: null, tool_calls: [call("c3", "view_file", { path: "calculator/ops.py" })] }),
+          );
+        else
+          response.end(
+            reply({
+              content:
+                "Floor division.\n\ncalculator/ops.py\n```python\n<<<<<<< SEARCH\n    return a // b\n=======\n    return a / b\n>>>>>>> REPLACE\n```\n",
+            }),
+          );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const result = await runCliAsync(
+        [
+          "run",
+          "--model",
+          "openai-compatible:tool-user",
+          "--base-url",
+          `http://127.0.0.1:${port}/v1`,
+          "--tools",
+          "--instances",
+          "swegate-demo__calculator-1",
+          "--run-id",
+          "tools",
+          "--json",
+          ...common("tools-store"),
+        ],
+        { env },
+      );
+      expect(result.code, result.stderr).toBe(0);
+      const [outcome] = endEvents(result.stdout);
+      expect(outcome).toMatchObject({ status: "verified", attempts_made: 1 });
+      expect(bodies).toHaveLength(3);
+      expect(
+        (bodies[0]?.tools as { function: { name: string } }[]).map((tool) => tool.function.name),
+      ).toEqual(["view_file", "search_code", "list_folder"]);
+      const results = bodies[1]?.messages.filter((message) => message.role === "tool") ?? [];
+      expect(results.map((message) => message.tool_call_id)).toEqual(["c1", "c2"]);
+      expect(String(results[0]?.content)).toContain("calculator/ops.py:12:");
+      // The test file as of base_commit: the hidden F2P test the red gate applied is not there.
+      expect(String(results[1]?.content)).toContain("def test_subtract");
+      expect(String(results[1]?.content)).not.toContain("test_divide_fraction");
+      const store = openStore(join(scratch, "tools-store"));
+      const [attempt] = store.getAttempts("tools", "swegate-demo__calculator-1");
+      store.close();
+      expect(attempt?.tool_calls).toEqual([
+        { name: "search_code", arguments: { pattern: "def divide" } },
+        { name: "view_file", arguments: { path: "tests/test_ops.py" } },
+        { name: "view_file", arguments: { path: "calculator/ops.py" } },
+      ]);
+      expect(attempt?.usage.inputTokens).toBe(30); // three calls in one attempt
+    } finally {
+      server.close();
+    }
+  });
+
   it("replays a recorded transcript with no model and the same outcome", () => {
     const store = openStore(join(scratch, "demo-store"));
     const runId = store.listRuns()[0]?.run_id as string;

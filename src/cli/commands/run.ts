@@ -30,6 +30,7 @@ export interface RunOptions extends BackendOptions, DatasetOptions {
   runId?: string;
   resume?: string;
   maxCostUsd?: string;
+  tools?: boolean;
   baseUrl?: string;
   key?: string;
   prices?: string;
@@ -119,10 +120,11 @@ export function registerRunCommand(program: Command): void {
           options.maxCostUsd === undefined
             ? undefined
             : nonNegativeNumber(options.maxCostUsd, "--max-cost-usd"),
-        infraRetries: Number(options.infraRetries),
+        infraRetries: Math.floor(nonNegativeNumber(options.infraRetries, "--infra-retries")),
         config: {
           mode,
           max_attempts: options.maxAttempts,
+          tools: options.tools === true,
           backend: options.backend,
           timeout: options.timeout,
         },
@@ -191,11 +193,15 @@ export function prepareJob(
     model: createModel(modelSpec, {
       baseUrl: options.baseUrl,
       prices: loadPriceTable(options.prices),
-      maxRetries: options.maxRetries === undefined ? undefined : Number(options.maxRetries),
+      maxRetries:
+        options.maxRetries === undefined
+          ? undefined
+          : Math.floor(nonNegativeNumber(options.maxRetries, "--max-retries")),
       instances: byId,
     }),
     mode,
     maxAttempts: positiveInteger(options.maxAttempts, "--max-attempts"),
+    tools: options.tools === true,
     backend: createBackendResolver(options),
     cache: createCacheFromOptions(options, dataset),
     timeoutSeconds: positiveInteger(options.timeout, "--timeout"),
@@ -212,5 +218,9 @@ export function addModelOptions(command: Command): Command {
     .option("--key <file>", "Ed25519 private key for certificates (default: swegate keys init's)")
     .option("--prices <file>", "extra model prices (JSON, USD per million tokens)")
     .option("--max-retries <n>", "retries of one model call on rate limits and server errors", "6")
-    .option("--infra-retries <n>", "retries of an instance that failed for infrastructure reasons", "2");
+    .option("--infra-retries <n>", "retries of an instance that failed for infrastructure reasons", "2")
+    .option(
+      "--tools",
+      "offer the model read-only tools (view_file, search_code, list_folder) over the checkout; providers only",
+    );
 }
