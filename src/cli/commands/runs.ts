@@ -64,6 +64,10 @@ export function registerRunsCommands(program: Command): void {
         printLine(
           `\n── attempt ${attempt.attempt_number}: ${attempt.passed ? "passed" : attempt.failure_class} · ${attempt.check_result}`,
         );
+        if (attempt.tool_calls?.length)
+          printLine(
+            `read first: ${attempt.tool_calls.map((call) => `${call.name} ${JSON.stringify(call.arguments)}`).join(", ")}`,
+          );
         if (attempt.apply_result) printLine(attempt.apply_result);
         if (attempt.feedback) printLine(`feedback sent next:\n${attempt.feedback}`);
         if (attempt.patch) printLine(`diff:\n${attempt.patch}`);
