@@ -154,14 +154,16 @@ export async function measureOrchestration(
   heapMb: [number, number, number];
   commandsPerInstance: number;
 }> {
-  const { instances, template } = syntheticInstances(mkdtempSync(join(scratch, `w${workers}-`)), count);
+  // Each measurement in its own folder: a second one with the same run names would resume the first's store.
+  const own = mkdtempSync(join(scratch, `orchestration-${workers}-`));
+  const { instances, template } = syntheticInstances(own, count);
   // Warm-up on 10 instances (mirror clone, module loading), then the measured ones.
   await timedRun({
     instances: instances.slice(0, 10),
     template,
     backend: syntheticBackend,
     workers,
-    scratch,
+    scratch: own,
     workspacesDir,
     name: `warm-${workers}`,
   });
@@ -174,7 +176,7 @@ export async function measureOrchestration(
     template,
     backend: syntheticBackend,
     workers,
-    scratch,
+    scratch: own,
     workspacesDir,
     name: `first-half-${workers}`,
   });
@@ -184,7 +186,7 @@ export async function measureOrchestration(
     template,
     backend: syntheticBackend,
     workers,
-    scratch,
+    scratch: own,
     workspacesDir,
     name: `second-half-${workers}`,
   });
