@@ -2,6 +2,8 @@ import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Instance } from "../dataset/instance.js";
 import { git } from "../workspace/git.js";
+import { readIndexPaths } from "../workspace/read-index-paths.js";
+import { gitIndexPath } from "../workspace/snapshot-paths.js";
 import { findMentionedPaths } from "./find-mentioned-paths.js";
 import { rankFilesBm25 } from "./rank-files-bm25.js";
 
@@ -81,11 +83,14 @@ export async function buildContext(options: ContextOptions): Promise<Context> {
 const trackedFiles = new Map<string, string[]>();
 
 /**
- * The files of `commit`'s tree — what `git ls-files` lists in a checkout reset to it — remembered
- * per commit (a commit's tree never changes), so later attempts and instances at the same commit
- * spawn no git. Falls back to `git ls-files` when the checkout does not know the commit.
+ * The files of the checkout at `dir`, reset to `commit`: what `git ls-files` lists, read from the
+ * checkout's index file in-process (no git process), else the files of `commit`'s tree (remembered
+ * per commit: a tree never changes), else `git ls-files`.
  */
 export async function listTrackedFiles(dir: string, commit: string): Promise<string[]> {
+  const index = await gitIndexPath(dir);
+  const fromIndex = index ? await readIndexPaths(index) : undefined;
+  if (fromIndex) return fromIndex;
   const known = trackedFiles.get(commit);
   if (known) return known;
   const tree = await git(["ls-tree", "-r", "-z", "--name-only", commit], { cwd: dir });
