@@ -280,6 +280,16 @@ describe("search_code", () => {
     );
     expect(await run("search_code", { pattern: "" })).toBe("error: search_code: pattern is empty");
   });
+
+  it("refuses regular expressions that can backtrack forever, and still runs ordinary ones", async () => {
+    for (const pattern of ["(a+)+$", "(x|y*)*z", "(\\w+\\s?){2,}!", "(a)\\1"])
+      expect(await run("search_code", { pattern, regex: true })).toMatch(
+        /^error: regular expression with nested/,
+      );
+    expect(await run("search_code", { pattern: "^import (os|sys)$", regex: true })).toBe(
+      "src/app/main.py:1: import os\n1 match in 1 file",
+    );
+  });
 });
 
 describe("list_folder", () => {
