@@ -2,6 +2,7 @@ import { constants } from "node:fs";
 import { type FileHandle, open, readFile, realpath } from "node:fs/promises";
 import { join, relative as relativePath, sep } from "node:path";
 import type { ToolSpec } from "../model/model.js";
+import { makeLineMatcher } from "./line-matcher.js";
 
 // The model layer owns the shape providers send; this module only fills it.
 export type { ToolSpec } from "../model/model.js";
@@ -237,7 +238,7 @@ function formatLines(path: string, lines: string[], start: number, end: number):
 async function searchCode(values: Values, context: ToolContext): Promise<string> {
   const pattern = values.pattern as string;
   if (pattern === "") return "error: search_code: pattern is empty";
-  const matches = makeMatcher(pattern, values.regex === true);
+  const matches = makeLineMatcher(pattern, values.regex === true);
   if (typeof matches === "string") return matches;
   const scope = values.path === undefined ? "" : normalizePath(values.path as string);
   if (scope === undefined) return PATH_ERROR;
@@ -287,28 +288,6 @@ async function collectMatches(
     }
   }
   return { shown, total, matchedFiles };
-}
-
-/** A group with a quantifier inside, itself quantified: `(a+)+`, `(x|y*)*`, `(\w+\s?){2,}`. */
-const NESTED_QUANTIFIER = /\([^()]*[+*}][^()]*\)\s*[+*{]/;
-/** Regex matching looks at this many characters of a line at most. */
-const REGEX_LINE_CHARACTERS = 2000;
-
-function makeMatcher(pattern: string, regex: boolean): ((line: string) => boolean) | string {
-  if (!regex) return (line) => line.includes(pattern);
-  // JavaScript regexes backtrack and cannot be interrupted: refuse the shapes that explode (a
-  // quantified group that itself repeats, or a back-reference) and match only the start of long lines.
-  if (NESTED_QUANTIFIER.test(pattern) || /\\[1-9]/.test(pattern))
-    return "error: regular expression with nested repetition or back-references refused (they can take forever); simplify it";
-  try {
-    // No `g` flag: `test` then keeps no state between lines.
-    const expression = new RegExp(pattern);
-    return (line) =>
-      expression.test(line.length > REGEX_LINE_CHARACTERS ? line.slice(0, REGEX_LINE_CHARACTERS) : line);
-  } catch (error) {
-    // V8's message already starts with "Invalid regular expression: ".
-    return `error: invalid regular expression: ${(error as Error).message.replace(/^Invalid regular expression: /, "")}`;
-  }
 }
 
 /**
