@@ -1,4 +1,4 @@
-import { chmod, lstat, mkdir, readFile, readlink, rm, symlink, writeFile } from "node:fs/promises";
+import { chmod, lstat, mkdir, readFile, readlink, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { git } from "./git.js";
 import { listPatchFiles } from "./list-patch-files.js";
@@ -19,6 +19,8 @@ export interface PathSnapshot {
   indexPath: string | undefined;
   /** The index file's bytes, or undefined when there was none. */
   index: Buffer | undefined;
+  /** The index file's modification time (ns): git's racy-entry check compares cached times with it. */
+  indexMtimeNs?: bigint;
 }
 
 /**
@@ -69,7 +71,8 @@ export async function snapshotPaths(workspace: string, paths: string[]): Promise
   }
   const indexPath = await gitIndexPath(dir);
   const index = indexPath ? await readFile(indexPath).catch(() => undefined) : undefined;
-  return { dir, paths: saved, indexPath, index };
+  const indexMtimeNs = index && indexPath ? (await stat(indexPath, { bigint: true })).mtimeNs : undefined;
+  return { dir, paths: saved, indexPath, index, indexMtimeNs };
 }
 
 /**
@@ -99,8 +102,15 @@ export async function restorePaths(snapshot: PathSnapshot): Promise<void> {
   }
   if (snapshot.indexPath) {
     const current = await readFile(snapshot.indexPath).catch(() => undefined);
-    if (snapshot.index && !current?.equals(snapshot.index))
+    if (snapshot.index && !current?.equals(snapshot.index)) {
       await writeFile(snapshot.indexPath, snapshot.index);
+      // The old bytes with their old time (a hair earlier, never later): stamped now, entries git must
+      // re-read ("racily clean" against the original time) would be trusted from their cached times.
+      if (snapshot.indexMtimeNs !== undefined) {
+        const seconds = Number(snapshot.indexMtimeNs - 1000n) / 1e9;
+        await utimes(snapshot.indexPath, seconds, seconds);
+      }
+    }
     else if (!snapshot.index && current) await rm(snapshot.indexPath, { force: true });
     if (rewritten) await runGit(snapshot.dir, ["update-index", "-q", "--refresh"]);
   }
