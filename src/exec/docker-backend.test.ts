@@ -90,7 +90,7 @@ describe("docker backend against an Engine API socket (Docker or Podman)", () =>
       cwd: dir,
       timeoutSeconds: 60,
     });
-    expect(result.exitCode).toBe(3);
+    expect(result.exitCode, result.output).toBe(3);
     expect(result.output).toContain("/testbed\n");
     expect(result.output).toContain("to-stderr");
     expect(result.output).toMatch(/Python 3\.\d+/);
