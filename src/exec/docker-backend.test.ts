@@ -132,7 +132,7 @@ describe("docker backend against an Engine API socket (Docker or Podman)", () =>
   runIt("passes the red and green gates on a real bug with the gold patch", async () => {
     const dir = await workspaceAtBase();
     const red = await runRedGate({ instance, dir, backend, timeoutSeconds: 120 });
-    expect(red.verdict).toBe("reproduced");
+    expect(red.verdict, `${red.message}\n${red.log.slice(-2000)}`).toBe("reproduced");
     expect(red.tests["tests/test_ops.py::test_divide_fraction"]).toBe("FAILED");
     const green = await runGreenGate({ instance, dir, patch: instance.patch, backend, timeoutSeconds: 120 });
     expect(green).toMatchObject({ resolution: "FULL", resolved: true });
