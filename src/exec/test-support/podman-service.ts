@@ -29,7 +29,12 @@ const whichSync = (command: string) => {
 export async function startPodmanService(): Promise<PodmanService | string> {
   if (!whichSync("podman")) return "podman is not installed";
   const dir = mkdtempSync(join(tmpdir(), "swegate-podman-"));
-  const global = ["--root", join(dir, "storage"), "--runroot", join(dir, "run"), "--storage-driver", "vfs"];
+  // Everything private, libpod's own state folder included (default /run/libpod, shared by every
+  // podman on the machine): no service here can trip over another's or an earlier one's leftovers.
+  const global = [
+    ...["--root", join(dir, "storage"), "--runroot", join(dir, "run"), "--tmpdir", join(dir, "tmp")],
+    ...["--storage-driver", "vfs", "--events-backend", "file"],
+  ];
   if (whichSync("runc")) global.push("--runtime", "runc");
   const socketPath = join(dir, "podman.sock");
   const service: ChildProcess = spawn(
