@@ -83,55 +83,64 @@ export function createDockerBackend(options: DockerBackendOptions): Backend {
         return failed((error as Error).message);
       }
       const changes = await collectWorkspaceChanges(runOptions.cwd);
-      const created = await engine.call("POST", "/containers/create", {
-        Image: options.image,
-        Cmd: ["bash", `${WRAPPER_DIR}/wrapper.sh`],
-        WorkingDir: workdir,
-        Env: Object.entries(containerEnvironment(options.env, runOptions.env)).map(
-          ([key, value]) => `${key}=${value}`,
-        ),
-        Labels: { "swegate.backend": "docker" },
-        NetworkDisabled: true,
-        HostConfig: {
-          NetworkMode: "none",
-          Memory: options.memoryBytes ?? 4 * 1024 ** 3,
-          NanoCpus: Math.round((options.cpus ?? 2) * 1e9),
-          Ulimits: [
-            { Name: "nofile", Soft: 1024, Hard: 1024 },
-            { Name: "nproc", Soft: 4096, Hard: 4096 },
-          ],
-        },
-      });
-      const id = (created.body as { Id?: string } | undefined)?.Id;
-      if (created.status !== 201 || !id)
-        return failed(`cannot create a container: ${engineMessage(created)}`);
-      try {
-        const wrapper = wrapperScript({ workdir, commit: changes.commit });
-        const files = await archiveFiles({
-          "swegate-run/wrapper.sh": wrapper,
-          "swegate-run/run.sh": script,
-          "swegate-run/deleted": changes.deleted.map((path) => `${path}\0`).join(""),
+      // One container per run; one whose creation or start the engine refuses is made again once
+      // (a CI run saw Podman refuse a start for no reason it would give again).
+      const attempt = async (): Promise<CommandResult> => {
+        const created = await engine.call("POST", "/containers/create", {
+          Image: options.image,
+          Cmd: ["bash", `${WRAPPER_DIR}/wrapper.sh`],
+          WorkingDir: workdir,
+          Env: Object.entries(containerEnvironment(options.env, runOptions.env)).map(
+            ([key, value]) => `${key}=${value}`,
+          ),
+          Labels: { "swegate.backend": "docker" },
+          NetworkDisabled: true,
+          HostConfig: {
+            NetworkMode: "none",
+            Memory: options.memoryBytes ?? 4 * 1024 ** 3,
+            NanoCpus: Math.round((options.cpus ?? 2) * 1e9),
+            Ulimits: [
+              { Name: "nofile", Soft: 1024, Hard: 1024 },
+              { Name: "nproc", Soft: 4096, Hard: 4096 },
+            ],
+          },
         });
-        for (const [path, archive] of [
-          [workdir, changes.archive],
-          ["/tmp", files],
-        ] as const) {
-          const put = await engine.stream(
-            "PUT",
-            `/containers/${id}/archive?path=${encodeURIComponent(path)}`,
-            archive,
-            "application/x-tar",
-          );
-          const text = await readAll(put);
-          if ((put.statusCode ?? 0) >= 300)
-            return failed(
-              `cannot copy files to ${path}: ${engineMessage({ status: put.statusCode ?? 0, body: safeJson(text) })}`,
+        const id = (created.body as { Id?: string } | undefined)?.Id;
+        if (created.status !== 201 || !id)
+          return failed(`cannot create a container: ${engineMessage(created)}`);
+        try {
+          const wrapper = wrapperScript({ workdir, commit: changes.commit });
+          const files = await archiveFiles({
+            "swegate-run/wrapper.sh": wrapper,
+            "swegate-run/run.sh": script,
+            "swegate-run/deleted": changes.deleted.map((path) => `${path}\0`).join(""),
+          });
+          for (const [path, archive] of [
+            [workdir, changes.archive],
+            ["/tmp", files],
+          ] as const) {
+            const put = await engine.stream(
+              "PUT",
+              `/containers/${id}/archive?path=${encodeURIComponent(path)}`,
+              archive,
+              "application/x-tar",
             );
+            const text = await readAll(put);
+            if ((put.statusCode ?? 0) >= 300)
+              return failed(
+                `cannot copy files to ${path}: ${engineMessage({ status: put.statusCode ?? 0, body: safeJson(text) })}`,
+              );
+          }
+          return await startAndCollect(engine, id, runOptions, started);
+        } finally {
+          await engine.call("DELETE", `/containers/${id}?force=true&v=true`).catch(() => undefined);
         }
-        return await startAndCollect(engine, id, runOptions, started);
-      } finally {
-        await engine.call("DELETE", `/containers/${id}?force=true&v=true`).catch(() => undefined);
-      }
+      };
+      const first = await attempt();
+      if (first.exitCode !== 125 || !/cannot (start|create) (the|a) container/.test(first.output))
+        return first;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      return attempt();
     },
     async describe(describeOptions): Promise<EnvironmentDescription> {
       const facts = await ensureImage();

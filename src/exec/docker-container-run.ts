@@ -9,12 +9,7 @@ export async function startAndCollect(
   runOptions: RunOptions,
   started: number,
 ): Promise<CommandResult> {
-  let startedContainer = await engine.call("POST", `/containers/${id}/start`);
-  if (startedContainer.status >= 300) {
-    // Seen once with Podman under load (the first container after its service started): one more try.
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    startedContainer = await engine.call("POST", `/containers/${id}/start`);
-  }
+  const startedContainer = await engine.call("POST", `/containers/${id}/start`);
   if (startedContainer.status >= 300)
     return {
       exitCode: 125,
