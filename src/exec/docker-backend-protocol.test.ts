@@ -1,0 +1,115 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { createDockerBackend } from "./docker-backend.js";
+
+const scratch = mkdtempSync(join(tmpdir(), "swegate-fake-engine-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+interface Seen {
+  method: string;
+  path: string;
+  contentType: string | undefined;
+  body: Buffer;
+}
+
+/** A Docker Engine API stand-in on a real unix socket: enough of it for one run, with scripted failures. */
+async function fakeEngine(options: { failFirstStart: boolean; exitCode: number; output: string }) {
+  const seen: Seen[] = [];
+  let created = 0;
+  let starts = 0;
+  const frame = (stream: 1 | 2, text: string) => {
+    const payload = Buffer.from(text);
+    const header = Buffer.alloc(8);
+    header[0] = stream;
+    header.writeUInt32BE(payload.length, 4);
+    return Buffer.concat([header, payload]);
+  };
+  const server: Server = createServer((request: IncomingMessage, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      const path = request.url ?? "";
+      seen.push({
+        method: request.method ?? "",
+        path,
+        contentType: request.headers["content-type"],
+        body: Buffer.concat(chunks),
+      });
+      const json = (status: number, body: unknown) => {
+        response.writeHead(status, { "content-type": "application/json" });
+        response.end(body === undefined ? "" : JSON.stringify(body));
+      };
+      if (path.startsWith("/images/")) return json(200, { Id: "sha256:fake", Size: 42 });
+      if (path === "/version") return json(200, { Components: [{ Name: "Fake Engine", Version: "1.0" }] });
+      if (path === "/containers/create") return json(201, { Id: `c${++created}` });
+      if (path.includes("/archive")) return json(200, undefined);
+      if (path.endsWith("/start")) {
+        starts++;
+        return options.failFirstStart && starts === 1
+          ? json(500, { message: "OCI runtime error: fake" })
+          : json(204, undefined);
+      }
+      if (path.includes("/logs")) {
+        response.writeHead(200, { "content-type": "application/vnd.docker.raw-stream" });
+        return response.end(Buffer.concat([frame(1, options.output), frame(2, "on stderr\n")]));
+      }
+      if (path.endsWith("/wait")) return json(200, { StatusCode: options.exitCode });
+      if (request.method === "DELETE") return json(204, undefined);
+      json(404, { message: `no fake for ${request.method} ${path}` });
+    });
+  });
+  const socketPath = join(mkdtempSync(join(scratch, "engine-")), "docker.sock");
+  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+  return { socketPath, seen, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+describe("docker backend's Engine API exchange (a fake engine on a unix socket)", () => {
+  it("creates a locked-down container, copies the workspace and scripts in, streams the log and removes it", async () => {
+    const engine = await fakeEngine({ failFirstStart: false, exitCode: 3, output: "hello\n" });
+    const workspace = mkdtempSync(join(scratch, "workspace-"));
+    writeFileSync(join(workspace, "file.py"), "x = 1\n");
+    try {
+      const backend = createDockerBackend({ image: "me/image:1", socketPath: engine.socketPath });
+      const result = await backend.run("echo hello", { cwd: workspace, timeoutSeconds: 60 });
+      expect(result).toMatchObject({ exitCode: 3, output: "hello\non stderr\n", timedOut: false });
+      const create = engine.seen.find((request) => request.path === "/containers/create");
+      expect(JSON.parse(create?.body.toString() ?? "{}")).toMatchObject({
+        Image: "me/image:1",
+        WorkingDir: "/testbed",
+        NetworkDisabled: true,
+        HostConfig: { NetworkMode: "none", Memory: 4 * 1024 ** 3, NanoCpus: 2e9 },
+      });
+      const archives = engine.seen.filter((request) => request.path.includes("/archive"));
+      expect(archives.map((request) => decodeURIComponent(request.path.split("path=")[1] ?? ""))).toEqual([
+        "/testbed",
+        "/tmp",
+      ]);
+      expect(archives.every((request) => request.contentType === "application/x-tar")).toBe(true);
+      expect(archives[0]?.body.includes(Buffer.from("x = 1\n"))).toBe(true); // the workspace's file, in the tar
+      expect(
+        engine.seen.filter((request) => request.method === "DELETE").map((request) => request.path),
+      ).toEqual(["/containers/c1?force=true&v=true"]);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it("makes a new container once when the engine refuses to start one, and removes both", async () => {
+    const engine = await fakeEngine({ failFirstStart: true, exitCode: 0, output: "second try\n" });
+    const workspace = mkdtempSync(join(scratch, "workspace-"));
+    try {
+      const backend = createDockerBackend({ image: "me/image:1", socketPath: engine.socketPath });
+      const result = await backend.run("true", { cwd: workspace, timeoutSeconds: 60 });
+      expect(result).toMatchObject({ exitCode: 0, output: "second try\non stderr\n" });
+      expect(
+        engine.seen.filter((request) => request.path.endsWith("/start")).map((request) => request.path),
+      ).toEqual(["/containers/c1/start", "/containers/c2/start"]);
+      expect(engine.seen.filter((request) => request.method === "DELETE")).toHaveLength(2);
+    } finally {
+      await engine.close();
+    }
+  });
+});
