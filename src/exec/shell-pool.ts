@@ -41,12 +41,14 @@ export async function runShellCommand(
   args: string[],
   options: ShellCommandOptions,
 ): Promise<ShellCommandResult> {
-  const shell = takeShell();
+  // One serialisation of the environment per command: a change while it runs is caught by the next take.
+  const environment = JSON.stringify(process.env);
+  const shell = takeShell(environment);
   commandsRun++;
   try {
     return await shell.run(command, args, options);
   } finally {
-    if (shell.alive && shell.environment === environmentKey() && idle.length < MAX_IDLE) idle.push(shell);
+    if (shell.alive && idle.length < MAX_IDLE) idle.push(shell);
     else shell.close();
   }
 }
@@ -64,18 +66,13 @@ process.once("exit", () => {
   for (const folder of scratchFolders) rmSync(folder, { recursive: true, force: true });
 });
 
-function takeShell(): Shell {
-  const environment = environmentKey();
+function takeShell(environment: string): Shell {
   while (idle.length > 0) {
     const shell = idle.pop() as Shell;
     if (shell.alive && shell.environment === environment) return shell;
     shell.close();
   }
   return new Shell(environment);
-}
-
-function environmentKey(): string {
-  return JSON.stringify(process.env);
 }
 
 function readOrEmpty(path: string): string {
@@ -93,6 +90,7 @@ class Shell {
   private readonly child: ChildProcess;
   private readonly scratch: string;
   private readonly nonce = `swegate-done-${Math.random().toString(36).slice(2)}`;
+  private readonly endMarker = new RegExp(`${this.nonce} (\\d+)\\n`);
   private output = "";
   private waiting: ((code: number) => void) | undefined;
 
@@ -145,7 +143,7 @@ class Shell {
 
   private receive(chunk: string): void {
     this.output += chunk;
-    const match = new RegExp(`${this.nonce} (\\d+)\\n`).exec(this.output);
+    const match = this.endMarker.exec(this.output);
     if (!match) return;
     this.output = this.output.slice((match.index ?? 0) + match[0].length);
     const done = this.waiting;
