@@ -1,8 +1,8 @@
-import { copyFile, mkdtemp, rm, stat, utimes } from "node:fs/promises";
+import { copyFile, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { git } from "./git.js";
-import { gitIndexPath } from "./snapshot-paths.js";
+import { gitIndexPath, stampIndexTime } from "./snapshot-paths.js";
 
 /**
  * The workspace's change against `baseCommit` as a `diff --git` unified diff, new files included
@@ -17,9 +17,7 @@ export async function diffWorkspace(dir: string, baseCommit: string): Promise<st
   const env = { GIT_INDEX_FILE: index ? `${index}.swegate-diff` : join(scratch as string, "index") };
   try {
     // Start from a copy of the checkout's own index: its cached file times let `add` skip unchanged
-    // files instead of hashing the whole tree. The copy keeps the index's time (a hair earlier, never
-    // later): git trusts a cached time only when it is older than the index, and a copy stamped a
-    // second later would make a same-size edit from the index's second invisible ("racy git").
+    // files instead of hashing the whole tree. The copy keeps the index's time (`stampIndexTime`).
     const copied = await copyIndex(index, env.GIT_INDEX_FILE);
     if (!copied) await git(["read-tree", baseCommit], { cwd: dir, env });
     await git(["add", "-A", "--", "."], { cwd: dir, env });
@@ -39,10 +37,9 @@ export async function diffWorkspace(dir: string, baseCommit: string): Promise<st
 async function copyIndex(index: string | undefined, target: string): Promise<boolean> {
   if (!index) return false;
   try {
-    const { atimeNs, mtimeNs } = await stat(index, { bigint: true });
+    const { mtimeNs } = await stat(index, { bigint: true });
     await copyFile(index, target);
-    const seconds = (ns: bigint) => Number(ns - 1000n) / 1e9;
-    await utimes(target, seconds(atimeNs), seconds(mtimeNs));
+    await stampIndexTime(target, mtimeNs);
     return true;
   } catch {
     return false;

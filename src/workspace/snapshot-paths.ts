@@ -1,4 +1,15 @@
-import { chmod, lstat, mkdir, readFile, readlink, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
+import {
+  chmod,
+  lstat,
+  mkdir,
+  readFile,
+  readlink,
+  rm,
+  stat,
+  symlink,
+  utimes,
+  writeFile,
+} from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { git } from "./git.js";
 import { listPatchFiles } from "./list-patch-files.js";
@@ -104,14 +115,10 @@ export async function restorePaths(snapshot: PathSnapshot): Promise<void> {
     const current = await readFile(snapshot.indexPath).catch(() => undefined);
     if (snapshot.index && !current?.equals(snapshot.index)) {
       await writeFile(snapshot.indexPath, snapshot.index);
-      // The old bytes with their old time (a hair earlier, never later): stamped now, entries git must
-      // re-read ("racily clean" against the original time) would be trusted from their cached times.
-      if (snapshot.indexMtimeNs !== undefined) {
-        const seconds = Number(snapshot.indexMtimeNs - 1000n) / 1e9;
-        await utimes(snapshot.indexPath, seconds, seconds);
-      }
-    }
-    else if (!snapshot.index && current) await rm(snapshot.indexPath, { force: true });
+      // The old bytes with their old time.
+      if (snapshot.indexMtimeNs !== undefined)
+        await stampIndexTime(snapshot.indexPath, snapshot.indexMtimeNs);
+    } else if (!snapshot.index && current) await rm(snapshot.indexPath, { force: true });
     if (rewritten) await runGit(snapshot.dir, ["update-index", "-q", "--refresh"]);
   }
 }
@@ -139,6 +146,16 @@ async function findFirstMissingDir(dir: string, full: string): Promise<string | 
     missing = folder;
   }
   return missing;
+}
+
+/**
+ * Stamps an index file (a restored or copied one) with the original index's time, a microsecond
+ * earlier and never later: git re-reads files whose cached time is not older than the index's
+ * ("racily clean"), so a fresh stamp would let a same-size edit from that second pass as unchanged.
+ */
+export async function stampIndexTime(path: string, mtimeNs: bigint): Promise<void> {
+  const seconds = Number(mtimeNs - 1000n) / 1e9;
+  await utimes(path, seconds, seconds);
 }
 
 const indexPaths = new Map<string, string>();
