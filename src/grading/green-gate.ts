@@ -1,4 +1,3 @@
-import { normalize } from "node:path";
 import type { Instance } from "../dataset/instance.js";
 import type { Backend } from "../exec/backend.js";
 import { applyDisjointPatches, applyPatch, resetPatchFiles, resetToBase } from "../workspace/apply-patch.js";
@@ -106,7 +105,7 @@ async function applyCandidateThenTests(
   const candidate = await applyPatch(dir, patch);
   if (!candidate.ok) return { problem: `the patch does not apply (${candidate.reason})`, appliedBy: null };
   // Only files the candidate names can differ from base here.
-  const touched = new Set(listTouchedPaths(patch).map((path) => normalize(path)));
+  const touched = new Set(listTouchedPaths(patch));
   await resetPatchFiles(dir, instance.base_commit, instance.test_patch, (path) => touched.has(path));
   const tests = await applyPatch(dir, instance.test_patch);
   if (!tests.ok)

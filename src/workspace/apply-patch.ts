@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { rm } from "node:fs/promises";
-import { isAbsolute, join, normalize, relative, resolve } from "node:path";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import { git, gitOrThrow } from "./git.js";
 import {
   listPatchPaths,
@@ -85,8 +85,8 @@ export async function applyPatch(dir: string, patch: string): Promise<PatchApply
  */
 export async function applyDisjointPatches(dir: string, first: string, second: string): Promise<boolean> {
   if (!first.trim() || !second.trim()) return false;
-  const firstPaths = new Set(listTouchedPaths(first).map((path) => normalize(path)));
-  if (listTouchedPaths(second).some((path) => firstPaths.has(normalize(path)))) return false;
+  const firstPaths = new Set(listTouchedPaths(first));
+  if (listTouchedPaths(second).some((path) => firstPaths.has(path))) return false;
   const text = (patch: string) => (patch.endsWith("\n") ? patch : `${patch}\n`);
   const { code } = await git(["apply", "--verbose", "-"], { cwd: dir, input: text(first) + text(second) });
   return code === 0;

@@ -10,7 +10,7 @@ import {
   utimes,
   writeFile,
 } from "node:fs/promises";
-import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { dirname, isAbsolute, join, normalize, relative, resolve } from "node:path";
 import { git } from "./git.js";
 import { listPatchFiles } from "./list-patch-files.js";
 
@@ -64,10 +64,13 @@ export function listPatchPaths(patch: string): string[] {
 /**
  * Every path an apply method may write for this patch: the paths it names plus the `.rej` and `.orig`
  * files that `git apply --reject` and `patch` leave beside them. Over-inclusion is harmless (an
- * untouched path is restored to what it already is).
+ * untouched path is restored to what it already is). Normalised (`./a//b` is `a/b`), so lists of two
+ * patches can be compared.
  */
 export function listTouchedPaths(patch: string): string[] {
-  return listPatchPaths(patch).flatMap((path) => [path, `${path}.rej`, `${path}.orig`]);
+  return listPatchPaths(patch)
+    .map((path) => normalize(path))
+    .flatMap((path) => [path, `${path}.rej`, `${path}.orig`]);
 }
 
 /** Saves `paths` (relative to `dir`; those resolving outside it are ignored) and the git index. */
