@@ -23,6 +23,8 @@ export interface ContextOptions {
   includeHints?: boolean;
   /** Largest file (bytes) considered for retrieval. */
   maxFileBytes?: number;
+  /** The checkout's tracked files when the caller has them already (default: `listTrackedFiles`). */
+  files?: readonly string[];
 }
 
 export interface Context {
@@ -45,7 +47,7 @@ const SOURCE_FILE = /\.(py|pyx|pyi|cfg|toml|ini|txt|rst|c|h|js)$/;
 export async function buildContext(options: ContextOptions): Promise<Context> {
   const { instance, dir } = options;
   const maxFileBytes = options.maxFileBytes ?? 400_000;
-  const repositoryFiles = (await listTrackedFiles(dir, instance.base_commit)).filter((path) =>
+  const repositoryFiles = (options.files ?? (await listTrackedFiles(dir))).filter((path) =>
     SOURCE_FILE.test(path),
   );
   const issue =
@@ -80,26 +82,16 @@ export async function buildContext(options: ContextOptions): Promise<Context> {
   return { issue, files, fileTokens };
 }
 
-const trackedFiles = new Map<string, string[]>();
-
 /**
- * The files of the checkout at `dir`, reset to `commit`: what `git ls-files` lists, read from the
- * checkout's index file in-process (no git process), else the files of `commit`'s tree (remembered
- * per commit: a tree never changes), else `git ls-files`.
+ * The files the checkout at `dir` tracks — what `git ls-files` lists (after a reset to base_commit,
+ * the files of its tree) — read from the index file in-process, or from git when the index is not
+ * one `readIndexPaths` reads (e.g. a SHA-256 repository).
  */
-export async function listTrackedFiles(dir: string, commit: string): Promise<string[]> {
+export async function listTrackedFiles(dir: string): Promise<string[]> {
   const index = await gitIndexPath(dir);
   const fromIndex = index ? await readIndexPaths(index) : undefined;
   if (fromIndex) return fromIndex;
-  const known = trackedFiles.get(commit);
-  if (known) return known;
-  const tree = await git(["ls-tree", "-r", "-z", "--name-only", commit], { cwd: dir });
-  const listed = tree.code === 0 ? tree : await git(["ls-files", "-z"], { cwd: dir });
+  const listed = await git(["ls-files", "-z"], { cwd: dir });
   if (listed.code !== 0) throw new Error(`git ls-files failed in ${dir}: ${listed.stderr.trim()}`);
-  const files = listed.stdout.split("\0").filter(Boolean);
-  if (tree.code === 0) {
-    if (trackedFiles.size >= 16) trackedFiles.delete(trackedFiles.keys().next().value as string);
-    trackedFiles.set(commit, files);
-  }
-  return files;
+  return listed.stdout.split("\0").filter(Boolean);
 }

@@ -80,18 +80,19 @@ export async function runAttemptLoop(options: AttemptLoopOptions): Promise<Attem
   const { instance, model, dir, onEvent } = options;
   // From base, before anything is read: the red gate leaves test_patch (the hidden tests) applied.
   await resetToBase(dir, instance.base_commit);
+  // One file list for the context and the tools: the checkout's, as of base_commit.
+  const files = await listTrackedFiles(dir);
   const context = await buildContext({
     instance,
     dir,
+    files,
     tokenBudget: options.contextTokenBudget ?? 24_000,
     includeHints: options.includeHints,
   });
   const messages: ModelMessage[] = [{ role: "user", content: renderTaskMessage(context) }];
   const system = options.tools ? `${SYSTEM_PROMPT}\n\n${TOOLS_PROMPT}` : SYSTEM_PROMPT;
   // The tools read the checkout as the model's edits find it, limited to the files of base_commit.
-  const toolContext = options.tools
-    ? { dir, files: await listTrackedFiles(dir, instance.base_commit) }
-    : undefined;
+  const toolContext = options.tools ? { dir, files } : undefined;
   const attempts: AttemptRecord[] = [];
   const feedbackHistory: string[] = [];
   let usage = ZERO_USAGE;
