@@ -78,6 +78,14 @@ export function positiveInteger(value: string, flag: string): number {
   return number;
 }
 
+/** A flag's value as a whole number ≥ 0 (e.g. retries), or a one-line error naming the flag. */
+export function nonNegativeInteger(value: string, flag: string): number {
+  const number = Number(value);
+  if (value.trim() === "" || !Number.isInteger(number) || number < 0)
+    throw new UserError("must be a whole number of at least 0", { where: `${flag}=${value}` });
+  return number;
+}
+
 /** A flag's value as a number ≥ 0 (e.g. dollars), or a one-line error naming the flag. */
 export function nonNegativeNumber(value: string, flag: string): number {
   const number = Number(value);

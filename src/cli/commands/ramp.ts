@@ -3,7 +3,7 @@ import { UserError } from "../../errors.js";
 import { judgePhase, loadRampPlan, selectPhaseInstances } from "../../run/ramp-plan.js";
 import { runBatch } from "../../run/run-batch.js";
 import { openStore } from "../../store/open-store.js";
-import { addBackendOptions, nonNegativeNumber, positiveInteger } from "../backend-options.js";
+import { addBackendOptions, nonNegativeInteger, positiveInteger } from "../backend-options.js";
 import { resolveInstances } from "../dataset-options.js";
 import { printJsonLine, printLine } from "../output.js";
 import { createProgressReporter } from "../progress/create-progress-reporter.js";
@@ -74,7 +74,7 @@ export function registerRampCommand(program: Command): void {
           instances,
           store,
           workers: positiveInteger(options.workers, "--workers"),
-          infraRetries: Math.floor(nonNegativeNumber(options.infraRetries, "--infra-retries")),
+          infraRetries: nonNegativeInteger(options.infraRetries, "--infra-retries"),
           config: { ramp: rampId, phase: phase.name, target: phase.target, mode },
           job,
           onEvent: reporter.onEvent,

@@ -14,6 +14,7 @@ import {
   type BackendOptions,
   createBackendResolver,
   createCacheFromOptions,
+  nonNegativeInteger,
   nonNegativeNumber,
   positiveInteger,
 } from "../backend-options.js";
@@ -120,7 +121,7 @@ export function registerRunCommand(program: Command): void {
           options.maxCostUsd === undefined
             ? undefined
             : nonNegativeNumber(options.maxCostUsd, "--max-cost-usd"),
-        infraRetries: Math.floor(nonNegativeNumber(options.infraRetries, "--infra-retries")),
+        infraRetries: nonNegativeInteger(options.infraRetries, "--infra-retries"),
         config: {
           mode,
           max_attempts: options.maxAttempts,
@@ -196,7 +197,7 @@ export function prepareJob(
       maxRetries:
         options.maxRetries === undefined
           ? undefined
-          : Math.floor(nonNegativeNumber(options.maxRetries, "--max-retries")),
+          : nonNegativeInteger(options.maxRetries, "--max-retries"),
       instances: byId,
     }),
     mode,
