@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli, runCliAsync, swegateBin } from "../cli/test-support/run-cli.js";
+import { answerJson, serveJson } from "../model/test-support/serve-json.js";
 import { openStore } from "../store/open-store.js";
 import type { InstanceResult } from "../store/records.js";
 
@@ -157,13 +158,7 @@ describe("swegate run on the bundled demo (real git, real pytest)", () => {
   });
 
   it("counts a provider that only answers 500 as an infrastructure failure, never a model failure", async () => {
-    const { createServer } = await import("node:http");
-    const server = createServer((_request, response) => {
-      response.writeHead(500, { "content-type": "application/json" });
-      response.end('{"error":"down"}');
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const port = (server.address() as { port: number }).port;
+    const server = await serveJson((_seen, response) => answerJson(response, 500, { error: "down" }));
     try {
       const result = await runCliAsync(
         [
@@ -171,7 +166,7 @@ describe("swegate run on the bundled demo (real git, real pytest)", () => {
           "--model",
           "openai-compatible:flaky",
           "--base-url",
-          `http://127.0.0.1:${port}/v1`,
+          `${server.origin}/v1`,
           "--max-retries",
           "0",
           "--infra-retries",
@@ -188,33 +183,27 @@ describe("swegate run on the bundled demo (real git, real pytest)", () => {
       expect(outcome).toMatchObject({ status: "infra_error", verified: false });
       expect(outcome?.error).toContain("HTTP 500");
     } finally {
-      server.close();
+      await server.close();
     }
   });
 
   it("stops starting instances once --max-cost-usd is spent, and refuses a limit that is not a number", async () => {
-    const { createServer } = await import("node:http");
     // Every call costs $1: a million prompt tokens at $1 per million.
-    const server = createServer((_request, response) => {
-      response.writeHead(200, { "content-type": "application/json" });
-      response.end(
-        JSON.stringify({
-          id: "x",
-          object: "chat.completion",
-          model: "costly",
-          choices: [{ index: 0, message: { role: "assistant", content: "no edits" }, finish_reason: "stop" }],
-          usage: { prompt_tokens: 1_000_000, completion_tokens: 0, total_tokens: 1_000_000 },
-        }),
-      );
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const port = (server.address() as { port: number }).port;
+    const server = await serveJson((_seen, response) =>
+      answerJson(response, 200, {
+        id: "x",
+        object: "chat.completion",
+        model: "costly",
+        choices: [{ index: 0, message: { role: "assistant", content: "no edits" }, finish_reason: "stop" }],
+        usage: { prompt_tokens: 1_000_000, completion_tokens: 0, total_tokens: 1_000_000 },
+      }),
+    );
     const prices = join(scratch, "prices.json");
     writeFileSync(
       prices,
       JSON.stringify({ "openai-compatible:costly": { input: 1, output: 0, cache_read: 0, cache_write: 0 } }),
     );
-    const model = ["--model", "openai-compatible:costly", "--base-url", `http://127.0.0.1:${port}/v1`];
+    const model = ["--model", "openai-compatible:costly", "--base-url", `${server.origin}/v1`];
     try {
       const result = await runCliAsync(
         [
@@ -244,7 +233,7 @@ describe("swegate run on the bundled demo (real git, real pytest)", () => {
       expect(store.getRun("budget")?.status).toBe("budget_exceeded");
       store.close();
     } finally {
-      server.close();
+      await server.close();
     }
     const bad = runCli(["run", ...model, "--max-cost-usd", "ten", ...common("budget-bad")], { env });
     expect(bad.code).toBe(2);
@@ -253,50 +242,32 @@ describe("swegate run on the bundled demo (real git, real pytest)", () => {
   });
 
   it("with --tools, runs the model's read-only tool calls on the base checkout and records them", async () => {
-    const { createServer } = await import("node:http");
-    const bodies: { messages: Record<string, unknown>[]; tools?: unknown[] }[] = [];
-    const reply = (message: Record<string, unknown>) =>
-      JSON.stringify({
-        choices: [{ message: { role: "assistant", ...message }, finish_reason: "stop" }],
-        usage: { prompt_tokens: 10, completion_tokens: 5 },
-      });
+    const reply = (message: Record<string, unknown>) => ({
+      choices: [{ message: { role: "assistant", ...message }, finish_reason: "stop" }],
+      usage: { prompt_tokens: 10, completion_tokens: 5 },
+    });
     const call = (id: string, name: string, args: unknown) => ({
       id,
       type: "function",
       function: { name, arguments: JSON.stringify(args) },
     });
-    const server = createServer((request, response) => {
-      let text = "";
-      request.on("data", (chunk) => (text += chunk));
-      request.on("end", () => {
-        const body = JSON.parse(text);
-        bodies.push(body);
-        response.writeHead(200, { "content-type": "application/json" });
-        if (bodies.length === 1)
-          response.end(
-            reply({
-              content: null,
-              tool_calls: [
-                call("c1", "search_code", { pattern: "def divide" }),
-                call("c2", "view_file", { path: "tests/test_ops.py" }),
-              ],
-            }),
-          );
-        else if (bodies.length === 2)
-          response.end(
-            reply({ content: null, tool_calls: [call("c3", "view_file", { path: "calculator/ops.py" })] }),
-          );
-        else
-          response.end(
-            reply({
-              content:
-                "Floor division.\n\ncalculator/ops.py\n```python\n<<<<<<< SEARCH\n    return a // b\n=======\n    return a / b\n>>>>>>> REPLACE\n```\n",
-            }),
-          );
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const port = (server.address() as { port: number }).port;
+    const answers = [
+      reply({
+        content: null,
+        tool_calls: [
+          call("c1", "search_code", { pattern: "def divide" }),
+          call("c2", "view_file", { path: "tests/test_ops.py" }),
+        ],
+      }),
+      reply({ content: null, tool_calls: [call("c3", "view_file", { path: "calculator/ops.py" })] }),
+      reply({
+        content:
+          "Floor division.\n\ncalculator/ops.py\n```python\n<<<<<<< SEARCH\n    return a // b\n=======\n    return a / b\n>>>>>>> REPLACE\n```\n",
+      }),
+    ];
+    const server = await serveJson((_seen, response, index) =>
+      answerJson(response, 200, answers[Math.min(index, answers.length - 1)]),
+    );
     try {
       const result = await runCliAsync(
         [
@@ -304,7 +275,7 @@ describe("swegate run on the bundled demo (real git, real pytest)", () => {
           "--model",
           "openai-compatible:tool-user",
           "--base-url",
-          `http://127.0.0.1:${port}/v1`,
+          `${server.origin}/v1`,
           "--tools",
           "--instances",
           "swegate-demo__calculator-1",
@@ -318,6 +289,10 @@ describe("swegate run on the bundled demo (real git, real pytest)", () => {
       expect(result.code, result.stderr).toBe(0);
       const [outcome] = endEvents(result.stdout);
       expect(outcome).toMatchObject({ status: "verified", attempts_made: 1 });
+      const bodies = server.seen.map((request) => request.body) as {
+        messages: Record<string, unknown>[];
+        tools?: unknown[];
+      }[];
       expect(bodies).toHaveLength(3);
       expect(
         (bodies[0]?.tools as { function: { name: string } }[]).map((tool) => tool.function.name),
@@ -338,7 +313,7 @@ describe("swegate run on the bundled demo (real git, real pytest)", () => {
       ]);
       expect(attempt?.usage.inputTokens).toBe(30); // three calls in one attempt
     } finally {
-      server.close();
+      await server.close();
     }
   });
 
