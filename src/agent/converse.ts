@@ -44,14 +44,15 @@ export async function converse(options: {
     if (!response.ok) return { response, usage, costUsd, toolCalls };
     usage = addUsage(usage, response.usage);
     costUsd = costUsd === null || response.costUsd === null ? null : costUsd + response.costUsd;
-    const calls = tools ? (response.toolCalls ?? []) : [];
-    if (calls.length === 0 || round === MAX_TOOL_ROUNDS) return { response, usage, costUsd, toolCalls };
+    const calls = response.toolCalls ?? [];
+    if (!tools || calls.length === 0 || round === MAX_TOOL_ROUNDS)
+      return { response, usage, costUsd, toolCalls };
     messages.push({ role: "assistant", content: response.text, toolCalls: calls });
     const results = await Promise.all(
       calls.map(async (call) => ({
         callId: call.id,
         name: call.name,
-        content: await runReadOnlyTool(call, tools as { dir: string; files: readonly string[] }),
+        content: await runReadOnlyTool(call, tools),
       })),
     );
     toolCalls.push(...calls.map((call) => ({ name: call.name, arguments: call.arguments })));
