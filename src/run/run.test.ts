@@ -295,7 +295,7 @@ describe("swegate run on the bundled demo (real git, real pytest)", () => {
       }[];
       expect(bodies).toHaveLength(3);
       expect(
-        (bodies[0]?.tools as { function: { name: string } }[]).map((tool) => tool.function.name),
+        ((bodies[0]?.tools ?? []) as { function: { name: string } }[]).map((tool) => tool.function.name),
       ).toEqual(["view_file", "search_code", "list_folder"]);
       const results = bodies[1]?.messages.filter((message) => message.role === "tool") ?? [];
       expect(results.map((message) => message.tool_call_id)).toEqual(["c1", "c2"]);
