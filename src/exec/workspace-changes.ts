@@ -24,11 +24,7 @@ export interface WorkspaceChanges {
  */
 export async function collectWorkspaceChanges(dir: string): Promise<WorkspaceChanges> {
   if (!existsSync(join(dir, ".git"))) {
-    const { stdout } = await run("tar", ["-c", "-f", "-", "-C", dir, "."], {
-      encoding: "buffer",
-      maxBuffer: 1024 * 1024 * 1024,
-    });
-    return { archive: stdout, deleted: [] };
+    return { archive: await createTar(["-C", dir, "."]), deleted: [] };
   }
   const scratch = await mkdtemp(join(tmpdir(), "swegate-changes-"));
   const env = { ...process.env, GIT_INDEX_FILE: join(scratch, "index") };
@@ -50,12 +46,7 @@ export async function collectWorkspaceChanges(dir: string): Promise<WorkspaceCha
     }
     const list = join(scratch, "files");
     await writeFile(list, changed.map((path) => `${path}\0`).join(""));
-    const archive = (
-      await run("tar", ["-c", "-f", "-", "-C", dir, "--null", "--no-recursion", "-T", list], {
-        encoding: "buffer",
-        maxBuffer: 1024 * 1024 * 1024,
-      })
-    ).stdout;
+    const archive = await createTar(["-C", dir, "--null", "--no-recursion", "-T", list]);
     return { commit, archive, deleted };
   } finally {
     await rm(scratch, { recursive: true, force: true });
@@ -70,13 +61,51 @@ export async function archiveFiles(files: Record<string, string>): Promise<Buffe
       await mkdir(dirname(join(scratch, name)), { recursive: true });
       await writeFile(join(scratch, name), content, { mode: 0o755 });
     }
-    return (
-      await run("tar", ["-c", "-f", "-", "-C", scratch, ...Object.keys(files)], {
-        encoding: "buffer",
-        maxBuffer: 256 * 1024 * 1024,
-      })
-    ).stdout;
+    return await createTar(["-C", scratch, ...Object.keys(files)]);
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/** A tar made by the system's tar, cut at its end-of-archive marker. */
+async function createTar(args: string[]): Promise<Buffer> {
+  const { stdout } = await run("tar", ["-c", "-f", "-", ...args], {
+    encoding: "buffer",
+    maxBuffer: 1024 * 1024 * 1024,
+  });
+  return withoutRecordPadding(stdout);
+}
+
+const BLOCK = 512;
+
+/**
+ * The archive up to and including its two zero blocks. tar pads the last record (10 KiB for GNU
+ * tar) with more zeros; Podman's copy-in stops reading at the marker and fails the upload with
+ * "broken pipe" when the padding is still being sent (buildah issue 6573). Walks the headers, so it
+ * holds for any tar: each header's size field says how many data blocks follow it.
+ */
+export function withoutRecordPadding(archive: Buffer): Buffer {
+  let offset = 0;
+  while (offset + BLOCK <= archive.length) {
+    const header = archive.subarray(offset, offset + BLOCK);
+    if (header.every((byte) => byte === 0))
+      return archive.subarray(0, Math.min(archive.length, offset + 2 * BLOCK));
+    offset += BLOCK + Math.ceil(entrySize(header) / BLOCK) * BLOCK;
+  }
+  return archive;
+}
+
+/** A header's size field: octal text, or base-256 when its first byte has the high bit set (GNU, over 8 GiB). */
+function entrySize(header: Buffer): number {
+  const field = header.subarray(124, 136);
+  if ((field[0] as number) & 0x80) {
+    let size = (field[0] as number) & 0x7f;
+    for (const byte of field.subarray(1)) size = size * 256 + byte;
+    return size;
+  }
+  const text = field
+    .toString("latin1")
+    .replace(/[\0 ]+$/g, "")
+    .trim();
+  return text ? Number.parseInt(text, 8) : 0;
 }
