@@ -16,10 +16,16 @@ interface Seen {
 }
 
 /** A Docker Engine API stand-in on a real unix socket: enough of it for one run, with scripted failures. */
-async function fakeEngine(options: { failFirstStart: boolean; exitCode: number; output: string }) {
+async function fakeEngine(options: {
+  failedStarts?: number;
+  failedCopies?: number;
+  exitCode: number;
+  output: string;
+}) {
   const seen: Seen[] = [];
   let created = 0;
   let starts = 0;
+  let copies = 0;
   const frame = (stream: 1 | 2, text: string) => {
     const payload = Buffer.from(text);
     const header = Buffer.alloc(8);
@@ -45,13 +51,14 @@ async function fakeEngine(options: { failFirstStart: boolean; exitCode: number; 
       if (path.startsWith("/images/")) return json(200, { Id: "sha256:fake", Size: 42 });
       if (path === "/version") return json(200, { Components: [{ Name: "Fake Engine", Version: "1.0" }] });
       if (path === "/containers/create") return json(201, { Id: `c${++created}` });
-      if (path.includes("/archive")) return json(200, undefined);
-      if (path.endsWith("/start")) {
-        starts++;
-        return options.failFirstStart && starts === 1
+      if (path.includes("/archive"))
+        return ++copies <= (options.failedCopies ?? 0)
+          ? json(500, { message: "passing bulk input to subprocess: write |1: broken pipe" })
+          : json(200, undefined);
+      if (path.endsWith("/start"))
+        return ++starts <= (options.failedStarts ?? 0)
           ? json(500, { message: "OCI runtime error: fake" })
           : json(204, undefined);
-      }
       if (path.includes("/logs")) {
         response.writeHead(200, { "content-type": "application/vnd.docker.raw-stream" });
         return response.end(Buffer.concat([frame(1, options.output), frame(2, "on stderr\n")]));
@@ -68,7 +75,7 @@ async function fakeEngine(options: { failFirstStart: boolean; exitCode: number; 
 
 describe("docker backend's Engine API exchange (a fake engine on a unix socket)", () => {
   it("creates a locked-down container, copies the workspace and scripts in, streams the log and removes it", async () => {
-    const engine = await fakeEngine({ failFirstStart: false, exitCode: 3, output: "hello\n" });
+    const engine = await fakeEngine({ exitCode: 3, output: "hello\n" });
     const workspace = mkdtempSync(join(scratch, "workspace-"));
     writeFileSync(join(workspace, "file.py"), "x = 1\n");
     try {
@@ -98,7 +105,7 @@ describe("docker backend's Engine API exchange (a fake engine on a unix socket)"
   });
 
   it("makes a new container once when the engine refuses to start one, and removes both", async () => {
-    const engine = await fakeEngine({ failFirstStart: true, exitCode: 0, output: "second try\n" });
+    const engine = await fakeEngine({ failedStarts: 1, exitCode: 0, output: "second try\n" });
     const workspace = mkdtempSync(join(scratch, "workspace-"));
     try {
       const backend = createDockerBackend({ image: "me/image:1", socketPath: engine.socketPath });
@@ -112,4 +119,33 @@ describe("docker backend's Engine API exchange (a fake engine on a unix socket)"
       await engine.close();
     }
   });
+
+  it("makes a new container when the engine fails to copy the files in, up to twice", async () => {
+    const engine = await fakeEngine({ failedCopies: 2, exitCode: 0, output: "third try\n" });
+    const workspace = mkdtempSync(join(scratch, "workspace-"));
+    try {
+      const backend = createDockerBackend({ image: "me/image:1", socketPath: engine.socketPath });
+      const result = await backend.run("true", { cwd: workspace, timeoutSeconds: 60 });
+      expect(result).toMatchObject({ exitCode: 0, output: "third try\non stderr\n" });
+      expect(engine.seen.filter((request) => request.path === "/containers/create")).toHaveLength(3);
+      expect(engine.seen.filter((request) => request.method === "DELETE")).toHaveLength(3);
+    } finally {
+      await engine.close();
+    }
+  }, 20_000);
+
+  it("gives up after three refusals with the engine's own words, and runs the script never", async () => {
+    const engine = await fakeEngine({ failedStarts: 3, exitCode: 0, output: "never\n" });
+    const workspace = mkdtempSync(join(scratch, "workspace-"));
+    try {
+      const backend = createDockerBackend({ image: "me/image:1", socketPath: engine.socketPath });
+      const result = await backend.run("true", { cwd: workspace, timeoutSeconds: 60 });
+      expect(result.exitCode).toBe(125);
+      expect(result.output).toContain("cannot start the container: OCI runtime error: fake");
+      expect(engine.seen.filter((request) => request.path.includes("/logs"))).toEqual([]);
+      expect(engine.seen.filter((request) => request.method === "DELETE")).toHaveLength(3);
+    } finally {
+      await engine.close();
+    }
+  }, 20_000);
 });

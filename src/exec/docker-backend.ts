@@ -1,7 +1,7 @@
 import type { Instance } from "../dataset/instance.js";
 import { EnvironmentError } from "../errors.js";
 import type { Backend, CommandResult, EnvironmentDescription, RunOptions } from "./backend.js";
-import { startAndCollect } from "./docker-container-run.js";
+import { type ContainerOutcome, startAndCollect } from "./docker-container-run.js";
 import { connectDockerEngine, engineMessage, findDockerSocket, readAll, safeJson } from "./docker-engine.js";
 import { type ImageFacts, inspectOrPullImage } from "./docker-image.js";
 import { archiveFiles, collectWorkspaceChanges } from "./workspace-changes.js";
@@ -83,9 +83,15 @@ export function createDockerBackend(options: DockerBackendOptions): Backend {
         return failed((error as Error).message);
       }
       const changes = await collectWorkspaceChanges(runOptions.cwd);
-      // One container per run; one whose creation or start the engine refuses is made again once
-      // (a CI run saw Podman refuse a start for no reason it would give again).
-      const attempt = async (): Promise<CommandResult> => {
+      // One container per run. When the engine refuses a step before the script has started
+      // (create, copy in, start), nothing of the run happened yet, so a new container is made, up to
+      // twice: CI runs saw Podman refuse a start, and fail a copy with "broken pipe", for reasons it
+      // did not give again.
+      const attempt = async (): Promise<ContainerOutcome> => {
+        const refused = (message: string): ContainerOutcome => ({
+          result: failed(message),
+          refusedBeforeStart: true,
+        });
         const created = await engine.call("POST", "/containers/create", {
           Image: options.image,
           Cmd: ["bash", `${WRAPPER_DIR}/wrapper.sh`],
@@ -107,7 +113,7 @@ export function createDockerBackend(options: DockerBackendOptions): Backend {
         });
         const id = (created.body as { Id?: string } | undefined)?.Id;
         if (created.status !== 201 || !id)
-          return failed(`cannot create a container: ${engineMessage(created)}`);
+          return refused(`cannot create a container: ${engineMessage(created)}`);
         try {
           const wrapper = wrapperScript({ workdir, commit: changes.commit });
           const files = await archiveFiles({
@@ -127,7 +133,7 @@ export function createDockerBackend(options: DockerBackendOptions): Backend {
             );
             const text = await readAll(put);
             if ((put.statusCode ?? 0) >= 300)
-              return failed(
+              return refused(
                 `cannot copy files to ${path}: ${engineMessage({ status: put.statusCode ?? 0, body: safeJson(text) })}`,
               );
           }
@@ -136,11 +142,13 @@ export function createDockerBackend(options: DockerBackendOptions): Backend {
           await engine.call("DELETE", `/containers/${id}?force=true&v=true`).catch(() => undefined);
         }
       };
-      const first = await attempt();
-      if (first.exitCode !== 125 || !/cannot (start|create) (the|a) container/.test(first.output))
-        return first;
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      return attempt();
+      let outcome = await attempt();
+      for (const pauseMs of [1000, 3000]) {
+        if (!outcome.refusedBeforeStart) break;
+        await new Promise((resolve) => setTimeout(resolve, pauseMs));
+        outcome = await attempt();
+      }
+      return outcome.result;
     },
     async describe(describeOptions): Promise<EnvironmentDescription> {
       const facts = await ensureImage();

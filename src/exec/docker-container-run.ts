@@ -2,21 +2,30 @@ import type { CommandResult, RunOptions } from "./backend.js";
 import { createLogDemultiplexer, type DockerEngine, engineMessage } from "./docker-engine.js";
 import { DEFAULT_OUTPUT_LIMIT_BYTES } from "./spawn-merged.js";
 
+/** A container run's result, and whether the engine refused it before the script started (safe to redo). */
+export interface ContainerOutcome {
+  result: CommandResult;
+  refusedBeforeStart: boolean;
+}
+
 /** Starts the container, streams its log (capped) until it stops or the timeout kills it, reads its exit code. */
 export async function startAndCollect(
   engine: DockerEngine,
   id: string,
   runOptions: RunOptions,
   started: number,
-): Promise<CommandResult> {
+): Promise<ContainerOutcome> {
   const startedContainer = await engine.call("POST", `/containers/${id}/start`);
   if (startedContainer.status >= 300)
     return {
-      exitCode: 125,
-      output: `swegate: docker backend: cannot start the container: ${engineMessage(startedContainer)}\n`,
-      durationMs: Date.now() - started,
-      timedOut: false,
-      truncatedBytes: 0,
+      result: {
+        exitCode: 125,
+        output: `swegate: docker backend: cannot start the container: ${engineMessage(startedContainer)}\n`,
+        durationMs: Date.now() - started,
+        timedOut: false,
+        truncatedBytes: 0,
+      },
+      refusedBeforeStart: true,
     };
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -38,11 +47,14 @@ export async function startAndCollect(
       runOptions.outputLimitBytes ?? DEFAULT_OUTPUT_LIMIT_BYTES,
     );
     return {
-      exitCode: timedOut || code === undefined ? null : code,
-      output,
-      durationMs: Date.now() - started,
-      timedOut,
-      truncatedBytes,
+      result: {
+        exitCode: timedOut || code === undefined ? null : code,
+        output,
+        durationMs: Date.now() - started,
+        timedOut,
+        truncatedBytes,
+      },
+      refusedBeforeStart: false,
     };
   } finally {
     clearTimeout(timer);
