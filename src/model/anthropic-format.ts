@@ -1,5 +1,12 @@
 import type { ModelMessage } from "./model.js";
-import { asObject, countOf, joinUrl, type ProviderFormat, unexpectedShape } from "./provider-format.js";
+import {
+  asObject,
+  countOf,
+  joinUrl,
+  type ProviderFormat,
+  toolCallId,
+  unexpectedShape,
+} from "./provider-format.js";
 
 /** Default output limit: the Messages API requires `max_tokens`; 8192 fits every current Claude model. */
 const DEFAULT_MAX_TOKENS = 8192;
@@ -56,7 +63,7 @@ export const ANTHROPIC_FORMAT: ProviderFormat = {
     const toolCalls = parts
       .filter((part) => part?.type === "tool_use" && typeof part.name === "string")
       .map((part, index) => ({
-        id: typeof part?.id === "string" ? part.id : `call_${index}`,
+        id: toolCallId(part?.id, index),
         name: String(part?.name),
         arguments: part?.input ?? {},
       }));

@@ -1,5 +1,12 @@
 import type { ModelMessage } from "./model.js";
-import { asObject, countOf, joinUrl, type ProviderFormat, unexpectedShape } from "./provider-format.js";
+import {
+  asObject,
+  countOf,
+  joinUrl,
+  type ProviderFormat,
+  toolCallId,
+  unexpectedShape,
+} from "./provider-format.js";
 
 /**
  * Google Gemini `POST {base}/models/{model}:generateContent` (base ending in `/v1beta`).
@@ -58,7 +65,7 @@ export const GEMINI_FORMAT: ProviderFormat = {
       .map((part, index) => {
         const call = asObject(part?.functionCall) ?? {};
         return {
-          id: typeof call.id === "string" ? call.id : `call_${index}`,
+          id: toolCallId(call.id, index),
           name: String(call.name),
           arguments: call.args ?? {},
           // Gemini 3 rejects a function call sent back without the signature it came with.

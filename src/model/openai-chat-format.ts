@@ -5,6 +5,7 @@ import {
   joinUrl,
   type ProviderFormat,
   parseToolArguments,
+  toolCallId,
   unexpectedShape,
 } from "./provider-format.js";
 
@@ -52,7 +53,7 @@ export function createOpenAiChatFormat(options: {
         .map((call) => asObject(call))
         .filter((call) => typeof asObject(call?.function)?.name === "string")
         .map((call, index) => ({
-          id: typeof call?.id === "string" ? call.id : `call_${index}`,
+          id: toolCallId(call?.id, index),
           name: String(asObject(call?.function)?.name),
           arguments: parseToolArguments(asObject(call?.function)?.arguments),
         }));

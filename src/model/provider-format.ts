@@ -43,6 +43,10 @@ export const asObject = (value: unknown): Json | undefined =>
 export const countOf = (value: unknown): number => (typeof value === "number" && value >= 0 ? value : 0);
 
 /** Joins a base URL and a path without doubling the slash. */
+/** The provider's id for a tool call, or `call_<n>` (its place in the answer) when it gave none. */
+export const toolCallId = (id: unknown, index: number): string =>
+  typeof id === "string" ? id : `call_${index}`;
+
 export const joinUrl = (baseUrl: string, path: string): string => `${baseUrl.replace(/\/+$/, "")}${path}`;
 
 /** A body that is JSON but not the documented shape: maybe cut off or a proxy's error, so worth one more try. */

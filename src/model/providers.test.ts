@@ -269,6 +269,8 @@ describe("tool calls in each provider's wire format", () => {
   interface ToolCase {
     spec: string;
     basePath: string;
+    /** The id the call must carry. */
+    callId: string;
     /** A 200 body asking for view_file {path: "a.py"} with id (or signature) as the provider sends it. */
     callBody: unknown;
     /** Checks the first request's tool declarations and the second's call + result encoding. */
@@ -279,6 +281,7 @@ describe("tool calls in each provider's wire format", () => {
     {
       spec: "anthropic:claude-haiku-4-5",
       basePath: "",
+      callId: "toolu_1",
       callBody: {
         content: [
           { type: "text", text: "let me look" },
@@ -315,6 +318,7 @@ describe("tool calls in each provider's wire format", () => {
     },
     {
       spec: "openai:gpt-5-mini",
+      callId: "call_9",
       basePath: "/v1",
       callBody: {
         choices: [
@@ -366,6 +370,7 @@ describe("tool calls in each provider's wire format", () => {
     {
       spec: "google:gemini-2.5-flash",
       basePath: "/v1beta",
+      callId: "call_0", // Gemini gives no id: the call's place in the answer stands in
       callBody: {
         candidates: [
           {
@@ -429,7 +434,7 @@ describe("tool calls in each provider's wire format", () => {
       const first = await model.complete(ask);
       if (!first.ok) throw new Error(first.message);
       expect(first.toolCalls).toEqual([
-        expect.objectContaining({ name: "view_file", arguments: { path: "a.py" } }),
+        expect.objectContaining({ id: provider.callId, name: "view_file", arguments: { path: "a.py" } }),
       ]);
       const second = await model.complete({
         ...ask,
