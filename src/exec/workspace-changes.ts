@@ -4,6 +4,8 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
+import { withStagedWorkspace } from "../workspace/diff-workspace.js";
+import { git, gitOrThrow } from "../workspace/git.js";
 
 const run = promisify(execFile);
 
@@ -19,31 +21,27 @@ export interface WorkspaceChanges {
 
 /**
  * The workspace's changes against its HEAD, as files rather than a diff: the container then needs
- * no git to take them, and binary files and modes come along as they are. A throwaway index keeps
- * the workspace's own index untouched. A plain folder is taken whole.
+ * no git to take them, and binary files and modes come along as they are. The same throwaway index
+ * as the candidate's diff keeps the workspace's own index untouched. A plain folder is taken whole.
  */
 export async function collectWorkspaceChanges(dir: string): Promise<WorkspaceChanges> {
   if (!existsSync(join(dir, ".git"))) {
     return { archive: await createTar(["-C", dir, "."]), deleted: [] };
   }
+  const commit = (await gitOrThrow(["rev-parse", "HEAD"], { cwd: dir })).trim();
+  const listed = await withStagedWorkspace(dir, (env) =>
+    git(["diff", "--cached", "--name-status", "--no-renames", "-z", commit], { cwd: dir, env }),
+  );
+  if (listed.code !== 0) throw new Error(`git diff failed in ${dir}: ${listed.stderr.trim()}`);
+  const fields = listed.stdout.split("\0").filter(Boolean);
+  const changed: string[] = [];
+  const deleted: string[] = [];
+  for (let index = 0; index + 1 < fields.length; index += 2) {
+    const path = fields[index + 1] as string;
+    (fields[index] === "D" ? deleted : changed).push(path);
+  }
   const scratch = await mkdtemp(join(tmpdir(), "swegate-changes-"));
-  const env = { ...process.env, GIT_INDEX_FILE: join(scratch, "index") };
   try {
-    const commit = (await run("git", ["rev-parse", "HEAD"], { cwd: dir })).stdout.trim();
-    await run("git", ["read-tree", "HEAD"], { cwd: dir, env });
-    await run("git", ["add", "-A", "--", "."], { cwd: dir, env });
-    const { stdout } = await run("git", ["diff", "--cached", "--name-status", "--no-renames", "-z", "HEAD"], {
-      cwd: dir,
-      env,
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    const fields = stdout.split("\0").filter(Boolean);
-    const changed: string[] = [];
-    const deleted: string[] = [];
-    for (let index = 0; index + 1 < fields.length; index += 2) {
-      const path = fields[index + 1] as string;
-      (fields[index] === "D" ? deleted : changed).push(path);
-    }
     const list = join(scratch, "files");
     await writeFile(list, changed.map((path) => `${path}\0`).join(""));
     const archive = await createTar(["-C", dir, "--null", "--no-recursion", "-T", list]);

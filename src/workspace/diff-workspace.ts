@@ -7,9 +7,27 @@ import { gitIndexPath, stampIndexTime } from "./snapshot-paths.js";
 /**
  * The workspace's change against `baseCommit` as a `diff --git` unified diff, new files included
  * (binary changes as git binary patches), that `applyPatch` on a fresh checkout reproduces.
- * Uses a throwaway index so the workspace's own index is untouched.
  */
 export async function diffWorkspace(dir: string, baseCommit: string): Promise<string> {
+  return withStagedWorkspace(dir, async (env) => {
+    const result = await git(["diff", "--cached", "--binary", "--no-color", "--no-ext-diff", baseCommit], {
+      cwd: dir,
+      env,
+    });
+    if (result.code !== 0) throw new Error(`git diff failed: ${result.stderr.trim()}`);
+    return result.stdout;
+  });
+}
+
+/**
+ * Calls `use` with an environment whose GIT_INDEX_FILE is a throwaway index holding every file of
+ * the work tree as it is now (new and deleted files included), so `git diff --cached COMMIT` there
+ * compares the work tree with any commit while the workspace's own index stays untouched.
+ */
+export async function withStagedWorkspace<T>(
+  dir: string,
+  use: (env: Record<string, string>) => Promise<T>,
+): Promise<T> {
   const index = await gitIndexPath(dir);
   // Beside the checkout's index (overwritten each time: creating files is what costs on slow disks),
   // or in a temporary folder outside git.
@@ -19,14 +37,10 @@ export async function diffWorkspace(dir: string, baseCommit: string): Promise<st
     // Start from a copy of the checkout's own index: its cached file times let `add` skip unchanged
     // files instead of hashing the whole tree. The copy keeps the index's time (`stampIndexTime`).
     const copied = await copyIndex(index, env.GIT_INDEX_FILE);
-    if (!copied) await git(["read-tree", baseCommit], { cwd: dir, env });
-    await git(["add", "-A", "--", "."], { cwd: dir, env });
-    const result = await git(["diff", "--cached", "--binary", "--no-color", "--no-ext-diff", baseCommit], {
-      cwd: dir,
-      env,
-    });
-    if (result.code !== 0) throw new Error(`git diff failed: ${result.stderr.trim()}`);
-    return result.stdout;
+    if (!copied) await git(["read-tree", "HEAD"], { cwd: dir, env });
+    const added = await git(["add", "-A", "--", "."], { cwd: dir, env });
+    if (added.code !== 0) throw new Error(`git add failed: ${added.stderr.trim()}`);
+    return await use(env);
   } finally {
     if (scratch) await rm(scratch, { recursive: true, force: true });
     // Kept beside a workspace's index (swegate's own worktrees); a user's repository keeps nothing.
