@@ -1,3 +1,5 @@
+import type { RetryFailure } from "./with-retries.js";
+
 /**
  * The seam between the agent loop and any language model (or scripted stand-in).
  * Providers translate their wire format into these shapes; the raw response is kept.
@@ -100,14 +102,7 @@ export type ModelResponse =
       /** The provider's response body as received, for transcripts. */
       raw: unknown;
     }
-  | {
-      ok: false;
-      /** `infra`: retries exhausted or network; `refused`: a non-retryable provider error (bad key, bad request). */
-      kind: "infra" | "refused";
-      message: string;
-      /** HTTP status when there was one. */
-      status?: number;
-      /** Retries made before giving up. */
-      retries: number;
+  | (RetryFailure & {
+      /** Wall time of the call including retries, milliseconds. */
       durationMs: number;
-    };
+    });

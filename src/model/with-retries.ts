@@ -13,20 +13,23 @@ export type TryOutcome<T> =
       retryAfterMs?: number;
     };
 
+/** How a call ended without a value, after its retries. */
+export interface RetryFailure {
+  ok: false;
+  /** `refused`: not retryable (bad key, bad request); `infra`: retries exhausted, network, timeout or cancelled. */
+  kind: "infra" | "refused";
+  /** One line for the run's record. */
+  message: string;
+  /** HTTP status of the last try, when there was one. */
+  status?: number;
+  /** Retries made before giving up. */
+  retries: number;
+}
+
 /** The end result after retries. */
 export type RetriedOutcome<T> =
   | { ok: true; value: T /** Retries made (0 when the first try worked). */; retries: number }
-  | {
-      ok: false;
-      /** `refused`: not retryable; `infra`: retries exhausted, network, timeout or cancelled. */
-      kind: "infra" | "refused";
-      /** One line for the run's record. */
-      message: string;
-      /** HTTP status of the last try, when there was one. */
-      status?: number;
-      /** Retries made before giving up. */
-      retries: number;
-    };
+  | RetryFailure;
 
 export interface RetryPolicy {
   /** Retries after the first try. */
