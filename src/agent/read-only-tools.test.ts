@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commitFiles, makeGitRepo } from "../workspace/test-support/make-git-repo.js";
+import { compileLinear } from "./line-matcher.js";
 import { READ_ONLY_TOOLS, runReadOnlyTool } from "./read-only-tools.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "swegate-read-only-tools-"));
@@ -29,6 +30,7 @@ const repositoryFiles = {
   "big.txt": numbered(1000),
   "wide.txt": `${"x".repeat(199)}\n`.repeat(300),
   "long.txt": `${"z".repeat(300)}\n`,
+  "evil.txt": `${"a".repeat(24)}!\n`,
   "minified.js": "m".repeat(50_000),
   "huge.log": `hugeneedle\n${"h".repeat(1100 * 1024)}\n`,
   "crlf.txt": "one\r\ntwo\r\n",
@@ -281,10 +283,16 @@ describe("search_code", () => {
     expect(await run("search_code", { pattern: "" })).toBe("error: search_code: pattern is empty");
   });
 
-  it("refuses regular expressions that can backtrack forever, and still runs ordinary ones", async () => {
-    for (const pattern of ["(a+)+$", "(x|y*)*z", "(\\w+\\s?){2,}!", "(a)\\1"])
+  it("runs regular expressions on the linear-time engine, and refuses what it cannot run", async () => {
+    // Each of these takes a backtracking engine about 2^24 steps on evil.txt's 24 "a"s and a "!" (and
+    // twice as long per "a" more); the linear engine, whose flag every compiled pattern carries, does not.
+    for (const pattern of ["(a+)+!!$", "(\\w+\\s?){2,}#", "(a|aa)*!!"]) {
+      expect((compileLinear(pattern) as RegExp).flags).toBe("l");
+      expect(await run("search_code", { pattern, regex: true })).toMatch(/^no matches for /);
+    }
+    for (const pattern of ["(a)\\1", "(?<=import )os"])
       expect(await run("search_code", { pattern, regex: true })).toMatch(
-        /^error: regular expression with nested/,
+        /^error: regular expression refused: back-references and lookaround/,
       );
     expect(await run("search_code", { pattern: "^import (os|sys)$", regex: true })).toBe(
       "src/app/main.py:1: import os\n1 match in 1 file",
@@ -303,6 +311,7 @@ describe("list_folder", () => {
       "big.txt",
       "crlf.txt",
       "empty.txt",
+      "evil.txt",
       "huge.log",
       "inside-link.py",
       "long.txt",
