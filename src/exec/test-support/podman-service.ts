@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connectDockerEngine, findDockerSocket, readAll } from "../docker-engine.js";
+import { withoutRecordPadding } from "../workspace-changes.js";
 
 /** An Engine API socket for tests (a private Podman service; its own storage, socket and images, removed by `stop`). */
 export interface PodmanService {
@@ -59,9 +60,18 @@ export async function startPodmanService(): Promise<PodmanService | string> {
       return importImageOverApi(socketPath, rootDir, tag);
     },
     async stop() {
+      // The service gone first (it holds the storage lock a reset waits for), and the reset bounded:
+      // a stop that hangs would hang the whole test run.
+      const exited = new Promise((resolve) => service.once("exit", resolve));
       service.kill("SIGTERM");
+      const timer = setTimeout(() => service.kill("SIGKILL"), 10_000);
+      if (service.exitCode === null && service.signalCode === null) await exited;
+      clearTimeout(timer);
       try {
-        execFileSync("podman", [...global, "system", "reset", "--force"], { stdio: "ignore" });
+        execFileSync("podman", [...global, "system", "reset", "--force"], {
+          stdio: "ignore",
+          timeout: 60_000,
+        });
       } catch {
         // Storage is removed with the folder below anyway.
       }
@@ -100,7 +110,9 @@ export async function importImageOverApi(socketPath: string, rootDir: string, im
   const colon = image.lastIndexOf(":");
   const [repo, tag] =
     colon > image.lastIndexOf("/") ? [image.slice(0, colon), image.slice(colon + 1)] : [image, "latest"];
-  const archive = execFileSync("tar", ["-c", "-f", "-", "-C", rootDir, "."], { maxBuffer: 1024 ** 3 });
+  const archive = withoutRecordPadding(
+    execFileSync("tar", ["-c", "-f", "-", "-C", rootDir, "."], { maxBuffer: 1024 ** 3 }),
+  );
   const response = await connectDockerEngine(socketPath).stream(
     "POST",
     `/images/create?fromSrc=-&repo=${encodeURIComponent(repo)}&tag=${encodeURIComponent(tag)}`,
