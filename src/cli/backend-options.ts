@@ -25,6 +25,9 @@ import {
   type RepoCache,
 } from "../workspace/repo-cache.js";
 
+/** Where results live unless --store says otherwise: `.swegate` under the working folder. */
+export const DEFAULT_STORE = ".swegate";
+
 /** Flags for where and how tests run, shared by validate, run, eval. */
 export interface BackendOptions {
   /** With --backend isolated: a Debian environment by name (else chosen per instance from the spec's Python). */
@@ -66,7 +69,7 @@ export function addBackendOptions(command: Command): Command {
       "--repo-url <template>",
       `where mirrors are cloned from ({repo}, {owner}, {name}; default ${DEFAULT_REPO_URL_TEMPLATE})`,
     )
-    .option("--store <dir>", "results database and artefacts", ".swegate")
+    .option("--store <dir>", "results database and artefacts", DEFAULT_STORE)
     .option("--workers <n>", "instances in parallel", String(Math.max(1, Math.min(4, cpus().length))));
 }
 

@@ -19,6 +19,8 @@ export interface RunOptions {
   outputLimitBytes?: number;
   /** Called with output chunks as they arrive (for live display); optional. */
   onOutput?: (chunk: string) => void;
+  /** Aborting it kills the run at once (the run is interrupted): exit code null, not timed out. */
+  signal?: AbortSignal;
 }
 
 export interface CommandResult {

@@ -144,7 +144,7 @@ export function createDockerBackend(options: DockerBackendOptions): Backend {
       };
       let outcome = await attempt();
       for (const pauseMs of [1000, 3000]) {
-        if (!outcome.refusedBeforeStart) break;
+        if (!outcome.refusedBeforeStart || runOptions.signal?.aborted) break;
         await new Promise((resolve) => setTimeout(resolve, pauseMs));
         outcome = await attempt();
       }

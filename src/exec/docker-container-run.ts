@@ -28,10 +28,18 @@ export async function startAndCollect(
       refusedBeforeStart: true,
     };
   let timedOut = false;
+  let interrupted = false;
+  const kill = () => void engine.call("POST", `/containers/${id}/kill?signal=KILL`).catch(() => undefined);
   const timer = setTimeout(() => {
     timedOut = true;
-    void engine.call("POST", `/containers/${id}/kill?signal=KILL`).catch(() => undefined);
+    kill();
   }, runOptions.timeoutSeconds * 1000);
+  const onAbort = () => {
+    interrupted = true;
+    kill();
+  };
+  runOptions.signal?.addEventListener("abort", onAbort, { once: true });
+  if (runOptions.signal?.aborted) onAbort();
   const chunks: Buffer[] = [];
   try {
     const logs = await engine.stream("GET", `/containers/${id}/logs?follow=true&stdout=true&stderr=true`);
@@ -48,8 +56,8 @@ export async function startAndCollect(
     );
     return {
       result: {
-        exitCode: timedOut || code === undefined ? null : code,
-        output,
+        exitCode: timedOut || interrupted || code === undefined ? null : code,
+        output: interrupted ? `${output}\n[swegate: interrupted]\n` : output,
         durationMs: Date.now() - started,
         timedOut,
         truncatedBytes,
@@ -58,6 +66,7 @@ export async function startAndCollect(
     };
   } finally {
     clearTimeout(timer);
+    runOptions.signal?.removeEventListener("abort", onAbort);
   }
 }
 

@@ -56,6 +56,30 @@ describe("host backend", () => {
     expect(processesMatching(tag)).toEqual([]);
   });
 
+  it("kills the whole process group when the run is interrupted, and says so", async () => {
+    const tag = `swegate-interrupt-${newNonce()}`;
+    const controller = new AbortController();
+    const script = `echo started; bash -c 'exec -a ${tag} sleep 1000' & sleep 1000`;
+    const running = backend.run(script, {
+      cwd: tempDir(),
+      timeoutSeconds: 600,
+      signal: controller.signal,
+      onOutput: (chunk) => chunk.includes("started") && controller.abort(),
+    });
+    const result = await running;
+    expect(result).toMatchObject({ exitCode: null, timedOut: false });
+    expect(result.output).toContain("started");
+    expect(result.output).toContain("[swegate: interrupted]");
+    expect(processesMatching(tag)).toEqual([]);
+    // Already interrupted: nothing starts.
+    const after = await backend.run(`echo never-${tag}`, {
+      cwd: tempDir(),
+      timeoutSeconds: 5,
+      signal: controller.signal,
+    });
+    expect(after.output).not.toContain("never");
+  });
+
   it("kills a hanging pytest test at the timeout and leaves no process", async () => {
     const dir = tempDir();
     const tag = newNonce();

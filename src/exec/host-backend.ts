@@ -33,6 +33,7 @@ export function createHostBackend(options: HostBackendOptions = {}): Backend {
         timeoutSeconds: runOptions.timeoutSeconds,
         outputLimitBytes: runOptions.outputLimitBytes,
         onOutput: runOptions.onOutput,
+        signal: runOptions.signal,
       });
     },
     async describe(describeOptions): Promise<EnvironmentDescription> {

@@ -103,6 +103,7 @@ export function createIsolatedBackend(options: IsolatedBackendOptions = {}): Bac
           timeoutSeconds: runOptions.timeoutSeconds,
           outputLimitBytes: runOptions.outputLimitBytes,
           onOutput: runOptions.onOutput,
+          signal: runOptions.signal,
         },
       );
     },

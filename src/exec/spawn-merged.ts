@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CommandResult } from "./backend.js";
 
+const INTERRUPTED = "\n[swegate: interrupted]\n";
+
 /** Default output cap: 16 MiB (head and tail halves kept). */
 export const DEFAULT_OUTPUT_LIMIT_BYTES = 16 * 1024 * 1024;
 
@@ -13,13 +15,30 @@ export interface SpawnMergedOptions {
   timeoutSeconds: number;
   outputLimitBytes?: number;
   onOutput?: (chunk: string) => void;
+  /** Aborting it kills the process group at once. */
+  signal?: AbortSignal;
+}
+
+/** Process groups started here and still running: killed when Node exits, however it exits. */
+const liveGroups = new Set<number>();
+process.once("exit", () => {
+  for (const group of liveGroups) killProcessGroup(group, "SIGKILL");
+});
+
+function killProcessGroup(group: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-group, signal);
+  } catch {
+    // The group is already gone.
+  }
 }
 
 /**
  * Runs a program with stdout and stderr sent to ONE pipe (so lines keep their arrival order), in
  * its own process group; at the timeout the whole group gets SIGTERM, then SIGKILL, so a grandchild
- * holding the pipe can neither hang the call nor outlive it. Output is capped: the head and tail are
- * kept and the dropped middle is counted. Shared by every backend that runs local processes.
+ * holding the pipe can neither hang the call nor outlive it. An abort kills the group at once, and
+ * so does Node's exit (a second Ctrl-C). Output is capped: the head and tail are kept and the
+ * dropped middle is counted. Shared by every backend that runs local processes.
  */
 export function spawnMerged(
   command: string,
@@ -29,6 +48,14 @@ export function spawnMerged(
   const limit = options.outputLimitBytes ?? DEFAULT_OUTPUT_LIMIT_BYTES;
   const started = Date.now();
   return new Promise((resolve) => {
+    if (options.signal?.aborted)
+      return resolve({
+        exitCode: null,
+        output: INTERRUPTED,
+        durationMs: 0,
+        timedOut: false,
+        truncatedBytes: 0,
+      });
     // One pipe for both streams: a tiny shell makes fd 2 a duplicate of fd 1, then becomes the command.
     const child = spawn("bash", ["-c", 'exec 2>&1; exec "$@"', "swegate", command, ...args], {
       cwd: options.cwd,
@@ -68,13 +95,17 @@ export function spawnMerged(
       }
     });
     let timedOut = false;
+    let interrupted = false;
+    const group = child.pid;
+    if (group) liveGroups.add(group);
     const killGroup = (signal: NodeJS.Signals) => {
-      try {
-        if (child.pid) process.kill(-child.pid, signal);
-      } catch {
-        // The group is already gone.
-      }
+      if (group) killProcessGroup(group, signal);
     };
+    const onAbort = () => {
+      interrupted = true;
+      killGroup("SIGKILL");
+    };
+    options.signal?.addEventListener("abort", onAbort, { once: true });
     const timer = setTimeout(() => {
       timedOut = true;
       killGroup("SIGTERM");
@@ -82,13 +113,16 @@ export function spawnMerged(
     }, options.timeoutSeconds * 1000);
     const finish = (exitCode: number | null, extra = "") => {
       clearTimeout(timer);
+      options.signal?.removeEventListener("abort", onAbort);
       // Whatever the group left running (a daemonised grandchild) goes with the command.
       killGroup("SIGKILL");
+      if (group) liveGroups.delete(group);
       const middle =
         dropped > 0 ? Buffer.from(`\n[swegate: ${dropped} bytes of output dropped here]\n`) : Buffer.alloc(0);
-      const output = Buffer.concat([...head, middle, ...tail]).toString("utf8") + extra;
+      const output =
+        Buffer.concat([...head, middle, ...tail]).toString("utf8") + extra + (interrupted ? INTERRUPTED : "");
       resolve({
-        exitCode: timedOut ? null : exitCode,
+        exitCode: timedOut || interrupted ? null : exitCode,
         output,
         durationMs: Date.now() - started,
         timedOut,

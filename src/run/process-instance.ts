@@ -59,8 +59,10 @@ export type RunEvent =
  * One instance end to end, as an isolated unit: workspace → red gate (or the health registry's
  * cached env_broken verdict for this environment) → attempt loop → final green gate on the hidden
  * tests → certificate → one store transaction. Errors are caught and recorded as the outcome.
+ * An instance interrupted by `job.signal` records nothing and returns undefined: what it saw was cut
+ * short (a killed test run is no verdict), so a resume does it again from scratch.
  */
-export async function processInstance(job: InstanceJob): Promise<InstanceResult> {
+export async function processInstance(job: InstanceJob): Promise<InstanceResult | undefined> {
   const { instance, store } = job;
   const started = Date.now();
   const paths = artifactPaths(store.dir, job.runId, instance.instance_id);
@@ -111,6 +113,10 @@ export async function processInstance(job: InstanceJob): Promise<InstanceResult>
       error: `${(error as Error).message}`,
       reason: "swegate could not run this instance",
     };
+  }
+  if (job.signal?.aborted) {
+    await Promise.allSettled(writes);
+    return undefined;
   }
   save(paths.patch, result.patch);
   const failed = (await Promise.allSettled(writes)).find((write) => write.status === "rejected");

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import PQueue from "p-queue";
 import type { Instance } from "../dataset/instance.js";
 import type { Dataset } from "../dataset/load-dataset.js";
-import type { Backend } from "../exec/backend.js";
+import type { Backend, RunOptions } from "../exec/backend.js";
 import { createCostBudget } from "../model/create-cost-budget.js";
 import type { Store } from "../store/open-store.js";
 import type { InstanceResult, RunRecord } from "../store/records.js";
@@ -27,6 +27,11 @@ export interface BatchOptions {
   infraRetries: number;
   /** Options recorded with the run. */
   config: Record<string, unknown>;
+  /**
+   * Aborting it interrupts the run: no instance starts any more, the test runs and model calls in
+   * flight are stopped, and their instances are left without a result, to be redone by a resume.
+   */
+  signal?: AbortSignal;
   /** Everything an instance needs except the instance and run id; the backend may be chosen per instance (interpreter per repo@version). */
   job: Omit<InstanceJob, "instance" | "runId" | "store" | "onEvent" | "backend"> & {
     backend: Backend | ((instance: Instance) => Backend);
@@ -35,7 +40,8 @@ export interface BatchOptions {
     event:
       | RunEvent
       | { type: "run-start"; run: RunRecord; pending: number }
-      | { type: "run-end"; run: RunRecord; results: InstanceResult[] },
+      | { type: "run-end"; run: RunRecord; results: InstanceResult[] }
+      | { type: "instance-abandoned"; instanceId: string },
   ) => void;
 }
 
@@ -73,16 +79,20 @@ export async function runBatch(options: BatchOptions): Promise<RunRecord> {
   const budget = createCostBudget(options.maxCostUsd);
   for (const result of store.getInstanceResults(run.run_id)) budget.spend(result.cost_usd);
   let budgetHit = false;
+  const { signal } = options;
   const queue = new PQueue({ concurrency: Math.max(1, options.workers) });
+  const stopQueue = () => queue.clear();
+  signal?.addEventListener("abort", stopQueue, { once: true });
+  const backendFor = withSignal(options.job.backend, signal);
   for (const instance of pending) {
     queue.add(async () => {
+      if (signal?.aborted) return;
       if (budget.exceeded()) {
         budgetHit = true;
         return;
       }
       let result: InstanceResult | undefined;
-      const backend =
-        typeof options.job.backend === "function" ? options.job.backend(instance) : options.job.backend;
+      const backend = backendFor(instance);
       for (let attempt = 0; attempt <= options.infraRetries; attempt++) {
         result = await processInstance({
           ...options.job,
@@ -91,17 +101,47 @@ export async function runBatch(options: BatchOptions): Promise<RunRecord> {
           runId: run.run_id,
           store,
           onEvent: options.onEvent,
+          signal,
         });
-        if (result.status !== "infra_error" || result.reason === "refused") break;
+        if (!result || result.status !== "infra_error" || result.reason === "refused") break;
       }
       if (result) budget.spend(result.cost_usd);
+      else options.onEvent?.({ type: "instance-abandoned", instanceId: instance.instance_id });
     });
   }
   await queue.onIdle();
+  signal?.removeEventListener("abort", stopQueue);
   // Checkouts held between instances go to the shared pool for the next run.
   await releaseHeldWorkspaces();
-  store.updateRunStatus(run.run_id, budgetHit ? "budget_exceeded" : "completed");
+  store.updateRunStatus(
+    run.run_id,
+    signal?.aborted ? "interrupted" : budgetHit ? "budget_exceeded" : "completed",
+  );
   const ended = store.getRun(run.run_id) as RunRecord;
   options.onEvent?.({ type: "run-end", run: ended, results: store.getInstanceResults(run.run_id) });
   return ended;
+}
+
+/**
+ * The job's backend (or per-instance backends) with `signal` added to every run, one wrapper per
+ * backend so what is cached per backend (its environment description) stays cached.
+ */
+function withSignal(
+  backend: Backend | ((instance: Instance) => Backend),
+  signal: AbortSignal | undefined,
+): (instance: Instance) => Backend {
+  const resolve = typeof backend === "function" ? backend : () => backend;
+  if (!signal) return resolve;
+  const wrapped = new WeakMap<Backend, Backend>();
+  return (instance) => {
+    const inner = resolve(instance);
+    let outer = wrapped.get(inner);
+    if (!outer) {
+      outer = Object.assign(Object.create(inner) as Backend, {
+        run: (script: string, runOptions: RunOptions) => inner.run(script, { ...runOptions, signal }),
+      });
+      wrapped.set(inner, outer);
+    }
+    return outer;
+  };
 }

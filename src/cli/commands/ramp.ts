@@ -5,6 +5,7 @@ import { runBatch } from "../../run/run-batch.js";
 import { openStore } from "../../store/open-store.js";
 import { addBackendOptions, nonNegativeInteger, positiveInteger } from "../backend-options.js";
 import { resolveInstances } from "../dataset-options.js";
+import { interruptOnSignals } from "../interrupt-on-signals.js";
 import { printJsonLine, printLine } from "../output.js";
 import { createProgressReporter } from "../progress/create-progress-reporter.js";
 import { addModelOptions, prepareJob, type RunOptions } from "./run.js";
@@ -68,7 +69,8 @@ export function registerRampCommand(program: Command): void {
           total: instances.length,
           tty: process.stdout.isTTY === true,
         });
-        await runBatch({
+        const interrupt = interruptOnSignals();
+        const run = await runBatch({
           runId,
           dataset,
           instances,
@@ -78,8 +80,18 @@ export function registerRampCommand(program: Command): void {
           config: { ramp: rampId, phase: phase.name, target: phase.target, mode },
           job,
           onEvent: reporter.onEvent,
-        });
+          signal: interrupt.signal,
+        }).finally(() => interrupt.dispose());
         reporter.stop();
+        if (run.status === "interrupted") {
+          say(
+            { type: "ramp-interrupted", phase: phase.name, run_id: runId },
+            `ramp interrupted in phase ${phase.name}: run the same command again to finish it (finished instances are kept)`,
+          );
+          store.close();
+          process.exitCode = interrupt.exitCode() ?? 130;
+          return;
+        }
         const results = store.getInstanceResults(runId);
         const attempted = results.filter(
           (result) => result.status === "verified" || result.status === "failed",

@@ -5,6 +5,7 @@ import { buildRunReport } from "../../report/build-run-report.js";
 import { compareRuns, type RunComparison, renderComparison } from "../../report/compare-runs.js";
 import { renderHtml, renderMarkdown } from "../../report/render-report.js";
 import { openStore } from "../../store/open-store.js";
+import { DEFAULT_STORE } from "../backend-options.js";
 import { printJson, printLine } from "../output.js";
 import { requireRun } from "../require-run.js";
 
@@ -12,7 +13,7 @@ export function registerReportCommands(program: Command): void {
   program
     .command("report <run>")
     .description("write report.json, summary.md and a self-contained report.html (charts, attempts, diffs)")
-    .option("--store <dir>", "results database", ".swegate")
+    .option("--store <dir>", "results database", DEFAULT_STORE)
     .option("--out <dir>", "output folder (default: <store>/runs/<run>/report)")
     .option("--compare <run2>", "put a second run side by side")
     .option("--json", "print JSON only")
@@ -60,7 +61,7 @@ export function registerReportCommands(program: Command): void {
     .command("export <run>")
     .description("write the run's patches as SWE-bench predictions (JSONL)")
     .requiredOption("--predictions <file>", "output file")
-    .option("--store <dir>", "results database", ".swegate")
+    .option("--store <dir>", "results database", DEFAULT_STORE)
     .action((runId: string, options: { store: string; predictions: string }) => {
       const store = openStore(options.store);
       const run = requireRun(store, runId);

@@ -14,11 +14,13 @@ import {
   type BackendOptions,
   createBackendResolver,
   createCacheFromOptions,
+  DEFAULT_STORE,
   nonNegativeInteger,
   nonNegativeNumber,
   positiveInteger,
 } from "../backend-options.js";
 import { addDatasetOptions, type DatasetOptions, resolveInstances } from "../dataset-options.js";
+import { interruptOnSignals } from "../interrupt-on-signals.js";
 import { printLine } from "../output.js";
 import { packageVersion } from "../package-version.js";
 import { createProgressReporter } from "../progress/create-progress-reporter.js";
@@ -111,6 +113,7 @@ export function registerRunCommand(program: Command): void {
         tty: process.stdout.isTTY === true,
       });
       const job = prepareJob(options, dataset, modelSpec, mode);
+      const interrupt = interruptOnSignals();
       const run = await runBatch({
         runId,
         dataset,
@@ -131,10 +134,19 @@ export function registerRunCommand(program: Command): void {
         },
         job,
         onEvent: reporter.onEvent,
-      });
+        signal: interrupt.signal,
+      }).finally(() => interrupt.dispose());
       reporter.stop();
       const results = store.getInstanceResults(run.run_id);
       store.close();
+      if (run.status === "interrupted") {
+        const storeFlag = options.store === DEFAULT_STORE ? "" : ` --store ${options.store}`;
+        process.stderr.write(
+          `run ${run.run_id} interrupted: ${results.length} of ${instances.length} instances have a result; finish it with: swegate run --resume ${run.run_id}${storeFlag}\n`,
+        );
+        process.exitCode = interrupt.exitCode() ?? 130;
+        return;
+      }
       if (json) return;
       printSummary(
         run.run_id,

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { UserError } from "../../errors.js";
 import { openStore } from "../../store/open-store.js";
+import { DEFAULT_STORE } from "../backend-options.js";
 import { printJson, printLine } from "../output.js";
 import { requireRun } from "../require-run.js";
 
@@ -8,7 +9,7 @@ export function registerRunsCommands(program: Command): void {
   program
     .command("runs")
     .description("list runs in the store")
-    .option("--store <dir>", "results database", ".swegate")
+    .option("--store <dir>", "results database", DEFAULT_STORE)
     .option("--json", "print JSON only")
     .action((options: { store: string; json?: boolean }) => {
       const store = openStore(options.store);
@@ -32,7 +33,7 @@ export function registerRunsCommands(program: Command): void {
   program
     .command("show <run> [instance]")
     .description("a run's summary, or one instance's attempts with feedback and diffs")
-    .option("--store <dir>", "results database", ".swegate")
+    .option("--store <dir>", "results database", DEFAULT_STORE)
     .option("--json", "print JSON only")
     .action((runId: string, instanceId: string | undefined, options: { store: string; json?: boolean }) => {
       const store = openStore(options.store);

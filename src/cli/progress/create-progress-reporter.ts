@@ -67,7 +67,10 @@ export function createProgressReporter(options: { json: boolean; total: number; 
       else if (event.type === "gate-start") showStep(id, `${event.gate} gate`);
       else if (event.type === "attempt-start") showStep(id, `attempt ${event.attemptNumber}`);
       else if (event.type === "gate-end" && !bar) say(`  ${id}: ${event.gate} gate → ${event.message}`);
-      else if (event.type === "instance-end") {
+      else if (event.type === "instance-abandoned") {
+        showStep(id, undefined);
+        say(`  ${id}: interrupted, no result kept (a resume redoes it)`);
+      } else if (event.type === "instance-end") {
         const result = event.result as InstanceResult;
         showStep(result.instance_id, undefined);
         counts[result.status]++;

@@ -1,0 +1,42 @@
+/** Exit codes of a process stopped by a signal, as shells report them (128 + the signal's number). */
+const EXIT_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+export interface Interrupt {
+  /** Aborted on the first SIGINT or SIGTERM. */
+  signal: AbortSignal;
+  /** The exit code for the signal that came (130 for Ctrl-C), or undefined when none did. */
+  exitCode(): number | undefined;
+  /** Gives SIGINT and SIGTERM back to Node's defaults. */
+  dispose(): void;
+}
+
+/**
+ * Ctrl-C (or SIGTERM) stops a long command gracefully: the first one aborts `signal` and says what
+ * happens; a second one exits at once (the test runs still going are killed as Node exits).
+ */
+export function interruptOnSignals(): Interrupt {
+  const controller = new AbortController();
+  let received: NodeJS.Signals | undefined;
+  const handler = (name: NodeJS.Signals) => {
+    const code = EXIT_CODES[name] ?? 130;
+    if (received) {
+      process.stderr.write(`swegate: ${name} again: quitting now\n`);
+      process.exit(code);
+    }
+    received = name;
+    process.stderr.write(
+      `\nswegate: ${name}: stopping. No instance starts any more; the ones in flight are stopped and keep no result, so a resume redoes them. ${name === "SIGINT" ? "Ctrl-C" : name} again quits at once.\n`,
+    );
+    controller.abort();
+  };
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+  return {
+    signal: controller.signal,
+    exitCode: () => (received ? (EXIT_CODES[received] ?? 130) : undefined),
+    dispose() {
+      process.off("SIGINT", handler);
+      process.off("SIGTERM", handler);
+    },
+  };
+}

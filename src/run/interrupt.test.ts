@@ -1,0 +1,178 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { runCli, swegateBin } from "../cli/test-support/run-cli.js";
+import { openStore } from "../store/open-store.js";
+import { commitFiles, makeGitRepo } from "../workspace/test-support/make-git-repo.js";
+
+const scratch = mkdtempSync(join(tmpdir(), "swegate-interrupt-"));
+afterAll(() => rm(scratch, { recursive: true, force: true }));
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * A repository `acme/slow` with a bug in double(), and three instances on it: quick-1, slow-1 (its
+ * test writes its pid, then waits while the `hold` file exists) and quick-2.
+ */
+function buildDataset() {
+  const repos = join(scratch, "repos");
+  const hold = join(scratch, "hold");
+  const pidFile = join(scratch, "slow-test.pid");
+  const { commit } = makeGitRepo(
+    { "lib.py": "def double(x):\n    return x + x + 1\n", "tests/__init__.py": "" },
+    (mkdirSync(join(repos, "acme+slow"), { recursive: true }), join(repos, "acme+slow")),
+  );
+  const gold = [
+    "diff --git a/lib.py b/lib.py",
+    "--- a/lib.py",
+    "+++ b/lib.py",
+    "@@ -1,2 +1,2 @@",
+    " def double(x):",
+    "-    return x + x + 1",
+    "+    return x + x",
+    "",
+  ].join("\n");
+  const testPatch = (file: string, body: string[]) =>
+    [
+      `diff --git a/tests/${file} b/tests/${file}`,
+      "new file mode 100644",
+      "--- /dev/null",
+      `+++ b/tests/${file}`,
+      `@@ -0,0 +1,${body.length} @@`,
+      ...body.map((line) => `+${line}`),
+      "",
+    ].join("\n");
+  const row = (id: string, file: string, body: string[]) => ({
+    repo: "acme/slow",
+    instance_id: `acme__slow-${id}`,
+    base_commit: commit,
+    patch: gold,
+    test_patch: testPatch(file, body),
+    problem_statement: "double(2) returns 5 instead of 4.",
+    hints_text: "",
+    created_at: "2026-01-01T00:00:00Z",
+    version: "1.0",
+    FAIL_TO_PASS: JSON.stringify([`tests/${file}::test_double`]),
+    PASS_TO_PASS: "[]",
+    environment_setup_commit: commit,
+  });
+  const quick = ["from lib import double", "", "def test_double():", "    assert double(2) == 4"];
+  const slow = [
+    "import os, time",
+    "from lib import double",
+    "",
+    "def test_double():",
+    `    open(${JSON.stringify(pidFile)}, "w").write(str(os.getpid()))`,
+    `    while os.path.exists(${JSON.stringify(hold)}):`,
+    "        time.sleep(0.05)",
+    "    assert double(3) == 6",
+  ];
+  const dataset = join(scratch, "slow.jsonl");
+  writeFileSync(
+    dataset,
+    [row("1", "test_quick1.py", quick), row("2", "test_slow.py", slow), row("3", "test_quick3.py", quick)]
+      .map((item) => JSON.stringify(item))
+      .join("\n"),
+  );
+  commitFiles(join(repos, "acme+slow"), { "README.md": "acme\n" }, "a later commit");
+  return { dataset, hold, pidFile, repoUrl: join(repos, "{owner}+{name}") };
+}
+
+describe("Ctrl-C during a run", () => {
+  it("stops the test run in flight, keeps what finished, leaves the interrupted instance to the resume, and says how", async () => {
+    const { dataset, hold, pidFile, repoUrl } = buildDataset();
+    writeFileSync(hold, "");
+    const storeDir = join(scratch, "store");
+    const common = ["--cache-dir", join(scratch, "cache"), "--store", storeDir, "--repo-url", repoUrl];
+    const args = [
+      swegateBin,
+      "run",
+      dataset,
+      "--model",
+      "oracle",
+      "--run-id",
+      "ctrl-c",
+      "--json",
+      "--workers",
+      "1",
+    ];
+    const interrupted = await new Promise<{
+      code: number | null;
+      stdout: string;
+      stderr: string;
+      testPid: number;
+    }>((resolve) => {
+      const child = spawn(process.execPath, [...args, ...common], {
+        env: { ...process.env, SWEGATE_FROM_SOURCE: "1", XDG_CONFIG_HOME: join(scratch, "config") },
+      });
+      let stdout = "";
+      let stderr = "";
+      let testPid = 0;
+      child.stdout.on("data", (chunk) => (stdout += chunk));
+      child.stderr.on("data", (chunk) => (stderr += chunk));
+      // The slow instance's red gate is in its test once the pid file appears: Ctrl-C then.
+      const poll = setInterval(() => {
+        if (!existsSync(pidFile)) return;
+        testPid = Number(readFileSync(pidFile, "utf8"));
+        if (!testPid) return;
+        clearInterval(poll);
+        child.kill("SIGINT");
+      }, 50);
+      child.on("close", (code) => {
+        clearInterval(poll);
+        resolve({ code, stdout, stderr, testPid });
+      });
+    });
+    expect(interrupted.testPid, interrupted.stderr).toBeGreaterThan(0);
+    expect(interrupted.code, interrupted.stderr).toBe(130);
+    expect(interrupted.stderr).toContain("SIGINT: stopping");
+    expect(interrupted.stderr).toContain(`finish it with: swegate run --resume ctrl-c --store ${storeDir}`);
+    // The test process went with the run (the hold file is still there: it would have waited forever).
+    for (let waited = 0; waited < 100 && isAlive(interrupted.testPid); waited++)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(isAlive(interrupted.testPid)).toBe(false);
+    const events = interrupted.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(events.filter((event) => event.type === "instance-abandoned")).toEqual([
+      { type: "instance-abandoned", instanceId: "acme__slow-2" },
+    ]);
+    let store = openStore(storeDir);
+    expect(store.getRun("ctrl-c")?.status).toBe("interrupted");
+    const before = store.getInstanceResults("ctrl-c");
+    store.close();
+    // quick-1 finished and is kept; slow-2 was cut short and has no result; quick-3 never started.
+    expect(before.map((result) => [result.instance_id, result.status])).toEqual([
+      ["acme__slow-1", "verified"],
+    ]);
+
+    rmSync(hold);
+    const resumed = runCli(["run", "--resume", "ctrl-c", "--json", ...common], {
+      env: { XDG_CONFIG_HOME: join(scratch, "config") },
+    });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    store = openStore(storeDir);
+    const after = store.getInstanceResults("ctrl-c");
+    expect(store.getRun("ctrl-c")?.status).toBe("completed");
+    store.close();
+    expect(after.map((result) => [result.instance_id, result.status]).sort()).toEqual([
+      ["acme__slow-1", "verified"],
+      ["acme__slow-2", "verified"],
+      ["acme__slow-3", "verified"],
+    ]);
+    expect(after.find((result) => result.instance_id === "acme__slow-1")?.finished_at).toBe(
+      before[0]?.finished_at,
+    );
+  }, 180_000);
+});
