@@ -1,3 +1,4 @@
+import { effectiveRunStatus } from "../run/run-owner.js";
 import type { RunReport } from "./build-run-report.js";
 import { renderBarChart } from "./render-chart.js";
 
@@ -18,7 +19,7 @@ export function renderMarkdown(report: RunReport): string {
   const lines = [
     `# swegate run ${run.run_id}`,
     "",
-    `Model **${run.model}** · feedback mode **${run.mode}** · dataset \`${run.dataset_source}\` · ${run.status}`,
+    `Model **${run.model}** · feedback mode **${run.mode}** · dataset \`${run.dataset_source}\` · ${effectiveRunStatus(run)}`,
     "",
     ...(report.leaderboard_warning ? [`> **${report.leaderboard_warning}**`, ""] : []),
     `**Verified ${funnel.verified}/${funnel.healthy} healthy instances (${percent(rate.rate)}, 95% CI ${percent(rate.low)}–${percent(rate.high)})** — selected ${funnel.selected}, finished ${funnel.finished}.`,
@@ -133,7 +134,7 @@ tr.verified td:nth-child(2) { color: #16a34a; } tr.failed td:nth-child(2) { colo
 pre { white-space: pre-wrap; font-size: 12px; max-height: 400px; overflow: auto; background: rgba(127,127,127,.1); padding: .5rem; }
 </style></head><body>
 <h1>swegate run ${escapeHtml(run.run_id)}</h1>
-<p class="muted">model ${escapeHtml(run.model)} · feedback mode <strong>${escapeHtml(run.mode)}</strong> · dataset ${escapeHtml(run.dataset_source)} · ${escapeHtml(run.status)} · swegate ${escapeHtml(run.swegate_version)}</p>
+<p class="muted">model ${escapeHtml(run.model)} · feedback mode <strong>${escapeHtml(run.mode)}</strong> · dataset ${escapeHtml(run.dataset_source)} · ${escapeHtml(effectiveRunStatus(run))} · swegate ${escapeHtml(run.swegate_version)}</p>
 ${report.leaderboard_warning ? `<p class="warning">${escapeHtml(report.leaderboard_warning)}</p>` : ""}
 <p class="headline">Verified <strong>${funnel.verified}/${funnel.healthy}</strong> healthy instances (${percent(rate.rate)}, 95% CI ${percent(rate.low)}–${percent(rate.high)}) · cost $${report.cost.total_usd.toFixed(4)}</p>
 <div class="charts">${CHART_IDS.map((id) => `<figure id="chart-${id}">${charts[id]}</figure>`).join("\n")}</div>

@@ -4,7 +4,7 @@ import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runCli, swegateBin } from "../cli/test-support/run-cli.js";
+import { type CliResult, runCli, runCliAsync, swegateBin } from "../cli/test-support/run-cli.js";
 import { openStore } from "../store/open-store.js";
 import { commitFiles, makeGitRepo } from "../workspace/test-support/make-git-repo.js";
 
@@ -106,6 +106,7 @@ describe("Ctrl-C during a run", () => {
       "--workers",
       "1",
     ];
+    let secondTry: CliResult | undefined;
     const interrupted = await new Promise<{
       code: number | null;
       stdout: string;
@@ -120,13 +121,19 @@ describe("Ctrl-C during a run", () => {
       let testPid = 0;
       child.stdout.on("data", (chunk) => (stdout += chunk));
       child.stderr.on("data", (chunk) => (stderr += chunk));
-      // The slow instance's red gate is in its test once the pid file appears: Ctrl-C then.
+      // The slow instance's red gate is in its test once the pid file appears: a second process
+      // trying the same run is refused then, and Ctrl-C follows.
       const poll = setInterval(() => {
         if (!existsSync(pidFile)) return;
         testPid = Number(readFileSync(pidFile, "utf8"));
         if (!testPid) return;
         clearInterval(poll);
-        child.kill("SIGINT");
+        void runCliAsync(["run", "--resume", "ctrl-c", "--json", ...common], {
+          env: { XDG_CONFIG_HOME: join(scratch, "config") },
+        }).then((second) => {
+          secondTry = second;
+          child.kill("SIGINT");
+        });
       }, 50);
       child.on("close", (code) => {
         clearInterval(poll);
@@ -134,6 +141,8 @@ describe("Ctrl-C during a run", () => {
       });
     });
     expect(interrupted.testPid, interrupted.stderr).toBeGreaterThan(0);
+    expect(secondTry?.code, secondTry?.stderr).toBe(2);
+    expect(secondTry?.stderr).toMatch(/run ctrl-c is being run by process \d+ on .*wait for it to end/);
     expect(interrupted.code, interrupted.stderr).toBe(130);
     expect(interrupted.stderr).toContain("SIGINT: stopping");
     expect(interrupted.stderr).toContain(`finish it with: swegate run --resume ctrl-c --store ${storeDir}`);

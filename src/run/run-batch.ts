@@ -2,12 +2,14 @@ import { randomBytes } from "node:crypto";
 import PQueue from "p-queue";
 import type { Instance } from "../dataset/instance.js";
 import type { Dataset } from "../dataset/load-dataset.js";
+import { UserError } from "../errors.js";
 import type { Backend, RunOptions } from "../exec/backend.js";
 import { createCostBudget } from "../model/create-cost-budget.js";
 import type { Store } from "../store/open-store.js";
 import type { InstanceResult, RunRecord } from "../store/records.js";
 import { releaseHeldWorkspaces } from "../workspace/create-workspace.js";
 import { type InstanceJob, processInstance, type RunEvent } from "./process-instance.js";
+import { currentOwner, ownerAlive } from "./run-owner.js";
 
 /** A readable, sortable run id. */
 export function newRunId(): string {
@@ -27,6 +29,8 @@ export interface BatchOptions {
   infraRetries: number;
   /** Options recorded with the run. */
   config: Record<string, unknown>;
+  /** Run it even when the store says another process runs it (one on another machine that is gone). */
+  takeover?: boolean;
   /**
    * Aborting it interrupts the run: no instance starts any more, the test runs and model calls in
    * flight are stopped, and their instances are left without a result, to be redone by a resume.
@@ -53,9 +57,9 @@ export interface BatchOptions {
 export async function runBatch(options: BatchOptions): Promise<RunRecord> {
   const { store } = options;
   const now = new Date().toISOString();
-  let run = store.getRun(options.runId);
-  if (!run) {
-    run = {
+  const me = currentOwner();
+  if (!store.getRun(options.runId))
+    store.createRun({
       run_id: options.runId,
       created_at: now,
       updated_at: now,
@@ -67,11 +71,22 @@ export async function runBatch(options: BatchOptions): Promise<RunRecord> {
       selection: options.instances.map((instance) => instance.instance_id),
       config: options.config,
       swegate_version: options.job.swegateVersion,
-    };
-    store.createRun(run);
-  } else {
-    store.updateRunStatus(run.run_id, "running");
-  }
+      owner: me,
+    });
+  // One process per run: two would do the same instances twice.
+  const busy = store.claimRun(options.runId, me, (current) => {
+    if (current.host === me.host && current.pid === me.pid) return false;
+    return options.takeover !== true && ownerAlive(current) !== false;
+  });
+  if (busy)
+    throw new UserError(`run ${options.runId} is being run by process ${busy.pid} on ${busy.host}`, {
+      where: options.runId,
+      hint:
+        busy.host === me.host
+          ? "wait for it to end, or stop it (Ctrl-C) and resume"
+          : "if that process is gone, resume with --takeover",
+    });
+  const run = store.getRun(options.runId) as RunRecord;
   const finished = store.finishedInstanceIds(run.run_id);
   const pending = options.instances.filter((instance) => !finished.has(instance.instance_id));
   options.onEvent?.({ type: "run-start", run, pending: pending.length });

@@ -384,6 +384,11 @@ describe("swegate run on the bundled demo (real git, real pytest)", () => {
     );
     store.close();
     expect(before.size).toBeLessThan(5);
+    // Still marked running in the store, but its process is gone: listed as interrupted.
+    const listed = runCli(["runs", "--json", "--store", storeDir]);
+    expect(JSON.parse(listed.stdout)).toEqual([
+      expect.objectContaining({ run_id: "killed-run", status: "interrupted" }),
+    ]);
     const resumed = runCli(["run", "--resume", "killed-run", "--json", ...common("killed-store")], { env });
     expect(resumed.code, resumed.stderr).toBe(0);
     store = openStore(storeDir);

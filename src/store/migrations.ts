@@ -53,4 +53,6 @@ export const MIGRATIONS: string[] = [
      sha256 TEXT NOT NULL,
      PRIMARY KEY (run_id, instance_id)
    );`,
+  // 2: the process running a run, so a second process cannot run it at the same time.
+  "ALTER TABLE runs ADD COLUMN owner TEXT;",
 ];

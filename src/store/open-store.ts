@@ -3,15 +3,29 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { UserError } from "../errors.js";
 import { MIGRATIONS } from "./migrations.js";
-import type { AttemptRecord, HealthRecord, InstanceResult, RunRecord, RunStatus } from "./records.js";
+import type {
+  AttemptRecord,
+  HealthRecord,
+  InstanceResult,
+  RunOwner,
+  RunRecord,
+  RunStatus,
+} from "./records.js";
 
 /** The durable store: runs, instance outcomes, attempts, the health registry, certificates. */
 export interface Store {
   readonly dir: string;
+  /** Records a new run; a run of that id made meanwhile by another process is kept as it is. */
   createRun(run: RunRecord): void;
   getRun(runId: string): RunRecord | undefined;
   listRuns(): RunRecord[];
+  /** Sets a run's status; any status but `running` also clears its owner. */
   updateRunStatus(runId: string, status: RunStatus): void;
+  /**
+   * Marks the run `running` by `owner` in one transaction, unless `isBusy` says its current owner
+   * is still at it; returns that owner then, else undefined.
+   */
+  claimRun(runId: string, owner: RunOwner, isBusy: (current: RunOwner) => boolean): RunOwner | undefined;
   /** Records an instance's outcome, attempts and certificate in ONE transaction (replacing an earlier one). */
   recordInstanceResult(
     runId: string,
@@ -87,15 +101,34 @@ export function openStore(dir: string): Store {
     ...(row as unknown as RunRecord),
     selection: JSON.parse(String(row.selection)),
     config: JSON.parse(String(row.config)),
+    owner: row.owner ? (JSON.parse(String(row.owner)) as RunOwner) : null,
+  });
+  const claim = db.transaction((runId: string, owner: RunOwner, isBusy: (current: RunOwner) => boolean) => {
+    const row = db.prepare("SELECT status, owner FROM runs WHERE run_id = ?").get(runId) as
+      | { status: string; owner: string | null }
+      | undefined;
+    const current = row?.owner ? (JSON.parse(row.owner) as RunOwner) : undefined;
+    if (row?.status === "running" && current && isBusy(current)) return current;
+    db.prepare("UPDATE runs SET status = 'running', owner = ?, updated_at = ? WHERE run_id = ?").run(
+      JSON.stringify(owner),
+      new Date().toISOString(),
+      runId,
+    );
+    return undefined;
   });
 
   return {
     dir,
     createRun(run) {
       db.prepare(
-        `INSERT INTO runs (run_id, created_at, updated_at, status, model, mode, dataset_source, dataset_digest, selection, config, swegate_version)
-         VALUES (@run_id, @created_at, @updated_at, @status, @model, @mode, @dataset_source, @dataset_digest, @selection, @config, @swegate_version)`,
-      ).run({ ...run, selection: JSON.stringify(run.selection), config: JSON.stringify(run.config) });
+        `INSERT OR IGNORE INTO runs (run_id, created_at, updated_at, status, model, mode, dataset_source, dataset_digest, selection, config, swegate_version, owner)
+         VALUES (@run_id, @created_at, @updated_at, @status, @model, @mode, @dataset_source, @dataset_digest, @selection, @config, @swegate_version, @owner)`,
+      ).run({
+        ...run,
+        selection: JSON.stringify(run.selection),
+        config: JSON.stringify(run.config),
+        owner: run.owner ? JSON.stringify(run.owner) : null,
+      });
     },
     getRun(runId) {
       const row = db.prepare("SELECT * FROM runs WHERE run_id = ?").get(runId) as
@@ -109,11 +142,12 @@ export function openStore(dir: string): Store {
       );
     },
     updateRunStatus(runId, status) {
-      db.prepare("UPDATE runs SET status = ?, updated_at = ? WHERE run_id = ?").run(
-        status,
-        new Date().toISOString(),
-        runId,
-      );
+      db.prepare(
+        "UPDATE runs SET status = ?, updated_at = ?, owner = CASE WHEN ? = 'running' THEN owner END WHERE run_id = ?",
+      ).run(status, new Date().toISOString(), status, runId);
+    },
+    claimRun(runId, owner, isBusy) {
+      return claim.immediate(runId, owner, isBusy);
     },
     recordInstanceResult(runId, result, attempts, certificate) {
       record(runId, result, attempts, certificate);

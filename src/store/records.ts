@@ -24,6 +24,16 @@ export interface RunRecord {
   /** Options the run was started with. */
   config: Record<string, unknown>;
   swegate_version: string;
+  /** The process running it while `running` (absent once it ended, and in stores from before owners). */
+  owner?: RunOwner | null;
+}
+
+/** The process that runs a run: checked before another process may take the run over. */
+export interface RunOwner {
+  host: string;
+  pid: number;
+  /** The process's start time (Linux clock ticks since boot), so a reused pid is not taken for it. */
+  started: string;
 }
 
 /** Closed set of instance outcomes. */

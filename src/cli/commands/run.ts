@@ -32,6 +32,7 @@ export interface RunOptions extends BackendOptions, DatasetOptions {
   healthyOnly?: boolean;
   runId?: string;
   resume?: string;
+  takeover?: boolean;
   maxCostUsd?: string;
   tools?: boolean;
   baseUrl?: string;
@@ -61,6 +62,10 @@ export function registerRunCommand(program: Command): void {
     .option("--healthy-only", "only instances whose gold validation passed (swegate validate)")
     .option("--run-id <id>", "name the run (rerunning with the same id finishes what is missing)")
     .option("--resume <id>", "finish an interrupted run")
+    .option(
+      "--takeover",
+      "resume a run the store says another machine's process is running (when that process is gone)",
+    )
     .option("--max-cost-usd <usd>", "stop starting instances once the run has cost this much")
     .option("--json", "JSON-line events only");
   addBackendOptions(addDatasetOptions(addModelOptions(command))).action(
@@ -135,6 +140,7 @@ export function registerRunCommand(program: Command): void {
         job,
         onEvent: reporter.onEvent,
         signal: interrupt.signal,
+        takeover: options.takeover === true,
       }).finally(() => interrupt.dispose());
       reporter.stop();
       const results = store.getInstanceResults(run.run_id);

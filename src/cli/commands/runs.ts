@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { UserError } from "../../errors.js";
+import { effectiveRunStatus } from "../../run/run-owner.js";
 import { openStore } from "../../store/open-store.js";
 import { DEFAULT_STORE } from "../backend-options.js";
 import { printJson, printLine } from "../output.js";
@@ -17,6 +18,7 @@ export function registerRunsCommands(program: Command): void {
         const results = store.getInstanceResults(run.run_id);
         return {
           ...run,
+          status: effectiveRunStatus(run),
           finished: results.length,
           verified: results.filter((result) => result.verified).length,
         };
@@ -48,7 +50,7 @@ export function registerRunsCommands(program: Command): void {
       if (options.json) return printJson(instanceId ? { ...results[0], attempts } : results);
       if (!instanceId) {
         printLine(
-          `run ${run.run_id} · ${run.status} · model ${run.model} · feedback ${run.mode} · dataset ${run.dataset_source}`,
+          `run ${run.run_id} · ${effectiveRunStatus(run)} · model ${run.model} · feedback ${run.mode} · dataset ${run.dataset_source}`,
         );
         for (const result of results)
           printLine(
