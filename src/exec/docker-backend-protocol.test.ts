@@ -19,6 +19,8 @@ interface Seen {
 async function fakeEngine(options: {
   failedStarts?: number;
   failedCopies?: number;
+  /** The log stream stays open, as for a script still running, until the container is killed. */
+  runsUntilKilled?: boolean;
   exitCode: number;
   output: string;
 }) {
@@ -26,6 +28,7 @@ async function fakeEngine(options: {
   let created = 0;
   let starts = 0;
   let copies = 0;
+  let endLogs: (() => void) | undefined;
   const frame = (stream: 1 | 2, text: string) => {
     const payload = Buffer.from(text);
     const header = Buffer.alloc(8);
@@ -61,7 +64,15 @@ async function fakeEngine(options: {
           : json(204, undefined);
       if (path.includes("/logs")) {
         response.writeHead(200, { "content-type": "application/vnd.docker.raw-stream" });
-        return response.end(Buffer.concat([frame(1, options.output), frame(2, "on stderr\n")]));
+        if (!options.runsUntilKilled)
+          return response.end(Buffer.concat([frame(1, options.output), frame(2, "on stderr\n")]));
+        response.write(frame(1, options.output));
+        endLogs = () => response.end();
+        return;
+      }
+      if (path.includes("/kill")) {
+        endLogs?.();
+        return json(204, undefined);
       }
       if (path.endsWith("/wait")) return json(200, { StatusCode: options.exitCode });
       if (request.method === "DELETE") return json(204, undefined);
@@ -148,4 +159,29 @@ describe("docker backend's Engine API exchange (a fake engine on a unix socket)"
       await engine.close();
     }
   }, 20_000);
+
+  it("kills the container when the run is interrupted, and removes it", async () => {
+    const engine = await fakeEngine({ runsUntilKilled: true, exitCode: 137, output: "started\n" });
+    const workspace = mkdtempSync(join(scratch, "workspace-"));
+    try {
+      const backend = createDockerBackend({ image: "me/image:1", socketPath: engine.socketPath });
+      const controller = new AbortController();
+      const result = await backend.run("sleep 1000", {
+        cwd: workspace,
+        timeoutSeconds: 600,
+        signal: controller.signal,
+        onOutput: (chunk) => chunk.includes("started") && controller.abort(),
+      });
+      expect(result).toMatchObject({ exitCode: null, timedOut: false });
+      expect(result.output).toBe("started\n\n[swegate: interrupted]\n");
+      expect(engine.seen.map((request) => `${request.method} ${request.path}`)).toEqual(
+        expect.arrayContaining([
+          "POST /containers/c1/kill?signal=KILL",
+          "DELETE /containers/c1?force=true&v=true",
+        ]),
+      );
+    } finally {
+      await engine.close();
+    }
+  });
 });
