@@ -83,13 +83,15 @@ describe("host backend", () => {
   it("kills a hanging pytest test at the timeout and leaves no process", async () => {
     const dir = tempDir();
     const tag = newNonce();
-    writeFileSync(join(dir, "test_hang.py"), `import time\ndef test_hang_${tag}():\n    time.sleep(1000)\n`);
-    const result = await backend.run("python3 -m pytest -q -p no:cacheprovider test_hang.py", {
+    // A file name of its own: other test files hang pytest tests of their own at the same time.
+    const file = `test_hang_${tag}.py`;
+    writeFileSync(join(dir, file), "import time\ndef test_hang():\n    time.sleep(1000)\n");
+    const result = await backend.run(`python3 -m pytest -q -p no:cacheprovider ${file}`, {
       cwd: dir,
       timeoutSeconds: 3,
     });
     expect(result.timedOut).toBe(true);
-    expect(processesMatching("test_hang.py")).toEqual([]);
+    expect(processesMatching(file)).toEqual([]);
   });
 
   it("caps output keeping head and tail and counting what was dropped", async () => {
