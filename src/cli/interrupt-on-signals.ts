@@ -1,17 +1,17 @@
 /** Exit codes of a process stopped by a signal, as shells report them (128 + the signal's number). */
-const EXIT_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+const EXIT_CODES: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
 
 export interface Interrupt {
-  /** Aborted on the first SIGINT or SIGTERM. */
+  /** Aborted on the first SIGINT, SIGTERM or SIGHUP. */
   signal: AbortSignal;
   /** The exit code for the signal that came (130 for Ctrl-C), or undefined when none did. */
   exitCode(): number | undefined;
-  /** Gives SIGINT and SIGTERM back to Node's defaults. */
+  /** Gives the three signals back to Node's defaults. */
   dispose(): void;
 }
 
 /**
- * Ctrl-C (or SIGTERM) stops a long command gracefully: the first one aborts `signal` and says what
+ * Ctrl-C (or SIGTERM, or SIGHUP) stops a long command gracefully: the first one aborts `signal` and says what
  * happens; a second one exits at once (the test runs still going are killed as Node exits).
  */
 export function interruptOnSignals(): Interrupt {
@@ -29,14 +29,13 @@ export function interruptOnSignals(): Interrupt {
     );
     controller.abort();
   };
-  process.on("SIGINT", handler);
-  process.on("SIGTERM", handler);
+  // SIGHUP: the terminal closed (an ssh session dropped) under a run started without nohup or tmux.
+  for (const name of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(name, handler);
   return {
     signal: controller.signal,
     exitCode: () => (received ? (EXIT_CODES[received] ?? 130) : undefined),
     dispose() {
-      process.off("SIGINT", handler);
-      process.off("SIGTERM", handler);
+      for (const name of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.off(name, handler);
     },
   };
 }

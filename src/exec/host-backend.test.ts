@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -79,6 +79,32 @@ describe("host backend", () => {
     });
     expect(after.output).not.toContain("never");
   });
+
+  it("ends the process group shortly after its deadline even when swegate itself is killed outright", async () => {
+    const tag = `swegate-orphan-${newNonce()}`;
+    // A separate Node process runs a command with a 1 s timeout, and is SIGKILLed while it runs.
+    const code = [
+      'const { register } = await import("tsx/esm/api");',
+      "register();",
+      `const { createHostBackend } = await import(${JSON.stringify(join(import.meta.dirname, "host-backend.ts"))});`,
+      `await createHostBackend().run("echo started; exec -a ${tag} sleep 1000", {`,
+      `  cwd: ${JSON.stringify(tempDir())}, timeoutSeconds: 1,`,
+      '  onOutput: (chunk) => chunk.includes("started") && console.log("started"),',
+      "});",
+    ].join("\n");
+    const runner = spawn(process.execPath, ["--input-type=module", "-e", code], {
+      cwd: join(import.meta.dirname, "..", ".."),
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    await new Promise<void>((resolve) =>
+      runner.stdout.on("data", (chunk) => String(chunk).includes("started") && resolve()),
+    );
+    runner.kill("SIGKILL");
+    expect(processesMatching(tag)).toHaveLength(1); // orphaned: nobody is left to kill it at 1 s
+    for (let waited = 0; waited < 300 && processesMatching(tag).length > 0; waited++)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(processesMatching(tag)).toEqual([]);
+  }, 60_000);
 
   it("kills a hanging pytest test at the timeout and leaves no process", async () => {
     const dir = tempDir();

@@ -37,7 +37,7 @@ function killProcessGroup(group: number, signal: NodeJS.Signals): void {
  * Runs a program with stdout and stderr sent to ONE pipe (so lines keep their arrival order), in
  * its own process group; at the timeout the whole group gets SIGTERM, then SIGKILL, so a grandchild
  * holding the pipe can neither hang the call nor outlive it. An abort kills the group at once, and
- * so does Node's exit (a second Ctrl-C). Output is capped: the head and tail are kept and the
+ * so does Node's exit (a second Ctrl-C); if Node is killed outright, GNU timeout ends the group. Output is capped: the head and tail are kept and the
  * dropped middle is counted. Shared by every backend that runs local processes.
  */
 export function spawnMerged(
@@ -57,7 +57,11 @@ export function spawnMerged(
         truncatedBytes: 0,
       });
     // One pipe for both streams: a tiny shell makes fd 2 a duplicate of fd 1, then becomes the command.
-    const child = spawn("bash", ["-c", 'exec 2>&1; exec "$@"', "swegate", command, ...args], {
+    // GNU timeout (when there is one) as a backstop that outlives swegate: were swegate killed
+    // outright (kill -9, the OOM killer), the group would still end a little after its own deadline.
+    const backstop = backstopSeconds(options.timeoutSeconds);
+    const shell = `exec 2>&1; if command -v timeout >/dev/null; then exec timeout -k 10 ${backstop} "$@"; fi; exec "$@"`;
+    const child = spawn("bash", ["-c", shell, "swegate", command, ...args], {
       cwd: options.cwd,
       env: options.env,
       detached: true,
@@ -133,6 +137,11 @@ export function spawnMerged(
     // `close` waits for the pipe to close; after a kill the group is gone so it does close.
     child.on("close", (code) => finish(code));
   });
+}
+
+/** The backstop's deadline: later than swegate's own timeout, so that one is what normally fires. */
+function backstopSeconds(timeoutSeconds: number): number {
+  return Math.ceil(timeoutSeconds + Math.max(5, Math.min(60, timeoutSeconds)));
 }
 
 /** Writes a script to a private temporary file; returns its path and a cleanup function. */
