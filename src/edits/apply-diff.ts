@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { GIT_CONFIG_ISOLATION } from "../workspace/git.js";
 
 /**
  * Applies a unified diff in the workspace: `git apply` in a git worktree, then `patch` with fuzz.
@@ -25,6 +26,7 @@ export function applyDiff(
             cwd: root,
             input: text,
             encoding: "utf8",
+            env: { ...process.env, ...GIT_CONFIG_ISOLATION },
           })
         : spawnSync(command, ["--dry-run", ...args], { cwd: root, input: text, encoding: "utf8" });
     if (check.error) {
@@ -36,7 +38,12 @@ export function applyDiff(
       continue;
     }
     if (checkOnly) return { ok: true };
-    const run = spawnSync(command, args, { cwd: root, input: text, encoding: "utf8" });
+    const run = spawnSync(command, args, {
+      cwd: root,
+      input: text,
+      encoding: "utf8",
+      env: { ...process.env, ...GIT_CONFIG_ISOLATION },
+    });
     if (run.status === 0) return { ok: true };
     first ??= (run.stderr || run.stdout).trim().split("\n")[0];
   }

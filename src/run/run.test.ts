@@ -157,6 +157,37 @@ describe("swegate run on the bundled demo (real git, real pytest)", () => {
     expect(JSON.parse(readFileSync(reportFile, "utf8"))["swegate-demo__calculator-1"].resolved).toBe(true);
   });
 
+  it("gives the same verdicts under a user's git config that changes diffs and patching", () => {
+    // Each of these broke or could break the candidate's diff or its application (diff.noprefix
+    // turned every oracle fix into a model failure); the official harness runs with none of them.
+    const hostile = join(scratch, "hostile.gitconfig");
+    writeFileSync(
+      hostile,
+      "[diff]\n\tnoprefix = true\n\tmnemonicPrefix = true\n[apply]\n\twhitespace = error\n[core]\n\tautocrlf = true\n[color]\n\tui = always\n",
+    );
+    const result = runCli(
+      [
+        "run",
+        "--model",
+        "oracle",
+        "--json",
+        "--instances",
+        "swegate-demo__calculator-1,swegate-demo__textutils-1",
+        ...common("hostile-store"),
+      ],
+      { env: { ...env, GIT_CONFIG_GLOBAL: hostile } },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(
+      endEvents(result.stdout)
+        .map((item) => [item.instance_id, item.status, item.patch.split("\n")[0]])
+        .sort(),
+    ).toEqual([
+      ["swegate-demo__calculator-1", "verified", "diff --git a/calculator/ops.py b/calculator/ops.py"],
+      ["swegate-demo__textutils-1", "verified", expect.stringMatching(/^diff --git a\/\S+ b\/\S+$/)],
+    ]);
+  });
+
   it("counts a provider that only answers 500 as an infrastructure failure, never a model failure", async () => {
     const server = await serveJson((_seen, response) => answerJson(response, 500, { error: "down" }));
     try {

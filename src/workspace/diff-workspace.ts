@@ -10,7 +10,16 @@ import { gitIndexPath, stampIndexTime } from "./snapshot-paths.js";
  */
 export async function diffWorkspace(dir: string, baseCommit: string): Promise<string> {
   return withStagedWorkspace(dir, async (env) => {
-    const result = await git(["diff", "--cached", "--binary", "--no-color", "--no-ext-diff", baseCommit], {
+    // Explicit a/ b/ prefixes: a repository's own config may say otherwise, and patches apply with -p1.
+    const flags = [
+      "--cached",
+      "--binary",
+      "--no-color",
+      "--no-ext-diff",
+      "--src-prefix=a/",
+      "--dst-prefix=b/",
+    ];
+    const result = await git(["diff", ...flags, baseCommit], {
       cwd: dir,
       env,
     });

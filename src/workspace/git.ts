@@ -18,18 +18,32 @@ const GIT_ENVIRONMENT = {
 };
 
 /**
+ * The user's and the machine's git config left out (`~/.gitconfig`, `/etc/gitconfig`): settings such
+ * as `diff.noprefix`, `core.autocrlf` or `apply.whitespace` change the diffs swegate writes and how
+ * patches apply, and the harness runs with none of them. Fetching and cloning keep them (proxies,
+ * credentials, `url.insteadOf`).
+ */
+export const GIT_CONFIG_ISOLATION = { GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" };
+
+/**
  * Runs git (without a shell parsing its arguments) and returns the outcome as a value. Calls go
  * through a pool of long-lived shells (`runShellCommand`): forking the Node process for each of the
  * ~10 git calls an instance makes was most of swegate's own cost per instance.
  */
 export function git(
   args: string[],
-  options: { cwd: string; input?: string; env?: Record<string, string> },
+  options: {
+    cwd: string;
+    input?: string;
+    env?: Record<string, string>;
+    /** Read the user's and the machine's git config (for network operations only). */
+    userConfig?: boolean;
+  },
 ): Promise<GitResult> {
   return runShellCommand("git", args, {
     cwd: options.cwd,
     input: options.input,
-    env: { ...GIT_ENVIRONMENT, ...options.env },
+    env: { ...GIT_ENVIRONMENT, ...(options.userConfig ? {} : GIT_CONFIG_ISOLATION), ...options.env },
   });
 }
 

@@ -73,10 +73,13 @@ export function createRepoCache(options: RepoCacheOptions): RepoCache {
         if (staleOwner !== undefined) await removeGitLockFiles(mirror);
         if (!existsSync(join(mirror, "HEAD"))) await cloneMirror(url, mirror, repo);
         if (await hasCommit(mirror, commit)) return mirror;
-        await git(["fetch", "--quiet", "--tags", "origin", "+refs/heads/*:refs/heads/*"], { cwd: mirror });
+        await git(["fetch", "--quiet", "--tags", "origin", "+refs/heads/*:refs/heads/*"], {
+          cwd: mirror,
+          userConfig: true,
+        });
         // A commit on no branch (e.g. a deleted PR branch) can still be fetched by its id.
         if (!(await hasCommit(mirror, commit)))
-          await git(["fetch", "--quiet", "origin", commit], { cwd: mirror });
+          await git(["fetch", "--quiet", "origin", commit], { cwd: mirror, userConfig: true });
         if (!(await hasCommit(mirror, commit))) {
           throw new UserError(`commit ${commit} of ${repo} is not in ${url}, even after fetching`, {
             where: `repository ${repo}`,
@@ -97,7 +100,10 @@ async function cloneMirror(url: string, mirror: string, repo: string): Promise<v
   // Clone beside the final path and rename: a crash never leaves a half mirror that looks complete.
   const temporary = `${mirror}${PARTIAL}${process.pid}`;
   await rm(temporary, { recursive: true, force: true });
-  const result = await git(["clone", "--quiet", "--bare", url, temporary], { cwd: dirname(mirror) });
+  const result = await git(["clone", "--quiet", "--bare", url, temporary], {
+    cwd: dirname(mirror),
+    userConfig: true,
+  });
   if (result.code !== 0) {
     await rm(temporary, { recursive: true, force: true });
     throw new UserError(`could not clone ${repo} from ${url}: ${result.stderr.trim().split("\n").at(-1)}`, {
