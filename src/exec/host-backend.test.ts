@@ -147,6 +147,19 @@ describe("host backend", () => {
     expect(result.output.trim()).toBe("widget C.UTF-8");
   });
 
+  it("does not pass the user's own variables to the tests (PYTEST_ADDOPTS would change the log)", async () => {
+    process.env.PYTEST_ADDOPTS = "-q --tb=no";
+    try {
+      const result = await backend.run('echo "[${PYTEST_ADDOPTS-unset}]"', {
+        cwd: tempDir(),
+        timeoutSeconds: 30,
+      });
+      expect(result.output.trim()).toBe("[unset]");
+    } finally {
+      delete process.env.PYTEST_ADDOPTS;
+    }
+  });
+
   it("uses the configured interpreter and reports its version", async () => {
     const python = execFileSync("bash", ["-c", "command -v python3"], { encoding: "utf8" }).trim();
     const configured = createHostBackend({ python });
