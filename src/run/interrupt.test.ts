@@ -28,9 +28,11 @@ function buildDataset() {
   const repos = join(scratch, "repos");
   const hold = join(scratch, "hold");
   const pidFile = join(scratch, "slow-test.pid");
+  const repo = join(repos, "acme+slow");
+  mkdirSync(repo, { recursive: true });
   const { commit } = makeGitRepo(
     { "lib.py": "def double(x):\n    return x + x + 1\n", "tests/__init__.py": "" },
-    (mkdirSync(join(repos, "acme+slow"), { recursive: true }), join(repos, "acme+slow")),
+    repo,
   );
   const gold = [
     "diff --git a/lib.py b/lib.py",
@@ -84,7 +86,7 @@ function buildDataset() {
       .map((item) => JSON.stringify(item))
       .join("\n"),
   );
-  commitFiles(join(repos, "acme+slow"), { "README.md": "acme\n" }, "a later commit");
+  commitFiles(repo, { "README.md": "acme\n" }, "a later commit");
   return { dataset, hold, pidFile, repoUrl: join(repos, "{owner}+{name}") };
 }
 

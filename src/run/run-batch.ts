@@ -118,7 +118,7 @@ export async function runBatch(options: BatchOptions): Promise<RunRecord> {
           onEvent: options.onEvent,
           signal,
         });
-        if (!result || result.status !== "infra_error" || result.reason === "refused") break;
+        if (result?.status !== "infra_error" || result.reason === "refused") break;
       }
       if (result) budget.spend(result.cost_usd);
       else options.onEvent?.({ type: "instance-abandoned", instanceId: instance.instance_id });
