@@ -176,6 +176,8 @@ async function solveInWorkspace(
     timeoutSeconds: job.timeoutSeconds,
     clean: true,
   });
+  // Cut short by an interrupt, the log is no verdict: nothing is said or kept (processInstance drops it).
+  if (job.signal?.aborted) return { result: base, attempts: [] };
   save(paths.redLog, red.log);
   emit?.({ type: "gate-end", instanceId: instance.instance_id, gate: "red", message: red.message });
   const withRed = { ...base, environment, red_gate_message: red.message, red_gate: summarizeRed(red) };
@@ -275,6 +277,7 @@ async function solveInWorkspace(
   emit?.({ type: "gate-start", instanceId: instance.instance_id, gate: "green" });
   const greenAt = new Date().toISOString();
   const final = loop.patch.trim() ? await green(loop.patch) : undefined;
+  if (job.signal?.aborted) return { result: base, attempts: [] };
   if (final) save(paths.greenLog, final.log);
   const greenMessage = final?.message ?? "NO: the model produced no change";
   emit?.({ type: "gate-end", instanceId: instance.instance_id, gate: "green", message: greenMessage });
