@@ -11,10 +11,13 @@ export interface Interrupt {
 }
 
 /**
- * Ctrl-C (or SIGTERM, or SIGHUP) stops a long command gracefully: the first one aborts `signal` and says what
- * happens; a second one exits at once (the test runs still going are killed as Node exits).
+ * Ctrl-C (or SIGTERM, or SIGHUP) stops a long command gracefully: the first one aborts `signal` and says
+ * what happens (`whatHappens`, the command's own words); a second one exits at once (the test runs
+ * still going are killed as Node exits).
  */
-export function interruptOnSignals(): Interrupt {
+export function interruptOnSignals(
+  whatHappens = "No instance starts any more; the ones in flight are stopped and keep no result, so a resume redoes them.",
+): Interrupt {
   const controller = new AbortController();
   let received: NodeJS.Signals | undefined;
   const handler = (name: NodeJS.Signals) => {
@@ -25,7 +28,7 @@ export function interruptOnSignals(): Interrupt {
     }
     received = name;
     process.stderr.write(
-      `\nswegate: ${name}: stopping. No instance starts any more; the ones in flight are stopped and keep no result, so a resume redoes them. ${name === "SIGINT" ? "Ctrl-C" : name} again quits at once.\n`,
+      `\nswegate: ${name}: stopping. ${whatHappens} ${name === "SIGINT" ? "Ctrl-C" : name} again quits at once.\n`,
     );
     controller.abort();
   };

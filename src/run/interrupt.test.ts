@@ -24,7 +24,13 @@ const isAlive = (pid: number) => {
  * A repository `acme/slow` with a bug in double(), and three instances on it: quick-1, slow-1 (its
  * test writes its pid, then waits while the `hold` file exists) and quick-2.
  */
-function buildDataset() {
+let built: ReturnType<typeof makeDataset> | undefined;
+const buildDataset = () => {
+  built ??= makeDataset();
+  return built;
+};
+
+function makeDataset() {
   const repos = join(scratch, "repos");
   const hold = join(scratch, "hold");
   const pidFile = join(scratch, "slow-test.pid");
@@ -190,4 +196,39 @@ describe("Ctrl-C during a run", () => {
       before[0]?.finished_at,
     );
   }, 180_000);
+
+  it("validate records no health verdict for an instance whose gates were cut short", async () => {
+    const { dataset, hold, pidFile, repoUrl } = buildDataset();
+    rmSync(pidFile, { force: true });
+    writeFileSync(hold, "");
+    const storeDir = join(scratch, "validate-store");
+    const args = [swegateBin, "validate", dataset, "--instances", "acme__slow-2", "--json"];
+    const common = ["--cache-dir", join(scratch, "cache"), "--store", storeDir, "--repo-url", repoUrl];
+    const stopped = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [...args, ...common], {
+        env: { ...process.env, SWEGATE_FROM_SOURCE: "1" },
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (chunk) => (stdout += chunk));
+      child.stderr.on("data", (chunk) => (stderr += chunk));
+      const poll = setInterval(() => {
+        if (!existsSync(pidFile) || !readFileSync(pidFile, "utf8")) return;
+        clearInterval(poll);
+        child.kill("SIGINT");
+      }, 50);
+      child.on("close", (code) => {
+        clearInterval(poll);
+        resolve({ code, stdout, stderr });
+      });
+    });
+    rmSync(hold);
+    expect(stopped.code, stopped.stderr).toBe(130);
+    expect(stopped.stdout).toBe("");
+    expect(stopped.stderr).toContain("not recorded in the health registry");
+    expect(stopped.stderr).toContain("0 instance(s) checked and recorded, 1 stopped unrecorded");
+    const store = openStore(storeDir);
+    expect(store.listHealth()).toEqual([]);
+    store.close();
+  }, 120_000);
 });

@@ -3,7 +3,8 @@ import PQueue from "p-queue";
 import type { Instance } from "../dataset/instance.js";
 import type { Dataset } from "../dataset/load-dataset.js";
 import { UserError } from "../errors.js";
-import type { Backend, RunOptions } from "../exec/backend.js";
+import type { Backend } from "../exec/backend.js";
+import { withSignal } from "../exec/with-signal.js";
 import { createCostBudget } from "../model/create-cost-budget.js";
 import type { Store } from "../store/open-store.js";
 import type { InstanceResult, RunRecord } from "../store/records.js";
@@ -135,28 +136,4 @@ export async function runBatch(options: BatchOptions): Promise<RunRecord> {
   const ended = store.getRun(run.run_id) as RunRecord;
   options.onEvent?.({ type: "run-end", run: ended, results: store.getInstanceResults(run.run_id) });
   return ended;
-}
-
-/**
- * The job's backend (or per-instance backends) with `signal` added to every run, one wrapper per
- * backend so what is cached per backend (its environment description) stays cached.
- */
-function withSignal(
-  backend: Backend | ((instance: Instance) => Backend),
-  signal: AbortSignal | undefined,
-): (instance: Instance) => Backend {
-  const resolve = typeof backend === "function" ? backend : () => backend;
-  if (!signal) return resolve;
-  const wrapped = new WeakMap<Backend, Backend>();
-  return (instance) => {
-    const inner = resolve(instance);
-    let outer = wrapped.get(inner);
-    if (!outer) {
-      outer = Object.assign(Object.create(inner) as Backend, {
-        run: (script: string, runOptions: RunOptions) => inner.run(script, { ...runOptions, signal }),
-      });
-      wrapped.set(inner, outer);
-    }
-    return outer;
-  };
 }

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import PQueue from "p-queue";
 import { UserError } from "../../errors.js";
+import { withSignal } from "../../exec/with-signal.js";
 import { environmentFingerprint } from "../../grading/environment-fingerprint.js";
 import { runGreenGate } from "../../grading/green-gate.js";
 import { runRedGate } from "../../grading/red-gate.js";
@@ -15,6 +16,7 @@ import {
   positiveInteger,
 } from "../backend-options.js";
 import { addDatasetOptions, type DatasetOptions, resolveInstances } from "../dataset-options.js";
+import { interruptOnSignals } from "../interrupt-on-signals.js";
 import { printJsonLine, printLine } from "../output.js";
 
 export function registerValidateCommand(program: Command): void {
@@ -28,7 +30,11 @@ export function registerValidateCommand(program: Command): void {
       options: BackendOptions & DatasetOptions & { json?: boolean },
     ) => {
       const { dataset, instances } = await resolveInstances(datasetArgument, options);
-      const backendFor = createBackendResolver(options);
+      const interrupt = interruptOnSignals(
+        "No instance starts any more; the ones in flight are stopped and not recorded in the health registry.",
+      );
+      const { signal } = interrupt;
+      const backendFor = withSignal(createBackendResolver(options), signal);
       const cache = createCacheFromOptions(options, dataset);
       const store = openStore(options.store);
       const timeoutSeconds = positiveInteger(options.timeout, "--timeout");
@@ -36,8 +42,11 @@ export function registerValidateCommand(program: Command): void {
       const rows: (HealthRecord & { red_message: string; green_message: string })[] = [];
       let fatal: unknown;
       const failures: string[] = [];
+      let interrupted = 0;
+      signal.addEventListener("abort", () => queue.clear(), { once: true });
       for (const instance of instances) {
         const task = queue.add(async () => {
+          if (signal.aborted) return;
           const started = Date.now();
           const backend = backendFor(instance);
           const workspace = await createWorkspace(cache, {
@@ -64,6 +73,12 @@ export function registerValidateCommand(program: Command): void {
                     timeoutSeconds,
                   })
                 : undefined;
+            // A gate cut short by Ctrl-C is no verdict: recording it would mark a healthy instance broken.
+            if (signal.aborted) {
+              interrupted++;
+              if (!options.json) printLine(`interrupted ${instance.instance_id}: not recorded`);
+              return;
+            }
             const record: HealthRecord = {
               instance_id: instance.instance_id,
               fingerprint: environmentFingerprint(environment, instance),
@@ -116,8 +131,16 @@ export function registerValidateCommand(program: Command): void {
         });
       }
       await queue.onIdle();
+      interrupt.dispose();
       store.close();
       if (fatal) throw fatal;
+      if (signal.aborted) {
+        process.stderr.write(
+          `validate interrupted: ${rows.length} instance(s) checked and recorded, ${interrupted} stopped unrecorded; run validate again to finish (it checks every selected instance again)\n`,
+        );
+        process.exitCode = interrupt.exitCode() ?? 130;
+        return;
+      }
       if (failures.length > 0) process.exitCode = 1;
       if (options.json) return;
       const table = new Map<string, number>();
