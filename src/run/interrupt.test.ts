@@ -1,5 +1,13 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -230,5 +238,51 @@ describe("Ctrl-C during a run", () => {
     const store = openStore(storeDir);
     expect(store.listHealth()).toEqual([]);
     store.close();
+  }, 120_000);
+
+  it("eval writes no report.json for a prediction cut short, and the same command finishes it", async () => {
+    const { dataset, hold, pidFile, repoUrl } = buildDataset();
+    rmSync(pidFile, { force: true });
+    writeFileSync(hold, "");
+    const output = join(scratch, "eval-output");
+    const args = [
+      "eval",
+      dataset,
+      "--predictions",
+      "gold",
+      "--instances",
+      "acme__slow-2",
+      "--output-dir",
+      output,
+    ];
+    const common = ["--cache-dir", join(scratch, "cache"), "--repo-url", repoUrl];
+    const stopped = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [swegateBin, ...args, ...common], {
+        env: { ...process.env, SWEGATE_FROM_SOURCE: "1" },
+      });
+      let stderr = "";
+      child.stderr.on("data", (chunk) => (stderr += chunk));
+      const poll = setInterval(() => {
+        if (!existsSync(pidFile) || !readFileSync(pidFile, "utf8")) return;
+        clearInterval(poll);
+        child.kill("SIGINT");
+      }, 50);
+      child.on("close", (code) => {
+        clearInterval(poll);
+        resolve({ code, stderr });
+      });
+    });
+    const reports = () =>
+      existsSync(output)
+        ? readdirSync(output, { recursive: true }).filter((path) => String(path).endsWith("report.json"))
+        : [];
+    expect(stopped.code, stopped.stderr).toBe(130);
+    expect(stopped.stderr).toContain("eval interrupted: no summary written");
+    expect(reports()).toEqual([]);
+    rmSync(hold);
+    const finished = runCli([...args, ...common, "--json"]);
+    expect(finished.code, finished.stderr).toBe(0);
+    expect(JSON.parse(finished.stdout)).toMatchObject({ resolved_instances: 1, error_instances: 0 });
+    expect(reports()).toHaveLength(1);
   }, 120_000);
 });

@@ -5,6 +5,8 @@ import PQueue from "p-queue";
 import type { Instance } from "../../dataset/instance.js";
 import { type Prediction, readPredictions } from "../../dataset/read-predictions.js";
 import { UserError } from "../../errors.js";
+import type { Backend } from "../../exec/backend.js";
+import { withSignal } from "../../exec/with-signal.js";
 import { buildHarnessReport, HARNESS_MARKERS } from "../../grading/build-harness-report.js";
 import { classifyInfrastructureFailure } from "../../grading/env-broken-reasons.js";
 import { runGreenGate } from "../../grading/green-gate.js";
@@ -18,6 +20,7 @@ import {
   positiveInteger,
 } from "../backend-options.js";
 import { addDatasetOptions, type DatasetOptions, resolveInstances } from "../dataset-options.js";
+import { interruptOnSignals } from "../interrupt-on-signals.js";
 import { printJson, printLine } from "../output.js";
 
 /** `logs/run_evaluation/<run_id>/<model>/<instance_id>`, the harness's per-instance folder. */
@@ -42,8 +45,9 @@ async function evaluatePrediction(options: {
   prediction: Prediction;
   dir: string;
   cache: RepoCache;
-  backendFor: ReturnType<typeof createBackendResolver>;
+  backendFor: (instance: Instance) => Backend;
   timeoutSeconds: number;
+  signal: AbortSignal;
 }): Promise<void> {
   const { instance, dir } = options;
   const patch = options.prediction.model_patch ?? "";
@@ -62,6 +66,11 @@ async function evaluatePrediction(options: {
           backend: options.backendFor(instance),
           timeoutSeconds: options.timeoutSeconds,
         });
+        // Cut short by Ctrl-C: no report.json, so the same command evaluates it again.
+        if (options.signal.aborted) {
+          notes.push("Interrupted: not evaluated.");
+          return;
+        }
         if (!green.patch_applied_by) {
           notes.push(`>>>>> Patch Apply Failed: ${green.problem}`);
           return;
@@ -203,19 +212,34 @@ export function registerEvalCommand(program: Command): void {
           },
         );
       const predictions = new Map(list.map((prediction) => [prediction.instance_id, prediction]));
-      const backendFor = createBackendResolver(options);
+      const interrupt = interruptOnSignals(
+        "No prediction starts any more; the ones in flight are stopped and get no report.json, so the same command evaluates them again.",
+      );
+      const { signal } = interrupt;
+      const backendFor = withSignal(createBackendResolver(options), signal);
       const cache = createCacheFromOptions(options, dataset);
       const timeoutSeconds = positiveInteger(options.timeout, "--timeout");
       const queue = new PQueue({ concurrency: positiveInteger(options.workers, "--workers") });
+      signal.addEventListener("abort", () => queue.clear(), { once: true });
       for (const instance of instances) {
         const prediction = predictions.get(instance.instance_id);
         if (!prediction?.model_patch) continue;
         const dir = instanceDir(options.outputDir, options.runId, prediction);
         // Already evaluated in this run id: the harness skips it too, so an interrupted eval resumes.
         if (existsSync(join(dir, "report.json"))) continue;
-        queue.add(() => evaluatePrediction({ instance, prediction, dir, cache, backendFor, timeoutSeconds }));
+        queue.add(() =>
+          evaluatePrediction({ instance, prediction, dir, cache, backendFor, timeoutSeconds, signal }),
+        );
       }
       await queue.onIdle();
+      interrupt.dispose();
+      if (signal.aborted) {
+        process.stderr.write(
+          "eval interrupted: no summary written; run the same command again to finish (evaluated predictions are skipped)\n",
+        );
+        process.exitCode = interrupt.exitCode() ?? 130;
+        return;
+      }
       const summary = summarize(predictions, instances, options.outputDir, options.runId);
       const model = (list[0] as Prediction).model_name_or_path.replaceAll("/", "__");
       mkdirSync(options.outputDir, { recursive: true });
