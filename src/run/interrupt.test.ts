@@ -186,6 +186,10 @@ describe("Ctrl-C during a run", () => {
       ["acme__slow-1", "verified"],
     ]);
 
+    expect(runCli(["show", "ctrl-c", "--store", storeDir]).stdout).toContain(
+      `1 of 3 instances have a result; finish it with: swegate run --resume ctrl-c --store ${storeDir}`,
+    );
+
     rmSync(hold);
     const resumed = runCli(["run", "--resume", "ctrl-c", "--json", ...common], {
       env: { XDG_CONFIG_HOME: join(scratch, "config") },

@@ -56,6 +56,10 @@ export function registerRunsCommands(program: Command): void {
           printLine(
             `  ${result.status.padEnd(11)} ${result.instance_id}  attempts ${result.attempts_made}  ${result.reason ?? ""}`,
           );
+        if (effectiveRunStatus(run) === "interrupted")
+          printLine(
+            `${results.length} of ${run.selection.length} instances have a result; finish it with: swegate run --resume ${run.run_id}${options.store === DEFAULT_STORE ? "" : ` --store ${options.store}`}`,
+          );
         return;
       }
       const result = results[0];
