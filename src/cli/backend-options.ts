@@ -16,6 +16,7 @@ import { createLazyBackend } from "../exec/create-lazy-backend.js";
 import { createDockerBackendResolver } from "../exec/docker-backend.js";
 import { createHostBackend } from "../exec/host-backend.js";
 import { createIsolatedBackend } from "../exec/isolated-backend.js";
+import { findPytestConfigAbove } from "../exec/pytest-config-above.js";
 import { loadPythonConfig, resolvePython } from "../exec/python-config.js";
 import { specFor } from "../specs/spec-for.js";
 import {
@@ -158,11 +159,18 @@ export function createCacheFromOptions(options: BackendOptions, dataset: Dataset
   if (dataset.source === "demo" && !options.repoUrl) {
     template = buildDemoRepositories(join(options.cacheDir, "demo-repos")).repoUrlTemplate;
   }
-  return createRepoCache({
+  const cache = createRepoCache({
     cacheDir: options.cacheDir,
     repoUrlTemplate: template,
     workspacesDir: options.workspaceDir,
   });
+  // The host backend runs pytest in checkouts under this folder: a pytest config above them applies.
+  const above = options.backend === "host" ? findPytestConfigAbove(cache.workspacesDir) : undefined;
+  if (above)
+    process.stderr.write(
+      `swegate: warning: ${above} configures pytest and sits above the checkouts; pytest applies it to repositories without a config of their own, unlike the harness: move it, or put the checkouts elsewhere with --workspace-dir\n`,
+    );
+  return cache;
 }
 
 /**
