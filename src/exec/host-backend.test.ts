@@ -82,13 +82,13 @@ describe("host backend", () => {
 
   it("ends the process group shortly after its deadline even when swegate itself is killed outright", async () => {
     const tag = `swegate-orphan-${newNonce()}`;
-    // A separate Node process runs a command with a 1 s timeout, and is SIGKILLed while it runs.
+    // A separate Node process runs a command with a 3 s timeout, and is SIGKILLed while it runs.
     const code = [
       'const { register } = await import("tsx/esm/api");',
       "register();",
       `const { createHostBackend } = await import(${JSON.stringify(join(import.meta.dirname, "host-backend.ts"))});`,
       `await createHostBackend().run("echo started; exec -a ${tag} sleep 1000", {`,
-      `  cwd: ${JSON.stringify(tempDir())}, timeoutSeconds: 1,`,
+      `  cwd: ${JSON.stringify(tempDir())}, timeoutSeconds: 3,`,
       '  onOutput: (chunk) => chunk.includes("started") && console.log("started"),',
       "});",
     ].join("\n");
@@ -99,8 +99,11 @@ describe("host backend", () => {
     await new Promise<void>((resolve) =>
       runner.stdout.on("data", (chunk) => String(chunk).includes("started") && resolve()),
     );
+    // "started" comes before the exec: wait until the sleep itself runs under its tag.
+    for (let waited = 0; waited < 100 && processesMatching(tag).length === 0; waited++)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     runner.kill("SIGKILL");
-    expect(processesMatching(tag)).toHaveLength(1); // orphaned: nobody is left to kill it at 1 s
+    expect(processesMatching(tag)).toHaveLength(1); // orphaned: nobody is left to kill it at 3 s
     for (let waited = 0; waited < 300 && processesMatching(tag).length > 0; waited++)
       await new Promise((resolve) => setTimeout(resolve, 100));
     expect(processesMatching(tag)).toEqual([]);
