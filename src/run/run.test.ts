@@ -376,6 +376,46 @@ describe("swegate run on the bundled demo (real git, real pytest)", () => {
     expect(endEvents(replayed.stdout)[0]).toMatchObject({ status: "verified", attempts_made: 2 });
   });
 
+  it("refuses a run the store says another machine's process is running, unless --takeover", () => {
+    const storeDir = join(scratch, "owned-store");
+    const store = openStore(storeDir);
+    const now = new Date().toISOString();
+    store.createRun({
+      run_id: "owned",
+      created_at: now,
+      updated_at: now,
+      status: "running",
+      model: "oracle",
+      mode: "oracle",
+      dataset_source: "demo",
+      dataset_digest: "x",
+      selection: ["swegate-demo__calculator-1"],
+      config: {},
+      swegate_version: "test",
+      owner: { host: "another-machine", pid: 4242, started: "1" },
+    });
+    store.close();
+    const args = [
+      "run",
+      "--model",
+      "oracle",
+      "--run-id",
+      "owned",
+      "--instances",
+      "swegate-demo__calculator-1",
+    ];
+    const refused = runCli([...args, ...common("owned-store")], { env });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("run owned is being run by process 4242 on another-machine");
+    expect(refused.stderr).toContain("--takeover");
+    const taken = runCli([...args, "--takeover", "--json", ...common("owned-store")], { env });
+    expect(taken.code, taken.stderr).toBe(0);
+    expect(endEvents(taken.stdout).map((item) => item.status)).toEqual(["verified"]);
+    const after = openStore(storeDir);
+    expect(after.getRun("owned")).toMatchObject({ status: "completed", owner: null });
+    after.close();
+  });
+
   it("survives SIGKILL mid-run: the resume finishes the rest and every instance is recorded exactly once", async () => {
     const storeDir = join(scratch, "killed-store");
     const args = [
