@@ -87,13 +87,15 @@ describe("host backend", () => {
       'const { register } = await import("tsx/esm/api");',
       "register();",
       `const { createHostBackend } = await import(${JSON.stringify(join(import.meta.dirname, "host-backend.ts"))});`,
-      `await createHostBackend().run("echo started; exec -a ${tag} sleep 1000", {`,
+      // The tag comes through the environment: on this command line, pgrep would find the runner itself.
+      'await createHostBackend().run("echo started; exec -a " + process.env.ORPHAN_TAG + " sleep 1000", {',
       `  cwd: ${JSON.stringify(tempDir())}, timeoutSeconds: 3,`,
       '  onOutput: (chunk) => chunk.includes("started") && console.log("started"),',
       "});",
     ].join("\n");
     const runner = spawn(process.execPath, ["--input-type=module", "-e", code], {
       cwd: join(import.meta.dirname, "..", ".."),
+      env: { ...process.env, ORPHAN_TAG: tag },
       stdio: ["ignore", "pipe", "inherit"],
     });
     await new Promise<void>((resolve) =>
