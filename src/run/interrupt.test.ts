@@ -28,6 +28,46 @@ const isAlive = (pid: number) => {
   }
 };
 
+interface Interrupted {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** Pid of the slow test that was blocked when Ctrl-C came. */
+  testPid: number;
+}
+
+/**
+ * Runs the CLI with `args`; once the slow test has written its pid (it then waits on the hold file),
+ * calls `whenBlocked`, then sends SIGINT, as Ctrl-C would. Resolves when the CLI has exited.
+ */
+function interruptWhenBlocked(
+  args: string[],
+  pidFile: string,
+  options: { env?: Record<string, string>; whenBlocked?: () => Promise<void> } = {},
+): Promise<Interrupted> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [swegateBin, ...args], {
+      env: { ...process.env, SWEGATE_FROM_SOURCE: "1", ...options.env },
+    });
+    let stdout = "";
+    let stderr = "";
+    let testPid = 0;
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    const poll = setInterval(() => {
+      if (!existsSync(pidFile)) return;
+      testPid = Number(readFileSync(pidFile, "utf8"));
+      if (!testPid) return;
+      clearInterval(poll);
+      void (options.whenBlocked?.() ?? Promise.resolve()).then(() => child.kill("SIGINT"));
+    }, 50);
+    child.on("close", (code) => {
+      clearInterval(poll);
+      resolve({ code, stdout, stderr, testPid });
+    });
+  });
+}
+
 /**
  * A repository `acme/slow` with a bug in double(), and three instances on it: quick-1, slow-1 (its
  * test writes its pid, then waits while the `hold` file exists) and quick-2.
@@ -110,51 +150,17 @@ describe("Ctrl-C during a run", () => {
     writeFileSync(hold, "");
     const storeDir = join(scratch, "store");
     const common = ["--cache-dir", join(scratch, "cache"), "--store", storeDir, "--repo-url", repoUrl];
-    const args = [
-      swegateBin,
-      "run",
-      dataset,
-      "--model",
-      "oracle",
-      "--run-id",
-      "ctrl-c",
-      "--json",
-      "--workers",
-      "1",
-    ];
+    const args = ["run", dataset, "--model", "oracle", "--run-id", "ctrl-c", "--json", "--workers", "1"];
     let secondTry: CliResult | undefined;
-    const interrupted = await new Promise<{
-      code: number | null;
-      stdout: string;
-      stderr: string;
-      testPid: number;
-    }>((resolve) => {
-      const child = spawn(process.execPath, [...args, ...common], {
-        env: { ...process.env, SWEGATE_FROM_SOURCE: "1", XDG_CONFIG_HOME: join(scratch, "config") },
-      });
-      let stdout = "";
-      let stderr = "";
-      let testPid = 0;
-      child.stdout.on("data", (chunk) => (stdout += chunk));
-      child.stderr.on("data", (chunk) => (stderr += chunk));
-      // The slow instance's red gate is in its test once the pid file appears: a second process
-      // trying the same run is refused then, and Ctrl-C follows.
-      const poll = setInterval(() => {
-        if (!existsSync(pidFile)) return;
-        testPid = Number(readFileSync(pidFile, "utf8"));
-        if (!testPid) return;
-        clearInterval(poll);
-        void runCliAsync(["run", "--resume", "ctrl-c", "--json", ...common], {
+    // While the slow instance's red gate is in its test, a second process trying the same run is
+    // refused; Ctrl-C follows.
+    const interrupted = await interruptWhenBlocked([...args, ...common], pidFile, {
+      env: { XDG_CONFIG_HOME: join(scratch, "config") },
+      whenBlocked: async () => {
+        secondTry = await runCliAsync(["run", "--resume", "ctrl-c", "--json", ...common], {
           env: { XDG_CONFIG_HOME: join(scratch, "config") },
-        }).then((second) => {
-          secondTry = second;
-          child.kill("SIGINT");
         });
-      }, 50);
-      child.on("close", (code) => {
-        clearInterval(poll);
-        resolve({ code, stdout, stderr, testPid });
-      });
+      },
     });
     expect(interrupted.testPid, interrupted.stderr).toBeGreaterThan(0);
     expect(secondTry?.code, secondTry?.stderr).toBe(2);
@@ -214,26 +220,9 @@ describe("Ctrl-C during a run", () => {
     rmSync(pidFile, { force: true });
     writeFileSync(hold, "");
     const storeDir = join(scratch, "validate-store");
-    const args = [swegateBin, "validate", dataset, "--instances", "acme__slow-2", "--json"];
+    const args = ["validate", dataset, "--instances", "acme__slow-2", "--json"];
     const common = ["--cache-dir", join(scratch, "cache"), "--store", storeDir, "--repo-url", repoUrl];
-    const stopped = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [...args, ...common], {
-        env: { ...process.env, SWEGATE_FROM_SOURCE: "1" },
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (chunk) => (stdout += chunk));
-      child.stderr.on("data", (chunk) => (stderr += chunk));
-      const poll = setInterval(() => {
-        if (!existsSync(pidFile) || !readFileSync(pidFile, "utf8")) return;
-        clearInterval(poll);
-        child.kill("SIGINT");
-      }, 50);
-      child.on("close", (code) => {
-        clearInterval(poll);
-        resolve({ code, stdout, stderr });
-      });
-    });
+    const stopped = await interruptWhenBlocked([...args, ...common], pidFile);
     rmSync(hold);
     expect(stopped.code, stopped.stderr).toBe(130);
     expect(stopped.stdout).toBe("");
@@ -260,22 +249,7 @@ describe("Ctrl-C during a run", () => {
       output,
     ];
     const common = ["--cache-dir", join(scratch, "cache"), "--repo-url", repoUrl];
-    const stopped = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [swegateBin, ...args, ...common], {
-        env: { ...process.env, SWEGATE_FROM_SOURCE: "1" },
-      });
-      let stderr = "";
-      child.stderr.on("data", (chunk) => (stderr += chunk));
-      const poll = setInterval(() => {
-        if (!existsSync(pidFile) || !readFileSync(pidFile, "utf8")) return;
-        clearInterval(poll);
-        child.kill("SIGINT");
-      }, 50);
-      child.on("close", (code) => {
-        clearInterval(poll);
-        resolve({ code, stderr });
-      });
-    });
+    const stopped = await interruptWhenBlocked([...args, ...common], pidFile);
     const reports = () =>
       existsSync(output)
         ? readdirSync(output, { recursive: true }).filter((path) => String(path).endsWith("report.json"))
