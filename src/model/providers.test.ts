@@ -277,6 +277,12 @@ describe("tool calls in each provider's wire format", () => {
     check(first: Record<string, unknown>, second: Record<string, unknown>): void;
     textBody: unknown;
   }
+  // OpenAI's call as the model sends it, and as the follow-up request must send it back.
+  const openAiToolCall = {
+    id: "call_9",
+    type: "function",
+    function: { name: "view_file", arguments: '{"path":"a.py"}' },
+  };
   const TOOL_CASES: ToolCase[] = [
     {
       spec: "anthropic:claude-haiku-4-5",
@@ -326,13 +332,7 @@ describe("tool calls in each provider's wire format", () => {
             message: {
               role: "assistant",
               content: null,
-              tool_calls: [
-                {
-                  id: "call_9",
-                  type: "function",
-                  function: { name: "view_file", arguments: '{"path":"a.py"}' },
-                },
-              ],
+              tool_calls: [openAiToolCall],
             },
             finish_reason: "tool_calls",
           },
@@ -352,11 +352,7 @@ describe("tool calls in each provider's wire format", () => {
             role: "assistant",
             content: null,
             tool_calls: [
-              {
-                id: "call_9",
-                type: "function",
-                function: { name: "view_file", arguments: '{"path":"a.py"}' },
-              },
+              openAiToolCall, // echoed as it came
             ],
           },
           { role: "tool", tool_call_id: "call_9", content: "1\tx = 1" },
