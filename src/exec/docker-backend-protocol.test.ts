@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import type { Backend } from "./backend.js";
 import { createDockerBackend } from "./docker-backend.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "swegate-fake-engine-"));
@@ -84,13 +85,29 @@ async function fakeEngine(options: {
   return { socketPath, seen, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
+/** A fake engine, a docker backend on its socket and an empty workspace for `body`; the engine is closed after. */
+async function withFakeEngine(
+  options: Parameters<typeof fakeEngine>[0],
+  body: (setup: {
+    engine: Awaited<ReturnType<typeof fakeEngine>>;
+    backend: Backend;
+    workspace: string;
+  }) => Promise<void>,
+): Promise<void> {
+  const engine = await fakeEngine(options);
+  try {
+    const workspace = mkdtempSync(join(scratch, "workspace-"));
+    const backend = createDockerBackend({ image: "me/image:1", socketPath: engine.socketPath });
+    await body({ engine, backend, workspace });
+  } finally {
+    await engine.close();
+  }
+}
+
 describe("docker backend's Engine API exchange (a fake engine on a unix socket)", () => {
   it("creates a locked-down container, copies the workspace and scripts in, streams the log and removes it", async () => {
-    const engine = await fakeEngine({ exitCode: 3, output: "hello\n" });
-    const workspace = mkdtempSync(join(scratch, "workspace-"));
-    writeFileSync(join(workspace, "file.py"), "x = 1\n");
-    try {
-      const backend = createDockerBackend({ image: "me/image:1", socketPath: engine.socketPath });
+    await withFakeEngine({ exitCode: 3, output: "hello\n" }, async ({ engine, backend, workspace }) => {
+      writeFileSync(join(workspace, "file.py"), "x = 1\n");
       const result = await backend.run("echo hello", { cwd: workspace, timeoutSeconds: 60 });
       expect(result).toMatchObject({ exitCode: 3, output: "hello\non stderr\n", timedOut: false });
       const create = engine.seen.find((request) => request.path === "/containers/create");
@@ -110,78 +127,68 @@ describe("docker backend's Engine API exchange (a fake engine on a unix socket)"
       expect(
         engine.seen.filter((request) => request.method === "DELETE").map((request) => request.path),
       ).toEqual(["/containers/c1?force=true&v=true"]);
-    } finally {
-      await engine.close();
-    }
+    });
   });
 
   it("makes a new container once when the engine refuses to start one, and removes both", async () => {
-    const engine = await fakeEngine({ failedStarts: 1, exitCode: 0, output: "second try\n" });
-    const workspace = mkdtempSync(join(scratch, "workspace-"));
-    try {
-      const backend = createDockerBackend({ image: "me/image:1", socketPath: engine.socketPath });
-      const result = await backend.run("true", { cwd: workspace, timeoutSeconds: 60 });
-      expect(result).toMatchObject({ exitCode: 0, output: "second try\non stderr\n" });
-      expect(
-        engine.seen.filter((request) => request.path.endsWith("/start")).map((request) => request.path),
-      ).toEqual(["/containers/c1/start", "/containers/c2/start"]);
-      expect(engine.seen.filter((request) => request.method === "DELETE")).toHaveLength(2);
-    } finally {
-      await engine.close();
-    }
+    await withFakeEngine(
+      { failedStarts: 1, exitCode: 0, output: "second try\n" },
+      async ({ engine, backend, workspace }) => {
+        const result = await backend.run("true", { cwd: workspace, timeoutSeconds: 60 });
+        expect(result).toMatchObject({ exitCode: 0, output: "second try\non stderr\n" });
+        expect(
+          engine.seen.filter((request) => request.path.endsWith("/start")).map((request) => request.path),
+        ).toEqual(["/containers/c1/start", "/containers/c2/start"]);
+        expect(engine.seen.filter((request) => request.method === "DELETE")).toHaveLength(2);
+      },
+    );
   });
 
   it("makes a new container when the engine fails to copy the files in, up to twice", async () => {
-    const engine = await fakeEngine({ failedCopies: 2, exitCode: 0, output: "third try\n" });
-    const workspace = mkdtempSync(join(scratch, "workspace-"));
-    try {
-      const backend = createDockerBackend({ image: "me/image:1", socketPath: engine.socketPath });
-      const result = await backend.run("true", { cwd: workspace, timeoutSeconds: 60 });
-      expect(result).toMatchObject({ exitCode: 0, output: "third try\non stderr\n" });
-      expect(engine.seen.filter((request) => request.path === "/containers/create")).toHaveLength(3);
-      expect(engine.seen.filter((request) => request.method === "DELETE")).toHaveLength(3);
-    } finally {
-      await engine.close();
-    }
+    await withFakeEngine(
+      { failedCopies: 2, exitCode: 0, output: "third try\n" },
+      async ({ engine, backend, workspace }) => {
+        const result = await backend.run("true", { cwd: workspace, timeoutSeconds: 60 });
+        expect(result).toMatchObject({ exitCode: 0, output: "third try\non stderr\n" });
+        expect(engine.seen.filter((request) => request.path === "/containers/create")).toHaveLength(3);
+        expect(engine.seen.filter((request) => request.method === "DELETE")).toHaveLength(3);
+      },
+    );
   }, 20_000);
 
   it("gives up after three refusals with the engine's own words, and runs the script never", async () => {
-    const engine = await fakeEngine({ failedStarts: 3, exitCode: 0, output: "never\n" });
-    const workspace = mkdtempSync(join(scratch, "workspace-"));
-    try {
-      const backend = createDockerBackend({ image: "me/image:1", socketPath: engine.socketPath });
-      const result = await backend.run("true", { cwd: workspace, timeoutSeconds: 60 });
-      expect(result.exitCode).toBe(125);
-      expect(result.output).toContain("cannot start the container: OCI runtime error: fake");
-      expect(engine.seen.filter((request) => request.path.includes("/logs"))).toEqual([]);
-      expect(engine.seen.filter((request) => request.method === "DELETE")).toHaveLength(3);
-    } finally {
-      await engine.close();
-    }
+    await withFakeEngine(
+      { failedStarts: 3, exitCode: 0, output: "never\n" },
+      async ({ engine, backend, workspace }) => {
+        const result = await backend.run("true", { cwd: workspace, timeoutSeconds: 60 });
+        expect(result.exitCode).toBe(125);
+        expect(result.output).toContain("cannot start the container: OCI runtime error: fake");
+        expect(engine.seen.filter((request) => request.path.includes("/logs"))).toEqual([]);
+        expect(engine.seen.filter((request) => request.method === "DELETE")).toHaveLength(3);
+      },
+    );
   }, 20_000);
 
   it("kills the container when the run is interrupted, and removes it", async () => {
-    const engine = await fakeEngine({ runsUntilKilled: true, exitCode: 137, output: "started\n" });
-    const workspace = mkdtempSync(join(scratch, "workspace-"));
-    try {
-      const backend = createDockerBackend({ image: "me/image:1", socketPath: engine.socketPath });
-      const controller = new AbortController();
-      const result = await backend.run("sleep 1000", {
-        cwd: workspace,
-        timeoutSeconds: 600,
-        signal: controller.signal,
-        onOutput: (chunk) => chunk.includes("started") && controller.abort(),
-      });
-      expect(result).toMatchObject({ exitCode: null, timedOut: false });
-      expect(result.output).toBe("started\n\n[swegate: interrupted]\n");
-      expect(engine.seen.map((request) => `${request.method} ${request.path}`)).toEqual(
-        expect.arrayContaining([
-          "POST /containers/c1/kill?signal=KILL",
-          "DELETE /containers/c1?force=true&v=true",
-        ]),
-      );
-    } finally {
-      await engine.close();
-    }
+    await withFakeEngine(
+      { runsUntilKilled: true, exitCode: 137, output: "started\n" },
+      async ({ engine, backend, workspace }) => {
+        const controller = new AbortController();
+        const result = await backend.run("sleep 1000", {
+          cwd: workspace,
+          timeoutSeconds: 600,
+          signal: controller.signal,
+          onOutput: (chunk) => chunk.includes("started") && controller.abort(),
+        });
+        expect(result).toMatchObject({ exitCode: null, timedOut: false });
+        expect(result.output).toBe("started\n\n[swegate: interrupted]\n");
+        expect(engine.seen.map((request) => `${request.method} ${request.path}`)).toEqual(
+          expect.arrayContaining([
+            "POST /containers/c1/kill?signal=KILL",
+            "DELETE /containers/c1?force=true&v=true",
+          ]),
+        );
+      },
+    );
   });
 });
