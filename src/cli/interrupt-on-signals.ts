@@ -1,5 +1,7 @@
 /** Exit codes of a process stopped by a signal, as shells report them (128 + the signal's number). */
 const EXIT_CODES: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
+/** SIGHUP: the terminal closed (an ssh session dropped) under a run started without nohup or tmux. */
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
 export interface Interrupt {
   /** Aborted on the first SIGINT, SIGTERM or SIGHUP. */
@@ -21,10 +23,9 @@ export function interruptOnSignals(
   const controller = new AbortController();
   let received: NodeJS.Signals | undefined;
   const handler = (name: NodeJS.Signals) => {
-    const code = EXIT_CODES[name] ?? 130;
     if (received) {
       process.stderr.write(`swegate: ${name} again: quitting now\n`);
-      process.exit(code);
+      process.exit(EXIT_CODES[name] ?? 130);
     }
     received = name;
     process.stderr.write(
@@ -32,13 +33,12 @@ export function interruptOnSignals(
     );
     controller.abort();
   };
-  // SIGHUP: the terminal closed (an ssh session dropped) under a run started without nohup or tmux.
-  for (const name of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(name, handler);
+  for (const name of SIGNALS) process.on(name, handler);
   return {
     signal: controller.signal,
     exitCode: () => (received ? (EXIT_CODES[received] ?? 130) : undefined),
     dispose() {
-      for (const name of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.off(name, handler);
+      for (const name of SIGNALS) process.off(name, handler);
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { CommandResult, RunOptions } from "./backend.js";
 import { createLogDemultiplexer, type DockerEngine, engineMessage } from "./docker-engine.js";
-import { DEFAULT_OUTPUT_LIMIT_BYTES } from "./spawn-merged.js";
+import { DEFAULT_OUTPUT_LIMIT_BYTES, INTERRUPTED_NOTE } from "./spawn-merged.js";
 
 /** A container run's result, and whether the engine refused it before the script started (safe to redo). */
 export interface ContainerOutcome {
@@ -57,7 +57,7 @@ export async function startAndCollect(
     return {
       result: {
         exitCode: timedOut || interrupted || code === undefined ? null : code,
-        output: interrupted ? `${output}\n[swegate: interrupted]\n` : output,
+        output: interrupted ? output + INTERRUPTED_NOTE : output,
         durationMs: Date.now() - started,
         timedOut,
         truncatedBytes,

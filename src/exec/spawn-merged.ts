@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CommandResult } from "./backend.js";
 
-const INTERRUPTED = "\n[swegate: interrupted]\n";
+/** Appended to the output of a run that an abort stopped (by every backend). */
+export const INTERRUPTED_NOTE = "\n[swegate: interrupted]\n";
 
 /** Default output cap: 16 MiB (head and tail halves kept). */
 export const DEFAULT_OUTPUT_LIMIT_BYTES = 16 * 1024 * 1024;
@@ -37,8 +38,9 @@ function killProcessGroup(group: number, signal: NodeJS.Signals): void {
  * Runs a program with stdout and stderr sent to ONE pipe (so lines keep their arrival order), in
  * its own process group; at the timeout the whole group gets SIGTERM, then SIGKILL, so a grandchild
  * holding the pipe can neither hang the call nor outlive it. An abort kills the group at once, and
- * so does Node's exit (a second Ctrl-C); if Node is killed outright, GNU timeout ends the group. Output is capped: the head and tail are kept and the
- * dropped middle is counted. Shared by every backend that runs local processes.
+ * so does Node's exit (a second Ctrl-C); if Node is killed outright, GNU timeout ends the group.
+ * Output is capped: the head and tail are kept and the dropped middle is counted. Shared by every
+ * backend that runs local processes.
  */
 export function spawnMerged(
   command: string,
@@ -51,7 +53,7 @@ export function spawnMerged(
     if (options.signal?.aborted)
       return resolve({
         exitCode: null,
-        output: INTERRUPTED,
+        output: INTERRUPTED_NOTE,
         durationMs: 0,
         timedOut: false,
         truncatedBytes: 0,
@@ -124,7 +126,9 @@ export function spawnMerged(
       const middle =
         dropped > 0 ? Buffer.from(`\n[swegate: ${dropped} bytes of output dropped here]\n`) : Buffer.alloc(0);
       const output =
-        Buffer.concat([...head, middle, ...tail]).toString("utf8") + extra + (interrupted ? INTERRUPTED : "");
+        Buffer.concat([...head, middle, ...tail]).toString("utf8") +
+        extra +
+        (interrupted ? INTERRUPTED_NOTE : "");
       resolve({
         exitCode: timedOut || interrupted ? null : exitCode,
         output,
