@@ -146,9 +146,8 @@ export function registerRunCommand(program: Command): void {
       const results = store.getInstanceResults(run.run_id);
       store.close();
       if (run.status === "interrupted") {
-        const storeFlag = options.store === DEFAULT_STORE ? "" : ` --store ${options.store}`;
         process.stderr.write(
-          `run ${run.run_id} interrupted: ${results.length} of ${instances.length} instances have a result; finish it with: swegate run --resume ${run.run_id}${storeFlag}\n`,
+          `run ${run.run_id} interrupted: ${results.length} of ${instances.length} instances have a result; finish it with: ${resumeCommand(run.run_id, options.store)}\n`,
         );
         process.exitCode = interrupt.exitCode() ?? 130;
         return;
@@ -198,6 +197,11 @@ function printSummary(
       "next: run a real model, e.g. ANTHROPIC_API_KEY=… swegate run data.jsonl --model anthropic:claude-haiku-4-5",
     );
   }
+}
+
+/** The command that finishes an interrupted run (naming the store unless it is the default). */
+export function resumeCommand(runId: string, store: string): string {
+  return `swegate run --resume ${runId}${store === DEFAULT_STORE ? "" : ` --store ${store}`}`;
 }
 
 /** Model, backend, cache and signing key for a run, from the flags (shared by run and ramp). */

@@ -5,6 +5,7 @@ import { openStore } from "../../store/open-store.js";
 import { DEFAULT_STORE } from "../backend-options.js";
 import { printJson, printLine } from "../output.js";
 import { requireRun } from "../require-run.js";
+import { resumeCommand } from "./run.js";
 
 export function registerRunsCommands(program: Command): void {
   program
@@ -58,7 +59,7 @@ export function registerRunsCommands(program: Command): void {
           );
         if (effectiveRunStatus(run) === "interrupted")
           printLine(
-            `${results.length} of ${run.selection.length} instances have a result; finish it with: swegate run --resume ${run.run_id}${options.store === DEFAULT_STORE ? "" : ` --store ${options.store}`}`,
+            `${results.length} of ${run.selection.length} instances have a result; finish it with: ${resumeCommand(run.run_id, options.store)}`,
           );
         return;
       }
