@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { loadDemoDataset } from "../dataset/demo/load-demo-dataset.js";
 import type { Instance } from "../dataset/instance.js";
 import { type Dataset, loadDataset } from "../dataset/load-dataset.js";
-import { type Selection, selectInstances } from "../dataset/select-instances.js";
+import { type Selection, type SelectionStep, selectExplained } from "../dataset/select-instances.js";
 import { UserError } from "../errors.js";
 
 /** Selection flags shared by every command that takes a dataset. */
@@ -39,8 +39,22 @@ const splitList = (text: string | undefined) =>
     .map((item) => item.trim())
     .filter(Boolean);
 
+/**
+ * A flag given a value that lists nothing (`--instances ""`, `--repos ,`) would otherwise mean "no
+ * filter" and select the whole dataset: the opposite of what was asked.
+ */
+function refuseEmptyList(list: string[] | undefined, flag: string, value: string | undefined, what: string) {
+  if (list !== undefined && list.length === 0)
+    throw new UserError(`names no ${what}`, {
+      where: `${flag}=${value}`,
+      hint: `give at least one ${what}, or leave out ${flag}`,
+    });
+}
+
 /** The selection the flags describe (ids from --instances and --instances-file together). */
 export function selectionFromOptions(options: DatasetOptions): Selection {
+  refuseEmptyList(splitList(options.instances), "--instances", options.instances, "instance id");
+  refuseEmptyList(splitList(options.repos), "--repos", options.repos, "repository");
   const ids = [...(splitList(options.instances) ?? [])];
   if (options.instancesFile) {
     let text: string;
@@ -55,12 +69,17 @@ export function selectionFromOptions(options: DatasetOptions): Selection {
         },
       );
     }
-    ids.push(
-      ...text
-        .split("\n")
-        .map((line) => line.replace(/#.*/, "").trim())
-        .filter(Boolean),
-    );
+    const listed = text
+      .split("\n")
+      .map((line) => line.replace(/#.*/, "").trim())
+      .filter(Boolean);
+    // An empty list file would select everything, the opposite of a list of chosen instances.
+    if (listed.length === 0)
+      throw new UserError("lists no instance id", {
+        where: `--instances-file=${options.instancesFile}`,
+        hint: "put one instance id per line",
+      });
+    ids.push(...listed);
   }
   let sample: number | undefined;
   if (options.sample !== undefined) {
@@ -88,6 +107,36 @@ export async function resolveInstances(
     datasetArgument && datasetArgument !== "demo"
       ? await loadDataset(datasetArgument)
       : await loadDemoDataset();
-  const instances = selectInstances(dataset.instances, { ...selectionFromOptions(options), ...extra });
-  return { dataset, instances };
+  const { selected, emptiedBy } = selectExplained(dataset.instances, {
+    ...selectionFromOptions(options),
+    ...extra,
+  });
+  // An empty selection would record an empty run and exit 0, which looks like success.
+  if (selected.length === 0) throw emptySelectionError(emptiedBy, options, dataset);
+  return { dataset, instances: selected };
+}
+
+function emptySelectionError(step: SelectionStep | undefined, options: DatasetOptions, dataset: Dataset) {
+  const of = `of the ${dataset.instances.length} in ${dataset.source}`;
+  switch (step) {
+    case "repos":
+      return new UserError(`selects no instance ${of}`, {
+        where: `--repos=${options.repos}`,
+        hint: "see `swegate dataset stats` for the repositories it has",
+      });
+    case "excludeRepos":
+      return new UserError("leaves no instance selected", {
+        where: `--exclude-repos=${options.excludeRepos}`,
+        hint: "exclude fewer repositories",
+      });
+    case "healthyIds":
+      return new UserError("no selected instance is healthy in the health registry", {
+        where: "--healthy-only",
+        hint: "run `swegate validate` on this dataset first",
+      });
+    default:
+      return new UserError(`the selection selects no instance ${of}`, {
+        hint: "check --instances, --repos, --exclude-repos and --sample against `swegate dataset list`",
+      });
+  }
 }

@@ -105,6 +105,54 @@ describe("loadDataset", () => {
     expect(await loadError(file)).toContain(`${file}:17: field repo`);
   });
 
+  it("refuses an instance_id that is not one plain folder name, naming file, line and field", async () => {
+    const lines = readFileSync(lite, "utf8").trim().split("\n");
+    const file = join(scratch, "escape.jsonl");
+    for (const [id, problem] of [
+      ["../../../../X", "contains a path separator"],
+      ["..", "starts with a dot"],
+      ["a\\b", "contains a path separator"],
+      ["x\u001b[31m", "contains a control character"],
+      ["", "is empty"],
+      ["x".repeat(300), "is longer than 200 bytes"],
+    ]) {
+      const row = JSON.parse(lines[1] as string);
+      row.instance_id = id;
+      writeFileSync(file, `${lines[0]}\n${JSON.stringify(row)}\n`);
+      const message = await loadError(file);
+      expect(message).toMatch(new RegExp(`^${file}:2: field instance_id: .* ${problem}`));
+      expect(message).not.toContain("\n");
+    }
+    const row = JSON.parse(lines[1] as string);
+    row.repo = "../..";
+    writeFileSync(file, `${JSON.stringify(row)}\n`);
+    expect(await loadError(file)).toContain(`${file}:1: field repo: expected owner/name`);
+  });
+
+  it("refuses a row without FAIL_TO_PASS tests, as a list or as a JSON string", async () => {
+    const row = JSON.parse(readFileSync(lite, "utf8").split("\n")[3] as string);
+    const file = join(scratch, "no-f2p.jsonl");
+    for (const empty of [[], "[]"]) {
+      writeFileSync(file, `\n${JSON.stringify({ ...row, FAIL_TO_PASS: empty })}\n`);
+      expect(await loadError(file)).toBe(
+        `${file}:2: field FAIL_TO_PASS: expected at least one test, got ${JSON.stringify(empty)} (fix the row or drop it from the file)`,
+      );
+    }
+  });
+
+  it("refuses a dataset without rows: an empty file, blank lines, an empty JSON array", async () => {
+    for (const [name, text] of [
+      ["empty.jsonl", ""],
+      ["blank.jsonl", "\n\n  \n"],
+      ["empty.json", "[]"],
+      ["empty-rows.json", '{"rows": []}'],
+    ] as const) {
+      const file = join(scratch, name);
+      writeFileSync(file, text);
+      expect(await loadError(file)).toMatch(new RegExp(`^${file}: the dataset has no instances \\(`));
+    }
+  });
+
   it("names the row of a bad JSON array entry and of a bad parquet row", async () => {
     const rows = liteRows();
     (rows[4] as Record<string, unknown>).base_commit = "not a commit";

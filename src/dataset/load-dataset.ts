@@ -25,7 +25,7 @@ interface LocatedRow {
 /**
  * Loads SWE-bench rows from JSONL, a JSON array (or `{rows: [...]}`), or a HuggingFace parquet file.
  * Every row is validated; the first bad one stops everything with one line naming file, line or row,
- * and field. Duplicate ids are an error too.
+ * and field. Duplicate ids and a file without rows are errors too.
  */
 export async function loadDataset(path: string): Promise<Dataset> {
   let bytes: Buffer;
@@ -39,6 +39,13 @@ export async function loadDataset(path: string): Promise<Dataset> {
   }
   const digest = createHash("sha256").update(bytes).digest("hex");
   const rows = isParquet(path, bytes) ? await readParquetRows(path, bytes) : readJsonRows(path, bytes);
+  // An empty file is a wrong path or a failed export, never a dataset: say so before an empty run is recorded.
+  if (rows.length === 0) {
+    throw new UserError("the dataset has no instances", {
+      where: path,
+      hint: "give a JSONL, JSON or parquet file with at least one SWE-bench instance",
+    });
+  }
   const firstSeen = new Map<string, string>();
   const instances: Instance[] = [];
   for (const { row, where } of rows) {

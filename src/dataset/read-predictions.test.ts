@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import type { UserError } from "../errors.js";
 import { readPredictions } from "./read-predictions.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "swegate-predictions-"));
@@ -47,5 +48,30 @@ describe("readPredictions", () => {
       /not valid JSON/,
     );
     expect(() => readPredictions(join(scratch, "absent.jsonl"))).toThrow(/cannot read predictions/);
+  });
+
+  it("refuses an instance_id or model name that would leave the eval layout, naming file and line", () => {
+    const ok = JSON.stringify({ instance_id: "a__a-1", model_name_or_path: "org/model", model_patch: null });
+    const where = (text: string) => {
+      const path = file("escape.jsonl", `${ok}\n${text}\n`);
+      try {
+        readPredictions(path);
+      } catch (error) {
+        return (error as UserError).oneLine().replace(path, "FILE");
+      }
+      return "read without error";
+    };
+    expect(where(JSON.stringify({ instance_id: "../../../../X", model_patch: "x" }))).toBe(
+      'FILE:2: field instance_id: "../../../../X" contains a path separator (/ or \\) (give a plain name such as django__django-11099)',
+    );
+    // `/` becomes `__` as in the harness, so only what survives that can escape.
+    expect(where(JSON.stringify({ instance_id: "b__b-2", model_name_or_path: "../../X" }))).toMatch(
+      /^FILE:2: field model_name_or_path: "..\/..\/X" starts with a dot/,
+    );
+    expect(where(JSON.stringify({ instance_id: "b__b-2", model_name_or_path: "..\\..\\X" }))).toMatch(
+      /^FILE:2: field model_name_or_path: .* contains a path separator/,
+    );
+    const dict = file("escape.json", JSON.stringify({ "..": { model_patch: "x" } }));
+    expect(() => readPredictions(dict)).toThrow(/field instance_id: "\.\." starts with a dot/);
   });
 });

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { UserError } from "../errors.js";
+import { NAME_HINT, quoteName, unsafeNameProblem } from "./safe-name.js";
 
 /** One SWE-bench prediction. */
 export interface Prediction {
@@ -9,6 +10,18 @@ export interface Prediction {
   model_name_or_path: string;
   /** A unified diff; empty or null counts as an empty patch. */
   model_patch: string | null;
+}
+
+/** The folder a model's predictions go in: `/` becomes `__`, as the harness does. */
+export function modelFolderName(model: string): string {
+  return model.replaceAll("/", "__");
+}
+
+// `folder` is what becomes the path; the message quotes the value as written in the file.
+function refuseUnsafe(field: string, name: string, where: string, folder = name): void {
+  const problem = unsafeNameProblem(folder);
+  if (problem !== undefined)
+    throw new UserError(`field ${field}: ${quoteName(name)} ${problem}`, { where, hint: NAME_HINT });
 }
 
 /** Reads predictions as JSONL, a JSON list, or a JSON dict keyed by instance id (SWE-agent's form). */
@@ -32,9 +45,13 @@ export function readPredictions(file: string): Prediction[] {
       throw new UserError("prediction without instance_id", { where });
     if (value.model_patch != null && typeof value.model_patch !== "string")
       throw new UserError("model_patch must be a string or null", { where });
+    const model = String(value.model_name_or_path ?? "None");
+    // Both name folders of the eval layout (`<model>/<instance_id>`), so both must be plain names.
+    refuseUnsafe("instance_id", value.instance_id, where);
+    refuseUnsafe("model_name_or_path", model, where, modelFolderName(model));
     return {
       instance_id: value.instance_id,
-      model_name_or_path: String(value.model_name_or_path ?? "None"),
+      model_name_or_path: model,
       model_patch: value.model_patch ?? null,
     };
   };

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { datasetStats } from "./dataset-stats.js";
 import { loadDataset } from "./load-dataset.js";
-import { selectInstances } from "./select-instances.js";
+import { selectExplained, selectInstances } from "./select-instances.js";
 
 const lite = join(import.meta.dirname, "..", "specs", "fixtures", "lite-sample.jsonl");
 const { instances } = await loadDataset(lite);
@@ -31,6 +31,20 @@ describe("selectInstances", () => {
     expect(ids(selectInstances(instances, { healthyIds: healthy }))).toEqual([wanted[1], wanted[0]]);
     expect(selectInstances(instances, { repos: ["django/django"], sample: 2, seed: 1 })).toHaveLength(2);
     expect(selectInstances(instances, {})).toHaveLength(20);
+  });
+
+  it("names the first filter that left nothing, so the CLI can name its flag", () => {
+    expect(selectExplained(instances, { repos: ["nobody/none"] })).toEqual({
+      selected: [],
+      emptiedBy: "repos",
+    });
+    expect(
+      selectExplained(instances, { repos: ["django/django"], excludeRepos: ["django/django"] }).emptiedBy,
+    ).toBe("excludeRepos");
+    expect(selectExplained(instances, { healthyIds: new Set() }).emptiedBy).toBe("healthyIds");
+    expect(selectExplained(instances, { sample: 0 }).emptiedBy).toBe("sample");
+    expect(selectExplained(instances, { repos: ["django/django"] }).emptiedBy).toBeUndefined();
+    expect(selectExplained([], { repos: ["django/django"] }).emptiedBy).toBeUndefined();
   });
 
   it("refuses unknown ids, naming them", () => {

@@ -1,5 +1,6 @@
 import { UserError } from "../errors.js";
 import type { Instance } from "./instance.js";
+import { NAME_HINT, quoteName, unsafeNameProblem } from "./safe-name.js";
 
 const KNOWN = new Set([
   "instance_id",
@@ -66,9 +67,23 @@ export function validateRow(raw: unknown, where: string): Instance {
     environment_setup_commit: text("environment_setup_commit", false),
     extra: Object.fromEntries(Object.entries(row).filter(([key]) => !KNOWN.has(key))),
   };
-  if (!/^[\w.-]+\/[\w.-]+$/.test(instance.repo)) fail("repo", "owner/name");
+  // The id names the instance's folders (store, eval logs): it must stay one plain folder name.
+  const idProblem = unsafeNameProblem(instance.instance_id);
+  if (idProblem !== undefined) {
+    throw new UserError(`field instance_id: ${quoteName(instance.instance_id)} ${idProblem}`, {
+      where,
+      hint: NAME_HINT,
+    });
+  }
+  // `.` and `..` would turn `{owner}`/`{name}` in a --repo-url template into a walk up the tree.
+  if (
+    !/^[\w.-]+\/[\w.-]+$/.test(instance.repo) ||
+    instance.repo.split("/").some((part) => /^\.+$/.test(part))
+  )
+    fail("repo", "owner/name");
   if (!/^[0-9a-f]{7,40}$/.test(instance.base_commit)) fail("base_commit", "a git commit hash");
-  if (!instance.instance_id.trim()) fail("instance_id", "a non-empty string");
+  // A row without a failing test proves nothing: every fix "passes" it. SWE-bench rows always have one.
+  if (instance.FAIL_TO_PASS.length === 0) fail("FAIL_TO_PASS", "at least one test");
   return instance;
 }
 

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { quoteName, unsafeNameProblem } from "../dataset/safe-name.js";
 import { UserError } from "../errors.js";
 import { MIGRATIONS } from "./migrations.js";
 import type {
@@ -224,6 +225,16 @@ function migrate(db: Database.Database, dir: string): void {
 
 /** Fixed on-disk layout of an instance's artefacts beside the database. */
 export function artifactPaths(storeDir: string, runId: string, instanceId: string) {
+  // Run and instance ids are checked where they enter (flags, dataset rows); one that is still unsafe
+  // here would write outside the store, and that is a bug, not bad input.
+  for (const [what, name] of [
+    ["run id", runId],
+    ["instance id", instanceId],
+  ] as const) {
+    const problem = unsafeNameProblem(name);
+    if (problem !== undefined)
+      throw new Error(`unsafe ${what} reached the store: ${quoteName(name)} ${problem}`);
+  }
   const dir = join(storeDir, "runs", runId, instanceId);
   return {
     dir,

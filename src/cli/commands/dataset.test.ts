@@ -85,6 +85,66 @@ describe("swegate dataset list and the selection flags", () => {
   });
 });
 
+describe("bad input stops before anything runs", () => {
+  /** Exit 2 with exactly one line on stderr and nothing on stdout; returns that line. */
+  const oneLineError = (args: string[]): string => {
+    const result = runCli(args);
+    expect(result.code, result.stdout + result.stderr).toBe(2);
+    expect(result.stdout).toBe("");
+    const lines = result.stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    return lines[0] as string;
+  };
+
+  it("refuses an empty dataset file, naming it", () => {
+    const file = join(scratch, "empty.jsonl");
+    writeFileSync(file, "");
+    for (const command of ["stats", "list"])
+      expect(oneLineError(["dataset", command, file])).toContain(`${file}: the dataset has no instances`);
+  });
+
+  it("refuses a selection that selects nothing, naming the option and its value", () => {
+    expect(oneLineError(["dataset", "stats", lite, "--repos", "nobody/none"])).toContain(
+      `--repos=nobody/none: selects no instance of the 20 in ${lite}`,
+    );
+    expect(oneLineError(["dataset", "list", "--repos", "nobody/none", "--json"])).toContain(
+      "--repos=nobody/none: selects no instance of the 5 in demo",
+    );
+    expect(oneLineError(["dataset", "list", lite, "--instances", "nope"])).toContain(
+      "unknown instance id: nope",
+    );
+    expect(oneLineError(["dataset", "list", lite, "--sample", "0"])).toContain(
+      "--sample=0: must be a whole number of at least 1",
+    );
+    // A flag that lists nothing would otherwise select the whole dataset.
+    expect(oneLineError(["dataset", "list", lite, "--instances", ","])).toContain(
+      "--instances=,: names no instance id",
+    );
+    const ids = join(scratch, "no-ids.txt");
+    writeFileSync(ids, "# nothing yet\n\n");
+    expect(oneLineError(["dataset", "list", lite, "--instances-file", ids])).toContain(
+      `--instances-file=${ids}: lists no instance id`,
+    );
+    expect(
+      oneLineError(["dataset", "list", lite, "--repos", "django/django", "--exclude-repos", "django/django"]),
+    ).toContain("--exclude-repos=django/django: leaves no instance selected");
+  });
+
+  it("refuses a row without FAIL_TO_PASS tests and an instance_id that is a path, with file:line and field", () => {
+    const lines = readFileSync(lite, "utf8").trim().split("\n");
+    const file = join(scratch, "bad-rows.jsonl");
+    const row = JSON.parse(lines[1] as string);
+    writeFileSync(file, `${lines[0]}\n${JSON.stringify({ ...row, FAIL_TO_PASS: "[]" })}\n`);
+    expect(oneLineError(["dataset", "list", file])).toContain(
+      `${file}:2: field FAIL_TO_PASS: expected at least one test`,
+    );
+    writeFileSync(file, `${lines[0]}\n${JSON.stringify({ ...row, instance_id: "../../../../X" })}\n`);
+    expect(oneLineError(["dataset", "stats", file])).toContain(
+      `${file}:2: field instance_id: "../../../../X" contains a path separator`,
+    );
+  });
+});
+
 describe("swegate dataset fetch", () => {
   let server: Server;
   let baseUrl: string;

@@ -161,4 +161,38 @@ describe("swegate eval on the bundled demo (real git, real pytest)", () => {
     expect(bad.stderr.trim().split("\n")).toHaveLength(1);
     expect(bad.stderr).toContain("nobody__nothing-1");
   });
+
+  it("refuses a --run-id or a prediction's model name that would climb out of its folder", () => {
+    const out = join(scratch, "contained", "out");
+    const evaluate = (...args: string[]) =>
+      runCli([
+        "eval",
+        "demo",
+        "--output-dir",
+        out,
+        "--instances",
+        "swegate-demo__calculator-1",
+        ...args,
+        ...common,
+      ]);
+    const runId = evaluate("--predictions", "gold", "--run-id", "../../../escaped");
+    expect(runId.code).toBe(2);
+    expect(runId.stderr.trim().split("\n")).toHaveLength(1);
+    expect(runId.stderr).toContain(
+      '--run-id=../../../escaped: run id "../../../escaped" contains a path separator',
+    );
+
+    const file = join(scratch, "escaping.jsonl");
+    const row = { instance_id: "swegate-demo__calculator-1", model_patch: "diff --git a/x b/x\n" };
+    const fine = { instance_id: "swegate-demo__calculator-2", model_name_or_path: "m", model_patch: "" };
+    writeFileSync(file, `${JSON.stringify(fine)}\n${JSON.stringify({ ...row, model_name_or_path: ".." })}\n`);
+    const model = evaluate("--predictions", file);
+    expect(model.code).toBe(2);
+    expect(model.stderr.trim().split("\n")).toHaveLength(1);
+    expect(model.stderr).toContain(`${file}:2: field model_name_or_path: ".." starts with a dot`);
+    // A model folder `..` would put the instance folders beside the run's; nothing is written at all.
+    // out/logs/run_evaluation/../../../escaped is beside out.
+    expect(existsSync(join(scratch, "contained", "escaped"))).toBe(false);
+    expect(existsSync(out)).toBe(false);
+  });
 });

@@ -3,7 +3,8 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import PQueue from "p-queue";
 import type { Instance } from "../../dataset/instance.js";
-import { type Prediction, readPredictions } from "../../dataset/read-predictions.js";
+import { modelFolderName, type Prediction, readPredictions } from "../../dataset/read-predictions.js";
+import { quoteName, requireSafeName, unsafeNameProblem } from "../../dataset/safe-name.js";
 import { UserError } from "../../errors.js";
 import type { Backend } from "../../exec/backend.js";
 import { withSignal } from "../../exec/with-signal.js";
@@ -24,15 +25,17 @@ import { interruptOnSignals } from "../interrupt-on-signals.js";
 import { printJson, printLine } from "../output.js";
 
 /** `logs/run_evaluation/<run_id>/<model>/<instance_id>`, the harness's per-instance folder. */
-const instanceDir = (outputDir: string, runId: string, prediction: Prediction) =>
-  join(
-    outputDir,
-    "logs",
-    "run_evaluation",
-    runId,
-    prediction.model_name_or_path.replaceAll("/", "__"),
-    prediction.instance_id,
-  );
+function instanceDir(outputDir: string, runId: string, prediction: Prediction): string {
+  const model = modelFolderName(prediction.model_name_or_path);
+  // The run id, the predictions file and the dataset are each checked where they are read; this is the
+  // last guard before a name from data becomes a folder, so a failure here is a bug.
+  for (const name of [runId, model, prediction.instance_id]) {
+    const problem = unsafeNameProblem(name);
+    if (problem !== undefined)
+      throw new Error(`unsafe name reached the eval layout: ${quoteName(name)} ${problem}`);
+  }
+  return join(outputDir, "logs", "run_evaluation", runId, model, prediction.instance_id);
+}
 
 /**
  * Evaluates one prediction as the harness's `run_instance` does: patch.diff, then the green gate
@@ -186,6 +189,8 @@ export function registerEvalCommand(program: Command): void {
       options: BackendOptions &
         DatasetOptions & { predictions: string; runId: string; outputDir: string; json?: boolean },
     ) => {
+      // The run id names a folder of the layout and the summary file: refuse it before any work.
+      requireSafeName(options.runId, "run id", `--run-id=${options.runId}`);
       const { dataset, instances } = await resolveInstances(datasetArgument, options);
       const list =
         options.predictions === "gold"
@@ -241,7 +246,7 @@ export function registerEvalCommand(program: Command): void {
         return;
       }
       const summary = summarize(predictions, instances, options.outputDir, options.runId);
-      const model = (list[0] as Prediction).model_name_or_path.replaceAll("/", "__");
+      const model = modelFolderName((list[0] as Prediction).model_name_or_path);
       mkdirSync(options.outputDir, { recursive: true });
       const summaryFile = join(options.outputDir, `${model}.${options.runId}.json`);
       writeFileSync(summaryFile, JSON.stringify(summary, null, 4));

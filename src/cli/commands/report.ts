@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
+import { requireSafeName } from "../../dataset/safe-name.js";
 import { buildRunReport } from "../../report/build-run-report.js";
 import { compareRuns, type RunComparison, renderComparison } from "../../report/compare-runs.js";
 import { renderHtml, renderMarkdown } from "../../report/render-report.js";
@@ -34,7 +35,20 @@ export function registerReportCommands(program: Command): void {
           );
         }
         store.close();
-        const out = options.out ?? join(options.store, "runs", runId, "report");
+        // A run recorded before run ids were checked may carry an unsafe one: never write through it.
+        const out =
+          options.out ??
+          join(
+            options.store,
+            "runs",
+            requireSafeName(
+              runId,
+              "run id",
+              `report ${runId}`,
+              "pass --out DIR to write the report elsewhere",
+            ),
+            "report",
+          );
         mkdirSync(out, { recursive: true });
         const files = {
           json: join(out, "report.json"),
