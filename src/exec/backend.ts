@@ -2,6 +2,8 @@
 export interface Backend {
   /** Registry name: `host`, `isolated`, `docker`. */
   readonly name: string;
+  /** True when `RunOptions.evidenceDir` works: files the command writes there are on this machine afterwards. */
+  readonly collectsEvidence?: boolean;
   /** Runs a bash script; never throws for a failing command (that is a value). */
   run(script: string, options: RunOptions): Promise<CommandResult>;
   /** Facts that identify the environment (interpreter version, image digest, …); part of the fingerprint. */
@@ -19,6 +21,12 @@ export interface RunOptions {
   outputLimitBytes?: number;
   /** Called with output chunks as they arrive (for live display); optional. */
   onOutput?: (chunk: string) => void;
+  /**
+   * A private folder of this machine, outside the workspace, where the command may write evidence
+   * (pytest's JUnit report): the backend makes it writable at the same path. Only for backends
+   * with `collectsEvidence`.
+   */
+  evidenceDir?: string;
   /** Aborting it kills the run at once (the run is interrupted): exit code null, not timed out. */
   signal?: AbortSignal;
 }

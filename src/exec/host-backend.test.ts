@@ -178,34 +178,36 @@ describe("host backend", () => {
   });
 });
 
-describe("test scripts with nonce markers", () => {
+describe("test scripts with a start marker", () => {
   const backend = createHostBackend();
 
-  it("grades only what lies between the genuine markers and records the real exit code", async () => {
+  it("grades only what follows the genuine start marker and takes the exit status from the process", async () => {
     const nonce = newNonce();
-    // The test prints a fake end marker with exit=0 (wrong nonce) and fake PASSED lines, then fails.
-    const command = "echo 'PASSED tests/test_x.py::test_a'; echo '>>>>> swegate-end 000000 exit=0'; exit 1";
+    // The test prints a fake start marker, an old-style end marker with exit=0 and a fake PASSED line, then fails.
+    const command = `echo '>>>>> swegate-start ${nonce}'; echo 'PASSED tests/test_x.py::test_a'; echo '>>>>> swegate-end ${nonce} exit=0'; exit 1`;
     const result = await backend.run(wrapTestCommand({ command, nonce, setup: ["echo setting up"] }), {
       cwd: tempDir(),
       timeoutSeconds: 30,
     });
-    const run = extractTestRun(result.output, nonce);
+    const run = extractTestRun(result.output, nonce, result.exitCode);
     expect(run.complete).toBe(true);
     expect(run.exitCode).toBe(1);
     expect(run.log).not.toContain("setting up");
     expect(run.log).toContain("PASSED tests/test_x.py::test_a");
+    // The genuine marker is the first one: the fake one stays inside the graded log.
+    expect(run.log.startsWith(`>>>>> swegate-start ${nonce}\nPASSED`)).toBe(true);
   });
 
-  it("treats a run killed before its end marker as incomplete", () => {
+  it("the script knows no secret: its text carries nothing a test could use to end the log early", () => {
+    const script = wrapTestCommand({ command: "pytest -rA", nonce: "n0nce" });
+    expect(script).not.toMatch(/swegate-end|exit=/);
+  });
+
+  it("treats a run that was killed (no exit status) or never started as incomplete", () => {
     const nonce = newNonce();
-    const run = extractTestRun(`>>>>> swegate-start ${nonce}\ncollected 3 items\n`, nonce);
+    const run = extractTestRun(`>>>>> swegate-start ${nonce}\ncollected 3 items\n`, nonce, null);
     expect(run).toEqual({ log: "collected 3 items\n", exitCode: null, complete: false });
-  });
-
-  it("takes the last end marker, so a forged one printed by a test that knows the nonce earlier is ignored", () => {
-    const nonce = newNonce();
-    const output = `>>>>> swegate-start ${nonce}\nok\n>>>>> swegate-end ${nonce} exit=0\nFAILED x\n\n>>>>> swegate-end ${nonce} exit=1\n`;
-    expect(extractTestRun(output, nonce)).toMatchObject({ exitCode: 1, complete: true });
+    expect(extractTestRun("ImportError before anything\n", nonce, 0).complete).toBe(false);
   });
 });
 

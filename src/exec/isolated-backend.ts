@@ -48,7 +48,12 @@ export function createIsolatedBackend(options: IsolatedBackendOptions = {}): Bac
     ? (options.python ?? "/usr/bin/python3")
     : resolveInterpreter(options.python ?? "python3");
   const interpreterBinds = root ? [] : interpreterPrefixes(python);
-  const sandbox = (workspace: string, scriptDir: string, extraReadOnly: string[] = []): string[] => {
+  const sandbox = (
+    workspace: string,
+    scriptDir: string,
+    extraReadOnly: string[] = [],
+    evidenceDir?: string,
+  ): string[] => {
     const args = ["--unshare-all", "--die-with-parent", "--new-session"];
     for (const path of SYSTEM_DIRECTORIES) {
       const source = root ? join(root, path) : path;
@@ -72,10 +77,13 @@ export function createIsolatedBackend(options: IsolatedBackendOptions = {}): Bac
     args.push("--ro-bind", scriptDir, "/run/swegate", "--bind", workspace, workspace, "--chdir", workspace);
     // Folders a run puts on PYTHONPATH besides the workspace (e.g. the Django test-id shim) stay visible, read-only.
     for (const path of extraReadOnly) args.push("--ro-bind", path, path);
+    // The evidence folder (pytest's JUnit report) at its own path, after the private /tmp it may sit in.
+    if (evidenceDir) args.push("--bind", evidenceDir, evidenceDir);
     return args;
   };
   return {
     name: "isolated",
+    collectsEvidence: true,
     async run(script: string, runOptions: RunOptions): Promise<CommandResult> {
       const env = controlledEnvironment(runOptions.cwd, undefined, { ...options.env, ...runOptions.env });
       env.HOME = "/tmp/home";
@@ -92,6 +100,7 @@ export function createIsolatedBackend(options: IsolatedBackendOptions = {}): Bac
               (runOptions.env?.PYTHONPATH ?? "")
                 .split(":")
                 .filter((entry) => entry && existsSync(entry) && !entry.startsWith(runOptions.cwd)),
+              runOptions.evidenceDir,
             ),
             "bash",
             "/run/swegate/run.sh",

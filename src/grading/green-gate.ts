@@ -4,12 +4,15 @@ import { applyDisjointPatches, applyPatch, resetPatchFiles, resetToBase } from "
 import { listTouchedPaths } from "../workspace/snapshot-paths.js";
 import { gradeInstance, type Resolution, type TestsStatus } from "./grade-instance.js";
 import { runInstanceTests } from "./run-instance-tests.js";
+import { scanPatchForTampering } from "./scan-patch.js";
+import type { EvidenceCheck } from "./test-evidence.js";
+import { findTestMachineryEdits } from "./test-machinery.js";
 import type { TestStatus } from "./test-status.js";
 
 /** What the green gate found for a candidate patch, graded as the SWE-bench harness grades. */
 export interface GreenGateResult {
   resolution: Resolution;
-  /** True exactly when FULL. */
+  /** True exactly when FULL and nothing is suspicious: what "verified" means. */
   resolved: boolean;
   /** Which step of the apply chain took the patch, or null when none did. */
   patch_applied_by: string | null;
@@ -18,6 +21,16 @@ export interface GreenGateResult {
   tests: Record<string, TestStatus | "missing">;
   /** Why the run cannot be trusted or the patch did not apply; null when graded normally. */
   problem: string | null;
+  /** Files the candidate changes that belong to the test machinery: refused before any test ran (empty when none). */
+  refused: string[];
+  /**
+   * Why the verdict cannot be trusted although the log may grade it: evidence that disagrees with
+   * the log (when it graded FULL) and tampering the patch scan found. Non-empty means `suspicious`:
+   * never verified, never certified.
+   */
+  suspicious: string[];
+  /** The evidence weighed against the log (exit status, runner summary, JUnit report). */
+  evidence: EvidenceCheck[];
   /** The test run was killed at the timeout (the harness counts such an instance as an error). */
   timed_out: boolean;
   log: string;
@@ -49,6 +62,9 @@ export async function runGreenGate(options: {
     tests_status: null,
     tests: {},
     problem,
+    refused: [],
+    suspicious: [],
+    evidence: [],
     timed_out: false,
     log: "",
     exit_code: null,
@@ -62,15 +78,30 @@ export async function runGreenGate(options: {
     ? "git apply"
     : await applyCandidateThenTests(dir, instance, options.patch);
   if (typeof method !== "string") return notGraded(method.problem, { patch_applied_by: method.appliedBy });
+  const refused = await findTestMachineryEdits({ dir, instance, patch: options.patch });
+  if (refused.length > 0)
+    return notGraded(
+      `refused before the tests ran: the patch changes the test machinery (${refused.join("; ")})`,
+      {
+        patch_applied_by: method,
+        refused,
+      },
+    );
 
   const run = await runInstanceTests(options);
   const statuses: GreenGateResult["tests"] = {};
   for (const id of [...instance.FAIL_TO_PASS, ...instance.PASS_TO_PASS])
     statuses[id] = run.statuses.get(id) ?? "missing";
-  const base = { patch_applied_by: method, tests: statuses, log: run.log, exit_code: run.exitCode };
+  const base = {
+    patch_applied_by: method,
+    tests: statuses,
+    log: run.log,
+    exit_code: run.exitCode,
+    evidence: run.evidence,
+  };
   if (run.timedOut)
     return notGraded(`tests timed out after ${options.timeoutSeconds} s`, { ...base, timed_out: true });
-  if (!run.complete) return notGraded("the test run ended before its end marker", base);
+  if (!run.complete) return notGraded("the test run was cut short (no start marker, or killed)", base);
   const sawFailure = [...run.statuses.values()].some((status) => status === "FAILED" || status === "ERROR");
   if (run.exitCode !== 0 && run.statuses.size > 0 && !sawFailure) {
     return notGraded(
@@ -81,15 +112,30 @@ export async function runGreenGate(options: {
   const grade = gradeInstance(run.statuses, instance);
   const f2p = grade.tests_status.FAIL_TO_PASS;
   const p2p = grade.tests_status.PASS_TO_PASS;
+  const counts = `F2P ${f2p.success.length}/${f2p.success.length + f2p.failure.length}, P2P ${p2p.success.length}/${p2p.success.length + p2p.failure.length}`;
+  // Evidence speaks only against a pass the log claims; tampering in the patch counts whatever the tests say.
+  const suspicious = [
+    ...(grade.resolved
+      ? run.evidence.filter((check) => !check.ok).map((check) => `${check.kind}: ${check.detail}`)
+      : []),
+    ...scanPatchForTampering(options.patch, instance).map(
+      (finding) => `patch: ${finding.path} ${finding.why} (${finding.rule}: ${finding.line.slice(0, 120)})`,
+    ),
+  ];
   return {
     ...base,
     resolution: grade.resolution,
-    resolved: grade.resolved,
+    resolved: grade.resolved && suspicious.length === 0,
     tests_status: grade.tests_status,
     problem: null,
+    refused: [],
+    suspicious,
     timed_out: false,
     duration_ms: Date.now() - started,
-    message: `${grade.resolution}: F2P ${f2p.success.length}/${f2p.success.length + f2p.failure.length}, P2P ${p2p.success.length}/${p2p.success.length + p2p.failure.length}`,
+    message:
+      suspicious.length > 0
+        ? `SUSPICIOUS (the log grades ${grade.resolution}, ${counts}): ${suspicious[0]}${suspicious.length > 1 ? ` (+${suspicious.length - 1} more)` : ""}`
+        : `${grade.resolution}: ${counts}`,
   };
 }
 

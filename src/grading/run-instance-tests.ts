@@ -1,4 +1,5 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Instance } from "../dataset/instance.js";
@@ -7,6 +8,7 @@ import { extractTestRun, newNonce, wrapTestCommand } from "../exec/test-script.j
 import { specFor } from "../specs/spec-for.js";
 import { testCommand } from "../specs/test-directives.js";
 import { getLogParser } from "./log-parsers.js";
+import { type EvidenceCheck, judgeEvidence, type TestRunner } from "./test-evidence.js";
 import type { StatusMap } from "./test-status.js";
 
 export interface TestRunResult {
@@ -19,8 +21,10 @@ export interface TestRunResult {
   /** The test command's own exit code, null when it did not finish. */
   exitCode: number | null;
   timedOut: boolean;
-  /** Both markers were seen. */
+  /** The start marker was seen and the command exited by itself. */
   complete: boolean;
+  /** What evidence besides the log says (empty when the run did not complete). */
+  evidence: EvidenceCheck[];
   durationMs: number;
   /** The test command as run. */
   command: string;
@@ -28,7 +32,10 @@ export interface TestRunResult {
 
 /**
  * Runs an instance's tests in a workspace exactly as the harness's eval script would (its test
- * command and directives), bracketed by nonce markers, and parses the result with its parser.
+ * command and directives), after a start marker, and parses the result with its parser. Where the
+ * backend can collect it, pytest also writes a JUnit report into a private folder outside the
+ * workspace; that report, the runner's own summary and the exit status from the process are the
+ * evidence weighed against the log (`judgeEvidence`).
  */
 export async function runInstanceTests(options: {
   instance: Instance;
@@ -37,26 +44,64 @@ export async function runInstanceTests(options: {
   timeoutSeconds: number;
 }): Promise<TestRunResult> {
   const { instance } = options;
+  const runner = testRunnerFor(instance);
   const command = testCommand(instance);
-  const nonce = newNonce();
-  const script = wrapTestCommand({ command, nonce, setup: hostSetup(instance) });
-  const result = await options.backend.run(script, {
-    cwd: options.dir,
-    timeoutSeconds: options.timeoutSeconds,
-    env: hostEnvironment(instance),
-  });
-  const run = extractTestRun(result.output, nonce);
-  const parse = getLogParser(specFor(instance).log_parser);
-  return {
-    statuses: parse(run.log),
-    log: run.log,
-    output: result.output,
-    exitCode: run.exitCode,
-    timedOut: result.timedOut,
-    complete: run.complete && !result.timedOut,
-    durationMs: result.durationMs,
-    command,
-  };
+  // Only a one-line command ends in pytest's own arguments (a v5 eval script's may be several lines).
+  const evidenceDir =
+    runner === "pytest" && options.backend.collectsEvidence && !command.includes("\n")
+      ? await mkdtemp(join(tmpdir(), "swegate-evidence-"))
+      : undefined;
+  const junitPath = evidenceDir ? join(evidenceDir, "junit.xml") : undefined;
+  try {
+    const nonce = newNonce();
+    const script = wrapTestCommand({
+      command: junitPath ? `${command} '--junitxml=${junitPath}'` : command,
+      nonce,
+      setup: hostSetup(instance),
+    });
+    const result = await options.backend.run(script, {
+      cwd: options.dir,
+      timeoutSeconds: options.timeoutSeconds,
+      env: hostEnvironment(instance),
+      evidenceDir,
+    });
+    const run = extractTestRun(result.output, nonce, result.timedOut ? null : result.exitCode);
+    const parse = getLogParser(specFor(instance).log_parser);
+    const statuses = parse(run.log);
+    const junit = junitPath ? await readFile(junitPath, "utf8").catch(() => null) : undefined;
+    return {
+      statuses,
+      log: run.log,
+      output: result.output,
+      exitCode: run.exitCode,
+      timedOut: result.timedOut,
+      complete: run.complete && !result.timedOut,
+      evidence:
+        run.exitCode === null
+          ? []
+          : judgeEvidence({
+              runner,
+              log: run.log,
+              parse,
+              statuses,
+              exitCode: run.exitCode,
+              junit,
+              expected: instance,
+            }),
+      durationMs: result.durationMs,
+      command,
+    };
+  } finally {
+    if (evidenceDir) await rm(evidenceDir, { recursive: true, force: true });
+  }
+}
+
+/** The runner an instance's test command drives, from its log parser and command. */
+export function testRunnerFor(instance: Instance): TestRunner {
+  const spec = specFor(instance);
+  if (spec.log_parser === "parse_log_django") return "django";
+  if (spec.log_parser === "parse_log_sympy") return "sympy";
+  return /(^|[\s;&|(])(pytest|py\.test|tox)(\s|$)/.test(testCommand(instance)) ? "pytest" : "other";
 }
 
 /**
