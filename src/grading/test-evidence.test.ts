@@ -83,10 +83,7 @@ describe.skipIf(!pytestWorks)("evidence from real pytest runs (needs python3 wit
   });
 
   it("an honest run agrees on every count: exit status, summary and JUnit report", () => {
-    const run = runPytest(
-      { "test_ok.py": "def test_a(): pass\ndef test_b(): assert False\n" },
-      "test_ok.py",
-    );
+    const run = runPytest({ "test_ok.py": "def test_a(): pass\ndef test_b(): assert False\n" }, "test_ok.py");
     const checks = judge(run, ["test_ok.py::test_a"]);
     expect(checks.map((check) => check.kind)).toEqual(["runner_summary", "exit_code", "junit"]);
     expect(checks.every((check) => check.ok)).toBe(true);
