@@ -1,5 +1,6 @@
 import { createHash, createPublicKey, type KeyObject, sign, verify } from "node:crypto";
 import { canonicalize } from "./canonicalize.js";
+import { keyFingerprint, sameKey } from "./key-fingerprint.js";
 
 export const CERTIFICATE_SCHEMA = "swegate.certificate/v1";
 
@@ -46,18 +47,28 @@ export interface VerificationCheck {
   detail: string;
 }
 
+/** A public key the verifier trusts, and where it came from (named when it vouches for a certificate). */
+export interface TrustedKey {
+  /** The public key. */
+  key: KeyObject;
+  /** Where it was read, e.g. `--pubkey=alice.pub:1` or `local key <path>`. */
+  source: string;
+}
+
 /**
- * Checks a certificate offline: schema, signature (against the given trusted key, else the embedded
- * one — reported as such), the patch hash, and the hashes of a patch file and logs when given.
+ * Checks a certificate offline: schema, signature, signer, the patch hash, and the hashes of a patch
+ * file and logs when given. The embedded public key only says who claims to have signed: anyone can
+ * re-sign an edited certificate with a fresh key and embed that, so the signer passes only when it is
+ * one of `trustedKeys`; an unknown signer is named by its fingerprint.
  */
 export function verifyCertificate(
   certificate: Certificate,
   options: {
-    publicKey?: KeyObject;
+    trustedKeys: readonly TrustedKey[];
     patchText?: string;
     logs?: { red?: string; green?: string };
     fileText?: string;
-  } = {},
+  },
 ): { ok: boolean; checks: VerificationCheck[] } {
   const checks: VerificationCheck[] = [];
   const add = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
@@ -71,32 +82,39 @@ export function verifyCertificate(
   }
   add("schema", certificate.schema === CERTIFICATE_SCHEMA, `schema ${certificate.schema}`);
   const { signature, ...document } = certificate;
+  let embedded: KeyObject | undefined;
   let signatureOk = false;
   try {
-    const embedded = createPublicKey(signature.public_key);
-    const key = options.publicKey ?? embedded;
-    // The embedded key is outside the signed bytes, so it must be the trusted key itself.
-    const sameKey = embedded
-      .export({ type: "spki", format: "der" })
-      .equals(key.export({ type: "spki", format: "der" }));
+    embedded = createPublicKey(signature.public_key);
     // Lenient decoders accept several spellings of one key or signature; only the canonical one is valid.
     const canonicalSpelling =
       embedded.export({ type: "spki", format: "pem" }).toString() === signature.public_key &&
       Buffer.from(signature.value, "base64").toString("base64") === signature.value;
     signatureOk =
-      sameKey &&
       canonicalSpelling &&
       signature.algorithm === "Ed25519" &&
-      verify(null, Buffer.from(canonicalize(document)), key, Buffer.from(signature.value, "base64"));
+      embedded.asymmetricKeyType === "ed25519" &&
+      verify(null, Buffer.from(canonicalize(document)), embedded, Buffer.from(signature.value, "base64"));
   } catch {
     signatureOk = false;
   }
+  const fingerprint = embedded ? keyFingerprint(embedded) : undefined;
   add(
     "signature",
     signatureOk,
-    options.publicKey
-      ? "checked against the given public key"
-      : "checked against the embedded public key (pass --pubkey to trust a specific signer)",
+    signatureOk
+      ? `the certificate is signed by the key it names, ${fingerprint}`
+      : "the signature does not match the certificate and the key it names",
+  );
+  const signer = embedded && options.trustedKeys.find((trusted) => sameKey(trusted.key, embedded));
+  add(
+    "trusted_signer",
+    signer !== undefined,
+    signer
+      ? `${fingerprint} is trusted (${signer.source})`
+      : fingerprint
+        ? `${fingerprint} is not a trusted key (pass its public key with --pubkey or --trusted-keys if you trust its owner)`
+        : "the certificate names no readable public key",
   );
   add(
     "patch_sha256",

@@ -1,8 +1,9 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
+import { createPrivateKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { UserError } from "../errors.js";
+import { keyFingerprint } from "./key-fingerprint.js";
 
 /** `$XDG_CONFIG_HOME/swegate/keys`, else `~/.config/swegate/keys`. */
 export function defaultKeyDir(): string {
@@ -16,7 +17,7 @@ export const PUBLIC_KEY_FILE = "swegate-ed25519.pub";
 export function createKeyPair(
   dir: string,
   force = false,
-): { privatePath: string; publicPath: string; publicKeyPem: string } {
+): { privatePath: string; publicPath: string; publicKeyPem: string; fingerprint: string } {
   const privatePath = join(dir, PRIVATE_KEY_FILE);
   const publicPath = join(dir, PUBLIC_KEY_FILE);
   if (existsSync(privatePath) && !force) {
@@ -30,23 +31,11 @@ export function createKeyPair(
   writeFileSync(privatePath, privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
   const publicKeyPem = publicKey.export({ type: "spki", format: "pem" }).toString();
   writeFileSync(publicPath, publicKeyPem, { mode: 0o644 });
-  return { privatePath, publicPath, publicKeyPem };
+  return { privatePath, publicPath, publicKeyPem, fingerprint: keyFingerprint(publicKey) };
 }
 
 /** Loads a private key file, or undefined when it does not exist. */
 export function loadPrivateKey(path: string): KeyObject | undefined {
   if (!existsSync(path)) return undefined;
   return createPrivateKey(readFileSync(path));
-}
-
-/** A public key from a PEM file path or PEM text. */
-export function loadPublicKey(fileOrPem: string): KeyObject {
-  try {
-    return createPublicKey(fileOrPem.includes("BEGIN PUBLIC KEY") ? fileOrPem : readFileSync(fileOrPem));
-  } catch (error) {
-    throw new UserError(`not a public key: ${(error as Error).message}`, {
-      where: fileOrPem.slice(0, 80),
-      hint: "give the .pub file from swegate keys init",
-    });
-  }
 }

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { type Certificate, verifyCertificate } from "../../certificate/certificate.js";
-import { createKeyPair, defaultKeyDir, loadPublicKey } from "../../certificate/keys.js";
+import { type Certificate, type TrustedKey, verifyCertificate } from "../../certificate/certificate.js";
+import { createKeyPair, defaultKeyDir } from "../../certificate/keys.js";
+import { localPublicKeyPath, readLocalTrustedKey, readTrustedKeys } from "../../certificate/trusted-keys.js";
 import { UserError } from "../../errors.js";
 import { rerunCertificate } from "../../run/rerun-certificate.js";
 import {
@@ -14,12 +15,33 @@ import {
 import { resolveInstances } from "../dataset-options.js";
 import { printJson, printLine } from "../output.js";
 
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/**
+ * The keys verify trusts: exactly those given with --pubkey and --trusted-keys, else the local key
+ * pair's. Never the key a certificate embeds, which anyone re-signing it can replace.
+ */
+function trustedKeysFrom(options: { pubkey?: string[]; trustedKeys?: string[] }): TrustedKey[] {
+  const given = [
+    ...(options.pubkey ?? []).flatMap((file) => readTrustedKeys(file, `--pubkey=${file}`)),
+    ...(options.trustedKeys ?? []).flatMap((file) => readTrustedKeys(file, `--trusted-keys=${file}`)),
+  ];
+  if (given.length > 0) return given;
+  const local = readLocalTrustedKey();
+  if (local) return [local];
+  throw new UserError(`no trusted public key: none given, and no local key at ${localPublicKeyPath()}`, {
+    hint: "pass the signer's key with --pubkey FILE or --trusted-keys FILE, or run swegate keys init to trust your own",
+  });
+}
+
 export function registerKeysAndVerifyCommands(program: Command): void {
   program
     .command("keys")
     .description("signing keys for certificates")
     .command("init")
-    .description("create an Ed25519 key pair (private key mode 0600) and print the public key")
+    .description(
+      "create an Ed25519 key pair (private key mode 0600) and print the public key and its fingerprint",
+    )
     .option("--dir <dir>", "key folder", defaultKeyDir())
     .option("--force", "replace an existing key")
     .option("--json", "print JSON only")
@@ -28,22 +50,39 @@ export function registerKeysAndVerifyCommands(program: Command): void {
       if (options.json) return printJson(created);
       printLine(`private key: ${created.privatePath} (keep it secret)`);
       printLine(`public key:  ${created.publicPath}`);
+      printLine(`fingerprint: ${created.fingerprint}`);
       printLine(created.publicKeyPem.trim());
     });
 
   const verify = program
     .command("verify <certificate>")
-    .description("check a certificate's signature and hashes offline (exit 1 when it fails)")
-    .option("--pubkey <file>", "trusted public key (default: the one embedded in the certificate)")
+    .description(
+      "check a certificate's signature, signer and hashes offline (exit 1 when it fails); the signer must be a trusted key",
+    )
+    .option(
+      "--pubkey <file>",
+      "trust this signer's public key (PEM, e.g. a .pub of swegate keys init); repeatable. Without it or --trusted-keys: your own key",
+      collect,
+    )
+    .option(
+      "--trusted-keys <file>",
+      "trust every PEM public key block in this file (-----BEGIN PUBLIC KEY-----; text between blocks, e.g. comments, is ignored); repeatable",
+      collect,
+    )
     .option("--patch <file>", "also check a patch file against the certificate")
     .option("--rerun", "also check out the base commit, apply the patch and run both gates again")
     .option("--dataset <file>", "with --rerun: the dataset holding the instance (default: the bundled demo)")
-    .option("--json", "print JSON only");
+    .option("--json", "print JSON only")
+    .addHelpText(
+      "after",
+      "\nThe key a certificate embeds is never trusted by itself. A signer that is not trusted is named by its\nfingerprint: SHA256: then the SHA-256 of the key's SPKI DER in base64 without padding (swegate keys init\nprints yours).",
+    );
   addBackendOptions(verify).action(
     async (
       file: string,
       options: BackendOptions & {
-        pubkey?: string;
+        pubkey?: string[];
+        trustedKeys?: string[];
         patch?: string;
         rerun?: boolean;
         dataset?: string;
@@ -63,7 +102,7 @@ export function registerKeysAndVerifyCommands(program: Command): void {
       }
       const patchText = options.patch ? readFileSync(options.patch, "utf8") : undefined;
       const outcome = verifyCertificate(certificate, {
-        publicKey: options.pubkey ? loadPublicKey(options.pubkey) : undefined,
+        trustedKeys: trustedKeysFrom(options),
         patchText,
         fileText,
       });
