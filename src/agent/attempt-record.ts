@@ -1,7 +1,18 @@
 import type { Usage } from "../model/model.js";
 
-/** Why an attempt did not produce a verified fix (closed set). */
-export type FailureClass = "format_error" | "edit_not_applied" | "tests_failed" | "regression" | "infra";
+/**
+ * Why an attempt did not produce a verified fix (closed set). `test_machinery`: the patch changed
+ * files that decide how tests run or are reported, refused before any test ran; `suspicious`: the
+ * patch tampers with the test run, or the evidence does not back the log's passes.
+ */
+export type FailureClass =
+  | "format_error"
+  | "edit_not_applied"
+  | "tests_failed"
+  | "regression"
+  | "test_machinery"
+  | "suspicious"
+  | "infra";
 
 /** Everything that happened in one attempt: what the model saw and said, and what came of it. */
 export interface AttemptRecord {

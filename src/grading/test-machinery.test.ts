@@ -102,6 +102,17 @@ describe("candidate patches that reach into the test machinery are refused", () 
     ).toEqual([]);
   });
 
+  it("judges pytest_plugins by line: a gold patch editing the same module does not permit it", async () => {
+    const repo = checkout();
+    const gold = diffOf("pkg/mod.py", ["x = 2"]);
+    const reasons = await findTestMachineryEdits({
+      dir: repo.dir,
+      instance: row(repo.commit, { patch: gold }),
+      patch: diffOf("pkg/mod.py", ['pytest_plugins = ["evil"]']),
+    });
+    expect(reasons).toEqual(["pkg/mod.py: declares pytest_plugins (loads code into the test runner)"]);
+  });
+
   it("refuses edits to the runner the harness runs (Django's runtests.py, sympy's bin/test)", async () => {
     const repo = checkout();
     const reasons = await findTestMachineryEdits({

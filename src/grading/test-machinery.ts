@@ -54,7 +54,11 @@ export async function findTestMachineryEdits(options: {
     else if (CONFIG_SECTIONS[name] && (await configSectionsDiffer(options.dir, instance.base_commit, path)))
       reasons.push(`${path}: changes its pytest/tox configuration`);
   }
-  for (const added of addedPluginLines(options.patch, exempt))
+  // pytest_plugins is judged by line, not by file: a gold patch editing the same module does not
+  // permit it, only test_patch files (reset) or a gold patch that declares plugins itself.
+  const goldDeclaresPlugins = addedPluginLines(instance.patch, new Set()).length > 0;
+  const resetPaths = new Set(listPatchPaths(instance.test_patch));
+  for (const added of goldDeclaresPlugins ? [] : addedPluginLines(options.patch, resetPaths))
     reasons.push(`${added.path}: declares pytest_plugins (loads code into the test runner)`);
   return reasons;
 }

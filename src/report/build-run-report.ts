@@ -24,6 +24,8 @@ export interface RunReport {
   verified_on_attempt: { attempt: number; count: number; cumulative_rate: number }[];
   failure_classes: Record<string, number>;
   env_broken_reasons: Record<string, number>;
+  /** Instances whose final patch the log grades but the evidence does not back, or that tamper with the test run: with the reasons. */
+  suspicious: { instance_id: string; reasons: string[] }[];
   cost: { total_usd: number; unknown_instances: number; tokens_in: number; tokens_out: number };
   /** Present in oracle mode: the numbers are not leaderboard-comparable. */
   leaderboard_warning: string | null;
@@ -40,7 +42,10 @@ export function buildRunReport(
       totals[value] = (totals[value] ?? 0) + 1;
       return totals;
     }, {});
-  const healthy = results.filter((result) => result.status === "verified" || result.status === "failed");
+  // Suspicious instances reproduced the bug too: they count as healthy and not verified.
+  const healthy = results.filter(
+    (result) => result.status === "verified" || result.status === "failed" || result.status === "suspicious",
+  );
   const verified = results.filter((result) => result.verified);
   const interval = wilsonInterval(verified.length, healthy.length);
   const byRepo: RunReport["by_repo"] = {};
@@ -84,6 +89,12 @@ export function buildRunReport(
         .filter((result) => result.status === "env_broken")
         .map((result) => (result.reason ?? "unknown").replace(/^env_broken: /, "")),
     ),
+    suspicious: results
+      .filter((result) => result.status === "suspicious")
+      .map((result) => ({
+        instance_id: result.instance_id,
+        reasons: (result.green_gate as { suspicious?: string[] } | null)?.suspicious ?? [result.reason ?? ""],
+      })),
     cost: {
       total_usd: results.reduce((total, result) => total + (result.cost_usd ?? 0), 0),
       unknown_instances: results.filter((result) => result.cost_usd === null).length,

@@ -34,6 +34,14 @@ export function renderMarkdown(report: RunReport): string {
       (row) => `| ${row.attempt} | ${row.count} | ${percent(row.cumulative_rate)} |`,
     ),
     "",
+    ...(report.suspicious.length > 0
+      ? [
+          `**${report.suspicious.length} suspicious** (never verified, never certified: the log's passes are not backed by the evidence, or the patch tampers with the test run):`,
+          "",
+          ...report.suspicious.map((entry) => `- ${entry.instance_id}: ${entry.reasons.join("; ")}`),
+          "",
+        ]
+      : []),
     `Cost: $${report.cost.total_usd.toFixed(4)}${report.cost.unknown_instances ? ` (+${report.cost.unknown_instances} instance(s) of unknown price)` : ""}, tokens in ${report.cost.tokens_in}, out ${report.cost.tokens_out}.`,
     "",
     "| instance | status | attempts | reason |",
@@ -130,13 +138,18 @@ h1 { margin-bottom: .2rem; } .muted { color: var(--muted); }
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr)); gap: 1rem; }
 figure { margin: 0; border: 1px solid rgba(127,127,127,.3); border-radius: 8px; padding: .5rem; }
 table { border-collapse: collapse; width: 100%; margin-top: 1rem; } td, th { border-bottom: 1px solid rgba(127,127,127,.3); padding: .35rem; vertical-align: top; text-align: left; }
-tr.verified td:nth-child(2) { color: #16a34a; } tr.failed td:nth-child(2) { color: #dc2626; } tr.env_broken td:nth-child(2) { color: #d97706; }
+tr.verified td:nth-child(2) { color: #16a34a; } tr.failed td:nth-child(2) { color: #dc2626; } tr.env_broken td:nth-child(2) { color: #d97706; } tr.suspicious td:nth-child(2) { color: #9333ea; font-weight: 600; }
 pre { white-space: pre-wrap; font-size: 12px; max-height: 400px; overflow: auto; background: rgba(127,127,127,.1); padding: .5rem; }
 </style></head><body>
 <h1>swegate run ${escapeHtml(run.run_id)}</h1>
 <p class="muted">model ${escapeHtml(run.model)} · feedback mode <strong>${escapeHtml(run.mode)}</strong> · dataset ${escapeHtml(run.dataset_source)} · ${escapeHtml(effectiveRunStatus(run))} · swegate ${escapeHtml(run.swegate_version)}</p>
 ${report.leaderboard_warning ? `<p class="warning">${escapeHtml(report.leaderboard_warning)}</p>` : ""}
 <p class="headline">Verified <strong>${funnel.verified}/${funnel.healthy}</strong> healthy instances (${percent(rate.rate)}, 95% CI ${percent(rate.low)}–${percent(rate.high)}) · cost $${report.cost.total_usd.toFixed(4)}</p>
+${
+  report.suspicious.length > 0
+    ? `<section class="warning" id="suspicious"><h2>${report.suspicious.length} suspicious</h2><p>Never verified, never certified: the log's passes are not backed by the evidence, or the patch tampers with the test run.</p><ul>${report.suspicious.map((entry) => `<li><strong>${escapeHtml(entry.instance_id)}</strong>: ${escapeHtml(entry.reasons.join("; "))}</li>`).join("")}</ul></section>`
+    : ""
+}
 <div class="charts">${CHART_IDS.map((id) => `<figure id="chart-${id}">${charts[id]}</figure>`).join("\n")}</div>
 <h2>Instances</h2>
 <table><thead><tr><th>instance</th><th>status</th><th>attempts</th><th>reason</th><th>cost</th><th>attempts, feedback and diff</th></tr></thead>

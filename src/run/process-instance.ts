@@ -17,6 +17,8 @@ import { environmentFingerprint } from "../grading/environment-fingerprint.js";
 import { type GreenGateResult, runGreenGate } from "../grading/green-gate.js";
 import { type RedGateResult, runRedGate } from "../grading/red-gate.js";
 import { runInstanceTests } from "../grading/run-instance-tests.js";
+import { scanPatchForTampering } from "../grading/scan-patch.js";
+import { findTestMachineryEdits } from "../grading/test-machinery.js";
 import type { Model } from "../model/model.js";
 import { recordTranscript } from "../model/record-transcript.js";
 import { artifactPaths, type Store } from "../store/open-store.js";
@@ -207,7 +209,7 @@ async function solveInWorkspace(
     greenByPatch.set(patch, outcome);
     return outcome;
   };
-  const check: Checker =
+  const modeCheck: Checker =
     job.mode === "oracle"
       ? async ({ patch }) => {
           const outcome = await green(patch);
@@ -238,6 +240,7 @@ async function solveInWorkspace(
             return { statuses: run.statuses, log: run.log, timedOut: run.timedOut };
           },
         });
+  const check = refuseTampering(modeCheck, instance);
   const model = recordTranscript(job.model, paths.transcript);
   const loop = await runAttemptLoop({
     instance,
@@ -282,14 +285,21 @@ async function solveInWorkspace(
   const greenMessage = final?.message ?? "NO: the model produced no change";
   emit?.({ type: "gate-end", instanceId: instance.instance_id, gate: "green", message: greenMessage });
   const verified = final?.resolved === true;
+  const suspicious = !verified && (final?.suspicious.length ?? 0) > 0;
   const result: InstanceResult = {
     ...withRed,
     ...totals,
-    status: verified ? "verified" : "failed",
+    status: verified ? "verified" : suspicious ? "suspicious" : "failed",
     verified,
     green_gate_message: greenMessage,
     green_gate: final ? summarizeGreen(final) : null,
-    reason: verified ? null : (loop.attempts.at(-1)?.failure_class ?? "no_change"),
+    reason: verified
+      ? null
+      : suspicious
+        ? `suspicious: ${final?.suspicious[0]}`
+        : final?.refused.length
+          ? `refused: the patch changes the test machinery (${final.refused[0]})`
+          : (loop.attempts.at(-1)?.failure_class ?? "no_change"),
   };
   if (verified && final && job.signingKey) {
     const document: CertificateDocument = {
@@ -342,8 +352,12 @@ function describeOnce(backend: Backend, dir: string): Promise<EnvironmentDescrip
   return description;
 }
 
-function classifyGreen(outcome: GreenGateResult): "tests_failed" | "regression" | undefined {
+function classifyGreen(
+  outcome: GreenGateResult,
+): "tests_failed" | "regression" | "test_machinery" | "suspicious" | undefined {
   if (outcome.resolved) return undefined;
+  if (outcome.refused.length > 0) return "test_machinery";
+  if (outcome.suspicious.length > 0) return "suspicious";
   return outcome.tests_status && outcome.tests_status.PASS_TO_PASS.failure.length > 0
     ? "regression"
     : "tests_failed";
@@ -352,6 +366,8 @@ function classifyGreen(outcome: GreenGateResult): "tests_failed" | "regression" 
 /** Oracle feedback: the failing hidden tests and the tail of their log (not valid for the leaderboard). */
 function greenFeedback(outcome: GreenGateResult): string {
   if (outcome.resolved) return "";
+  if (outcome.refused.length > 0) return refusalFeedback(outcome.refused);
+  if (outcome.suspicious.length > 0) return suspicionFeedback(outcome.suspicious);
   if (!outcome.tests_status) return `Your change could not be tested: ${outcome.problem}`;
   const lines: string[] = [];
   if (outcome.tests_status.FAIL_TO_PASS.failure.length > 0)
@@ -362,6 +378,42 @@ function greenFeedback(outcome: GreenGateResult): string {
     );
   const tail = outcome.log.trim().split("\n").slice(-40).join("\n");
   return `${lines.join("\n")}\n\nTest output (last lines):\n${tail}`;
+}
+
+const refusalFeedback = (reasons: string[]) =>
+  `Your change was refused before any test ran: it changes files that decide how tests are collected, run or reported, which the grader does not allow:\n${reasons.map((reason) => `- ${reason}`).join("\n")}\nFix the behaviour in the code under test instead, and leave the test machinery alone.`;
+
+const suspicionFeedback = (reasons: string[]) =>
+  `Your change was not accepted: it looks like tampering with the test run, not a fix:\n${reasons.map((reason) => `- ${reason}`).join("\n")}\nRemove that code and fix the behaviour itself.`;
+
+/**
+ * Before any check runs (either mode): a candidate that changes the test machinery is refused, and
+ * one whose added lines tamper with the test run is turned back, each with the reason as feedback.
+ * Neither uses the hidden tests, so both are fair in blind mode too; the final green gate applies
+ * the same rules again.
+ */
+function refuseTampering(check: Checker, instance: Instance): Checker {
+  return async (input) => {
+    const refused = await findTestMachineryEdits({ dir: input.dir, instance, patch: input.patch });
+    if (refused.length > 0)
+      return {
+        passed: false,
+        failureClass: "test_machinery",
+        feedback: refusalFeedback(refused),
+        summary: `refused: the patch changes the test machinery (${refused[0]})`,
+      };
+    const findings = scanPatchForTampering(input.patch, instance).map(
+      (finding) => `${finding.path} ${finding.why} (${finding.rule}: ${finding.line.slice(0, 120)})`,
+    );
+    if (findings.length > 0)
+      return {
+        passed: false,
+        failureClass: "suspicious",
+        feedback: suspicionFeedback(findings),
+        summary: `suspicious: ${findings[0]}`,
+      };
+    return check(input);
+  };
 }
 
 const summarizeRed = (red: RedGateResult) => ({
@@ -377,6 +429,9 @@ const summarizeGreen = (green: GreenGateResult) => ({
   resolution: green.resolution,
   resolved: green.resolved,
   problem: green.problem,
+  refused: green.refused,
+  suspicious: green.suspicious,
+  evidence: green.evidence,
   patch_applied_by: green.patch_applied_by,
   tests_status: green.tests_status,
   tests: green.tests,

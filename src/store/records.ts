@@ -36,8 +36,11 @@ export interface RunOwner {
   started: string;
 }
 
-/** Closed set of instance outcomes. */
-export type InstanceStatus = "verified" | "failed" | "env_broken" | "infra_error" | "skipped";
+/**
+ * Closed set of instance outcomes. `suspicious`: the log grades the final patch but the evidence
+ * does not back it, or the patch tampers with the test run — never verified, never certified.
+ */
+export type InstanceStatus = "verified" | "failed" | "suspicious" | "env_broken" | "infra_error" | "skipped";
 
 /** One instance's outcome; field names keep the seed's snake_case. */
 export interface InstanceResult {

@@ -13,7 +13,7 @@ export function createProgressReporter(options: { json: boolean; total: number; 
   onEvent: (event: Event) => void;
   stop: () => void;
 } {
-  const counts = { verified: 0, failed: 0, env_broken: 0, infra_error: 0, skipped: 0 };
+  const counts = { verified: 0, failed: 0, suspicious: 0, env_broken: 0, infra_error: 0, skipped: 0 };
   let cost = 0;
   let done = 0;
   if (options.json) return { onEvent: (event) => printJsonLine(event), stop: () => undefined };
@@ -21,7 +21,7 @@ export function createProgressReporter(options: { json: boolean; total: number; 
     ? new cliProgress.MultiBar(
         {
           format:
-            " {bar} {value}/{total} | verified {verified} · failed {failed} · env-broken {env_broken} · infra {infra} | $ {cost} | ETA {eta_formatted}",
+            " {bar} {value}/{total} | verified {verified} · failed {failed} · suspicious {suspicious} · env-broken {env_broken} · infra {infra} | $ {cost} | ETA {eta_formatted}",
           hideCursor: true,
           clearOnComplete: false,
           stopOnComplete: false,
@@ -33,6 +33,7 @@ export function createProgressReporter(options: { json: boolean; total: number; 
   const payload = () => ({
     verified: counts.verified,
     failed: counts.failed,
+    suspicious: counts.suspicious,
     env_broken: counts.env_broken,
     infra: counts.infra_error,
     cost: cost.toFixed(4),
