@@ -1,5 +1,7 @@
+import { StringDecoder } from "node:string_decoder";
 import type { CommandResult, RunOptions } from "./backend.js";
 import { createLogDemultiplexer, type DockerEngine, engineMessage } from "./docker-engine.js";
+import { createOutputScrubber, scrubSecrets } from "./scrub-secrets.js";
 import { DEFAULT_OUTPUT_LIMIT_BYTES, INTERRUPTED_NOTE } from "./spawn-merged.js";
 
 /** A container run's result, and whether the engine refused it before the script started (safe to redo). */
@@ -41,13 +43,21 @@ export async function startAndCollect(
   runOptions.signal?.addEventListener("abort", onAbort, { once: true });
   if (runOptions.signal?.aborted) onAbort();
   const chunks: Buffer[] = [];
+  // The log does not pass through spawnMerged: it is decoded and scrubbed of credentials here, the
+  // same way, before it is shown or kept (a container gets no host variables, but a key can still
+  // reach one through a run's own env or a file of the workspace).
+  const decoder = new StringDecoder("utf8");
+  const scrubber = createOutputScrubber();
+  const keep = (text: string) => {
+    if (text === "") return;
+    chunks.push(Buffer.from(text, "utf8"));
+    runOptions.onOutput?.(text);
+  };
   try {
     const logs = await engine.stream("GET", `/containers/${id}/logs?follow=true&stdout=true&stderr=true`);
-    const demultiplex = createLogDemultiplexer((payload) => {
-      chunks.push(Buffer.from(payload));
-      runOptions.onOutput?.(payload.toString("utf8"));
-    });
+    const demultiplex = createLogDemultiplexer((payload) => keep(scrubber.write(decoder.write(payload))));
     for await (const chunk of logs) demultiplex(chunk as Buffer);
+    keep(scrubber.write(decoder.end()) + scrubber.end());
     const waited = await engine.call("POST", `/containers/${id}/wait`);
     const code = (waited.body as { StatusCode?: number } | undefined)?.StatusCode;
     const { output, truncatedBytes } = capOutput(
@@ -57,7 +67,7 @@ export async function startAndCollect(
     return {
       result: {
         exitCode: timedOut || interrupted || code === undefined ? null : code,
-        output: interrupted ? output + INTERRUPTED_NOTE : output,
+        output: scrubSecrets(interrupted ? output + INTERRUPTED_NOTE : output),
         durationMs: Date.now() - started,
         timedOut,
         truncatedBytes,

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { UserError } from "../errors.js";
 import type { Backend, CommandResult, EnvironmentDescription, RunOptions } from "./backend.js";
-import { runScriptFile } from "./spawn-merged.js";
+import { type Containment, containScript } from "./contain-script.js";
+import { spawnMerged, writeTemporaryScript } from "./spawn-merged.js";
 
 const run = promisify(execFile);
 
@@ -14,27 +15,47 @@ export interface HostBackendOptions {
   python?: string;
   /** Extra variables for every command. */
   env?: Record<string, string>;
+  /** How what a script starts is kept hold of (default `auto`: a PID namespace where one can be had). */
+  containment?: Containment;
 }
 
 /**
  * Runs commands as local subprocesses with a controlled environment: a fixed locale, no bytecode
  * files, the workspace (and its `src/` layout) on PYTHONPATH so the checkout is the code under test,
  * and the configured interpreter first on PATH as both `python` and `python3`.
+ *
+ * Each script runs contained (contain-script.ts): in a PID namespace of its own where one can be had,
+ * so everything it starts ends with it or at its timeout, however it detached, and its /proc shows no
+ * process outside (swegate's environment, API keys included, is out of its sight). That wrapper lives
+ * here and not in spawnMerged, which the isolated backend shares: bubblewrap already gives that
+ * backend a PID namespace and /proc of its own (--unshare-all), and a second one around it would cost
+ * a process per run and, for an unprivileged user, a nested user namespace, for nothing.
  */
 export function createHostBackend(options: HostBackendOptions = {}): Backend {
   const python = options.python ?? "python3";
   const shimDir = makeInterpreterShims(python);
+  const containment = options.containment ?? "auto";
   return {
     name: "host",
     async run(script: string, runOptions: RunOptions): Promise<CommandResult> {
-      return runScriptFile(script, (path) => ({ program: "bash", args: [path] }), {
-        cwd: runOptions.cwd,
-        env: controlledEnvironment(runOptions.cwd, shimDir, { ...options.env, ...runOptions.env }),
-        timeoutSeconds: runOptions.timeoutSeconds,
-        outputLimitBytes: runOptions.outputLimitBytes,
-        onOutput: runOptions.onOutput,
-        signal: runOptions.signal,
-      });
+      const file = writeTemporaryScript(script);
+      try {
+        const contained = containScript(file.path, containment);
+        return await spawnMerged(contained.program, contained.args, {
+          cwd: runOptions.cwd,
+          env: {
+            ...controlledEnvironment(runOptions.cwd, shimDir, { ...options.env, ...runOptions.env }),
+            ...contained.env,
+          },
+          timeoutSeconds: runOptions.timeoutSeconds,
+          outputLimitBytes: runOptions.outputLimitBytes,
+          onOutput: runOptions.onOutput,
+          signal: runOptions.signal,
+          killStragglers: contained.killStragglers,
+        });
+      } finally {
+        file.remove();
+      }
     },
     async describe(describeOptions): Promise<EnvironmentDescription> {
       return {

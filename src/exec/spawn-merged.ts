@@ -2,7 +2,9 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { StringDecoder } from "node:string_decoder";
 import type { CommandResult } from "./backend.js";
+import { createOutputScrubber, scrubSecrets } from "./scrub-secrets.js";
 
 /** Appended to the output of a run that an abort stopped (by every backend). */
 export const INTERRUPTED_NOTE = "\n[swegate: interrupted]\n";
@@ -10,20 +12,39 @@ export const INTERRUPTED_NOTE = "\n[swegate: interrupted]\n";
 /** Default output cap: 16 MiB (head and tail halves kept). */
 export const DEFAULT_OUTPUT_LIMIT_BYTES = 16 * 1024 * 1024;
 
+/**
+ * How long the output pipe may stay open once the command's own process has exited: a process that
+ * left the group (setsid) and kept the pipe would otherwise hold the call for as long as it lives.
+ */
+const PIPE_GRACE_MS = 500;
+
 export interface SpawnMergedOptions {
+  /** Working folder. */
   cwd: string;
+  /** The command's whole environment (nothing of swegate's own is added). */
   env: NodeJS.ProcessEnv;
+  /** Seconds before the process group gets SIGTERM (and SIGKILL two seconds later). */
   timeoutSeconds: number;
+  /** Bytes of output kept (head and tail); default DEFAULT_OUTPUT_LIMIT_BYTES. */
   outputLimitBytes?: number;
+  /** Output chunks as they arrive, secrets already redacted. */
   onOutput?: (chunk: string) => void;
   /** Aborting it kills the process group at once. */
   signal?: AbortSignal;
+  /**
+   * Kills what the command started outside its process group, where the caller can find it (see
+   * contain-script.ts); called at the end, on abort, at the timeout's SIGKILL and when Node exits.
+   */
+  killStragglers?: () => void;
 }
 
 /** Process groups started here and still running: killed when Node exits, however it exits. */
 const liveGroups = new Set<number>();
+/** The killStragglers of runs still going, for the same reason. */
+const liveStragglers = new Set<() => void>();
 process.once("exit", () => {
   for (const group of liveGroups) killProcessGroup(group, "SIGKILL");
+  for (const kill of liveStragglers) kill();
 });
 
 function killProcessGroup(group: number, signal: NodeJS.Signals): void {
@@ -39,8 +60,12 @@ function killProcessGroup(group: number, signal: NodeJS.Signals): void {
  * its own process group; at the timeout the whole group gets SIGTERM, then SIGKILL, so a grandchild
  * holding the pipe can neither hang the call nor outlive it. An abort kills the group at once, and
  * so does Node's exit (a second Ctrl-C); if Node is killed outright, GNU timeout ends the group.
- * Output is capped: the head and tail are kept and the dropped middle is counted. Shared by every
- * backend that runs local processes.
+ * A process that left the group (setsid) is out of reach of all that: once the command's own process
+ * has exited, the pipe gets PIPE_GRACE_MS more and the call resolves whoever still holds it. Ending
+ * such processes is the caller's part (the host backend's PID namespace, or `killStragglers`).
+ * Output is capped: the head and tail are kept and the dropped middle is counted; credentials are
+ * redacted from it (scrub-secrets.ts) before anyone sees it. Shared by every backend that runs local
+ * processes.
  */
 export function spawnMerged(
   command: string,
@@ -75,8 +100,14 @@ export function spawnMerged(
     let tailBytes = 0;
     let dropped = 0;
     const half = Math.floor(limit / 2);
-    child.stdout.on("data", (chunk: Buffer) => {
-      options.onOutput?.(chunk.toString("utf8"));
+    // Decoded as a stream (a character split between two reads stays whole) and scrubbed before it
+    // is kept or shown; a secret split between two reads is held back until it can be seen whole.
+    const decoder = new StringDecoder("utf8");
+    const scrubber = createOutputScrubber();
+    const keep = (text: string) => {
+      if (text === "") return;
+      options.onOutput?.(text);
+      let chunk = Buffer.from(text, "utf8");
       if (headBytes < half) {
         const take = chunk.subarray(0, half - headBytes);
         head.push(take);
@@ -99,36 +130,58 @@ export function spawnMerged(
           dropped += excess;
         }
       }
-    });
+    };
+    child.stdout.on("data", (chunk: Buffer) => keep(scrubber.write(decoder.write(chunk))));
     let timedOut = false;
     let interrupted = false;
+    let done = false;
     const group = child.pid;
     if (group) liveGroups.add(group);
+    const stragglers = options.killStragglers;
+    if (stragglers) liveStragglers.add(stragglers);
     const killGroup = (signal: NodeJS.Signals) => {
       if (group) killProcessGroup(group, signal);
     };
     const onAbort = () => {
       interrupted = true;
       killGroup("SIGKILL");
+      stragglers?.();
     };
     options.signal?.addEventListener("abort", onAbort, { once: true });
+    let hardKill: NodeJS.Timeout | undefined;
     const timer = setTimeout(() => {
       timedOut = true;
       killGroup("SIGTERM");
-      setTimeout(() => killGroup("SIGKILL"), 2000).unref();
+      hardKill = setTimeout(() => {
+        killGroup("SIGKILL");
+        stragglers?.();
+      }, 2000);
+      hardKill.unref();
     }, options.timeoutSeconds * 1000);
+    let pipeGrace: NodeJS.Timeout | undefined;
     const finish = (exitCode: number | null, extra = "") => {
+      if (done) return;
+      done = true;
       clearTimeout(timer);
+      clearTimeout(hardKill);
+      clearTimeout(pipeGrace);
       options.signal?.removeEventListener("abort", onAbort);
-      // Whatever the group left running (a daemonised grandchild) goes with the command.
+      // Whatever the group left running (a daemonised grandchild) goes with the command, and so does
+      // what left the group, where the caller can find it.
       killGroup("SIGKILL");
       if (group) liveGroups.delete(group);
+      stragglers?.();
+      if (stragglers) liveStragglers.delete(stragglers);
+      // An orphan may still hold the pipe: stop reading it (this also lets Node close its end).
+      child.stdout.destroy();
+      keep(scrubber.write(decoder.end()) + scrubber.end());
       const middle =
         dropped > 0 ? Buffer.from(`\n[swegate: ${dropped} bytes of output dropped here]\n`) : Buffer.alloc(0);
-      const output =
+      const output = scrubSecrets(
         Buffer.concat([...head, middle, ...tail]).toString("utf8") +
-        extra +
-        (interrupted ? INTERRUPTED_NOTE : "");
+          extra +
+          (interrupted ? INTERRUPTED_NOTE : ""),
+      );
       resolve({
         exitCode: timedOut || interrupted ? null : exitCode,
         output,
@@ -138,7 +191,11 @@ export function spawnMerged(
       });
     };
     child.on("error", (error) => finish(127, `${command}: ${error.message}\n`));
-    // `close` waits for the pipe to close; after a kill the group is gone so it does close.
+    // `close` comes when the process has exited AND the pipe has closed; an orphan holding the pipe
+    // would keep it from coming, so the process's own exit starts a short grace instead.
+    child.on("exit", (code) => {
+      pipeGrace = setTimeout(() => finish(code), PIPE_GRACE_MS);
+    });
     child.on("close", (code) => finish(code));
   });
 }
