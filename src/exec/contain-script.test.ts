@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -123,6 +123,9 @@ describe.each(modes)("host backend, containment $containment", ({ containment, w
       // Every environment the test can reach, base64-encoded so that the scrubber cannot hide a leak:
       // this is about what the test can read, not about what reaches the log.
       const script = [
+        // As root, a test could unmount the namespace's /proc to find the host's beneath it: it tries
+        // (only where it is in a nested PID namespace, so never the host's own /proc).
+        'if [ "$(id -u)" = 0 ] && [ "$(readlink /proc/self/ns/pid)" != "$HOST_PID_NAMESPACE" ]; then umount /proc 2>/dev/null; fi',
         "{",
         "  pid=$$",
         '  while [ "$pid" != 0 ] && [ -r "/proc/$pid/status" ]; do',
@@ -140,7 +143,8 @@ describe.each(modes)("host backend, containment $containment", ({ containment, w
         "register();",
         `const { createHostBackend } = await import(${JSON.stringify(join(import.meta.dirname, "host-backend.ts"))});`,
         "const result = await createHostBackend({ containment: process.env.CONTAINMENT }).run(process.env.LEAK_SCRIPT, {",
-        "  cwd: process.env.LEAK_CWD, timeoutSeconds: 30, env: { SCAN_ALL: process.env.SCAN_ALL },",
+        "  cwd: process.env.LEAK_CWD, timeoutSeconds: 30,",
+        "  env: { SCAN_ALL: process.env.SCAN_ALL, HOST_PID_NAMESPACE: process.env.HOST_PID_NAMESPACE },",
         "});",
         "process.stdout.write(result.output);",
       ].join("\n");
@@ -153,6 +157,7 @@ describe.each(modes)("host backend, containment $containment", ({ containment, w
           CONTAINMENT: containment,
           LEAK_SCRIPT: script,
           LEAK_CWD: scratch,
+          HOST_PID_NAMESPACE: readlinkSync("/proc/self/ns/pid"),
           // Without a namespace every process of this user is visible, swegate included: only the
           // ancestry is kept clean there (see contain-script.ts).
           SCAN_ALL: containment === "tag" ? "0" : "1",
