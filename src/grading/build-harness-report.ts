@@ -20,6 +20,12 @@ export interface HarnessReportEntry {
   resolved: boolean;
   /** Per-test success/failure lists; absent when the patch did not apply. */
   tests_status?: TestsStatus;
+  /**
+   * swegate's own findings (absent from the harness's reports): `refused` names the test-machinery
+   * files that kept the tests from running; `suspicious` why a pass is not believed, with
+   * `log_resolved` what the log alone graded. Either makes `resolved` false.
+   */
+  swegate?: { refused?: string[]; suspicious?: string[]; log_resolved?: boolean };
 }
 
 /** An instance row with what grading needs. */

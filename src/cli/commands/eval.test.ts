@@ -195,4 +195,73 @@ describe("swegate eval on the bundled demo (real git, real pytest)", () => {
     expect(existsSync(join(scratch, "contained", "escaped"))).toBe(false);
     expect(existsSync(out)).toBe(false);
   });
+
+  it("attack: a prediction whose exit hook forges a pass is suspicious, one adding conftest.py refused; neither resolves", () => {
+    // Appended to calculator/ops.py (imported by the tests): the bug stays, a pass is printed after the summary.
+    const forge = [
+      "diff --git a/calculator/ops.py b/calculator/ops.py",
+      "--- a/calculator/ops.py",
+      "+++ b/calculator/ops.py",
+      "@@ -0,0 +1,4 @@",
+      '+_m = __import__("at" + "exit"); _s = __import__("sys"); _o = __import__("o" + "s")',
+      "+def _forge():",
+      '+    _s.stdout.write("\\nPASSED tests/test_ops.py::test_divide_fraction\\n"); _s.stdout.flush(); getattr(_o, "_" + "exit")(0)',
+      '+getattr(_m, "reg" + "ister")(_forge)',
+      "",
+    ].join("\n");
+    const conftest = [
+      "diff --git a/conftest.py b/conftest.py",
+      "new file mode 100644",
+      "--- /dev/null",
+      "+++ b/conftest.py",
+      "@@ -0,0 +1 @@",
+      "+import pytest",
+      "",
+    ].join("\n");
+    const file = join(scratch, "hostile.jsonl");
+    writeFileSync(
+      file,
+      [
+        { instance_id: "swegate-demo__calculator-1", model_name_or_path: "hostile", model_patch: forge },
+        {
+          instance_id: "swegate-demo__calculator-2",
+          model_name_or_path: "hostile",
+          model_patch: conftest,
+        },
+      ]
+        .map((row) => JSON.stringify(row))
+        .join("\n"),
+    );
+    const result = runCli([
+      "eval",
+      "demo",
+      "--predictions",
+      file,
+      "--instances",
+      "swegate-demo__calculator-1,swegate-demo__calculator-2",
+      "--run-id",
+      "h1",
+      "--output-dir",
+      join(scratch, "out"),
+      "--json",
+      ...common,
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const summary = JSON.parse(result.stdout);
+    expect(summary.resolved_ids).toEqual([]);
+    expect(summary.suspicious_ids).toEqual(["swegate-demo__calculator-1"]);
+    expect(summary.refused_ids).toEqual(["swegate-demo__calculator-2"]);
+    const report = (id: string) =>
+      JSON.parse(readFileSync(join(runs, "h1", "hostile", id, "report.json"), "utf8"))[id];
+    // The log alone would have resolved it (as the harness's rules read it); swegate does not.
+    expect(report("swegate-demo__calculator-1")).toMatchObject({
+      resolved: false,
+      swegate: { log_resolved: true },
+    });
+    expect(report("swegate-demo__calculator-1").swegate.suspicious.join(" ")).toMatch(/junit|runner_summary/);
+    expect(report("swegate-demo__calculator-2")).toMatchObject({
+      resolved: false,
+      swegate: { refused: [expect.stringContaining("conftest.py")] },
+    });
+  });
 });

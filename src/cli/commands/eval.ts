@@ -79,6 +79,23 @@ async function evaluatePrediction(options: {
           return;
         }
         notes.push(`>>>>> Applied Patch (pred) with ${green.patch_applied_by}`);
+        if (green.refused.length > 0) {
+          // No test ran: the harness would have run them, swegate does not grade such a patch.
+          notes.push(
+            `>>>>> Refused (swegate): the patch changes the test machinery: ${green.refused.join("; ")}`,
+          );
+          const report = {
+            [instance.instance_id]: {
+              patch_is_None: false,
+              patch_exists: true,
+              patch_successfully_applied: true,
+              resolved: false,
+              swegate: { refused: green.refused },
+            },
+          };
+          writeFileSync(join(dir, "report.json"), JSON.stringify(report, null, 4));
+          return;
+        }
         const { start, end, exitCode } = HARNESS_MARKERS;
         let output = `${HARNESS_MARKERS.appliedPrediction}\n${start}\n${green.log}\n${end}\n${exitCode}: ${green.exit_code ?? -1}\n`;
         if (green.timed_out) {
@@ -89,6 +106,13 @@ async function evaluatePrediction(options: {
         }
         writeFileSync(join(dir, "test_output.txt"), output);
         const report = buildHarnessReport({ instance, log: output, patch });
+        const entry = report[instance.instance_id];
+        if (entry && green.suspicious.length > 0) {
+          // The harness's fields stay as its rules give them, except that a suspicious pass is no pass.
+          notes.push(`>>>>> Suspicious (swegate): ${green.suspicious.join("; ")}`);
+          entry.swegate = { suspicious: green.suspicious, log_resolved: entry.resolved };
+          entry.resolved = false;
+        }
         writeFileSync(join(dir, "report.json"), JSON.stringify(report, null, 4));
         notes.push(`Result for ${instance.instance_id}: resolved: ${report[instance.instance_id]?.resolved}`);
       },
@@ -114,6 +138,8 @@ function summarize(
     resolved: [] as string[],
     unresolved: [] as string[],
     error: [] as string[],
+    suspicious: [] as string[],
+    refused: [] as string[],
   };
   for (const { instance_id: id } of selected) {
     const prediction = predictions.get(id);
@@ -127,6 +153,8 @@ function summarize(
           readFileSync(join(instanceDir(outputDir, runId, prediction), "report.json"), "utf8"),
         );
         (report[id].resolved ? ids.resolved : ids.unresolved).push(id);
+        if (report[id].swegate?.suspicious) ids.suspicious.push(id);
+        if (report[id].swegate?.refused) ids.refused.push(id);
       } catch {
         ids.error.push(id);
       }
@@ -168,6 +196,10 @@ function summarize(
     ambiguous_failure_ids: sorted(infrastructure.ambiguous),
     failure_reasons: Object.fromEntries(Object.entries(infrastructure.reasons).sort()),
     error_ids: sorted(ids.error),
+    /** swegate's own: unresolved because the evidence does not back the log's passes, or the patch tampers with the test run. */
+    suspicious_ids: sorted(ids.suspicious),
+    /** swegate's own: unresolved because the patch changes the test machinery (no test ran). */
+    refused_ids: sorted(ids.refused),
     schema_version: 2,
   };
 }
@@ -252,7 +284,7 @@ export function registerEvalCommand(program: Command): void {
       writeFileSync(summaryFile, JSON.stringify(summary, null, 4));
       if (options.json) return printJson({ summary_file: summaryFile, ...summary });
       printLine(
-        `resolved ${summary.resolved_instances}/${summary.total_instances} · unresolved ${summary.unresolved_instances} · empty ${summary.empty_patch_instances} · errors ${summary.error_instances} · not submitted ${summary.incomplete_ids.length}`,
+        `resolved ${summary.resolved_instances}/${summary.total_instances} · unresolved ${summary.unresolved_instances} · empty ${summary.empty_patch_instances} · errors ${summary.error_instances} · suspicious ${summary.suspicious_ids.length} · refused ${summary.refused_ids.length} · not submitted ${summary.incomplete_ids.length}`,
       );
       printLine(`summary: ${summaryFile}`);
     },
