@@ -60,8 +60,8 @@ export interface AttemptLoopResult {
   attempts: AttemptRecord[];
   /** Feedback texts sent to the model, in order. */
   feedback_history: string[];
-  /** Why the loop stopped. */
-  stop_reason: "passed" | "max_attempts" | "infra" | "refused" | "aborted";
+  /** Why the loop stopped (`auth`: the provider refused the key, which ends the whole run). */
+  stop_reason: "passed" | "max_attempts" | "infra" | "refused" | "auth" | "aborted";
   /** Error text for infra/refused stops. */
   error: string | null;
   usage: Usage;

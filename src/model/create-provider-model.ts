@@ -2,7 +2,7 @@ import type PQueue from "p-queue";
 import type { Model, ModelRequest, ModelResponse } from "./model.js";
 import { postJson } from "./post-json.js";
 import { computeCostUsd, type PriceTable } from "./price-table.js";
-import type { ProviderFormat } from "./provider-format.js";
+import { asObject, type ProviderFormat } from "./provider-format.js";
 import { withRetries } from "./with-retries.js";
 
 /** Everything one provider-backed model needs; the registry fills in the defaults. */
@@ -63,6 +63,8 @@ export function createProviderModel(options: ProviderModelOptions): Model {
       },
     );
     const durationMs = Date.now() - started;
+    if (!outcome.ok && outcome.kind === "auth")
+      return { ...outcome, message: readProviderError(outcome.message), durationMs };
     if (!outcome.ok) return { ...outcome, durationMs };
     const { answer, raw } = outcome.value;
     return {
@@ -82,4 +84,22 @@ export function createProviderModel(options: ProviderModelOptions): Model {
     // A call keeps its slot while it backs off: a rate-limited provider then sees fewer requests, not more.
     complete: (request) => options.limiter.add(() => call(request)),
   };
+}
+
+/**
+ * The provider's own words from a problem line `HTTP 401: {body}`: `authentication_error: invalid
+ * x-api-key` from the error objects of Anthropic (`type`), Gemini (`status`) and OpenAI (`type`);
+ * the line as it came when the body is not such JSON (or was cut at 300 characters).
+ */
+function readProviderError(problem: string): string {
+  try {
+    const error = asObject(JSON.parse(problem.replace(/^HTTP \d+: /, "")))?.error;
+    const fields = asObject(error);
+    const kind = [fields?.type, fields?.status].find((value) => typeof value === "string");
+    const message = typeof error === "string" ? error : fields?.message;
+    if (typeof message === "string") return kind ? `${kind}: ${message}` : message;
+  } catch {
+    // Not JSON: the line as it came says more than nothing.
+  }
+  return problem;
 }

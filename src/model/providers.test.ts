@@ -218,12 +218,12 @@ describe.each(CASES)("$spec against a local server speaking its wire format", (p
     expect(waits).toHaveLength(3);
   });
 
-  it("reports 401 as refused without retrying", async () => {
+  it("reports 401 as a refused key (kind auth, the provider's words) without retrying", async () => {
     const { seen, waits, model } = await start((_seen, response) =>
       answerJson(response, 401, { error: "bad key" }),
     );
     const answer = await model.complete(request);
-    expect(answer).toMatchObject({ ok: false, kind: "refused", status: 401, retries: 0 });
+    expect(answer).toMatchObject({ ok: false, kind: "auth", status: 401, retries: 0 });
     if (!answer.ok) expect(answer.message).toContain("bad key");
     expect(seen).toHaveLength(1);
     expect(waits).toEqual([]);

@@ -104,14 +104,15 @@ describe("retry classification over HTTP", () => {
     expect(waits).toEqual([120, 2000]);
   });
 
-  it("refuses 400, 403 and 404 at once", async () => {
+  it("refuses 400, 403 and 404 at once; 403 (like 401) is a refused key", async () => {
     for (const status of [400, 403, 404]) {
       const waits: number[] = [];
       const { seen, model } = await anthropicAgainst(
         (_seen, response) => answerJson(response, status, { error: "no" }),
         waits,
       );
-      expect(await model.complete(request)).toMatchObject({ ok: false, kind: "refused", status });
+      const kind = status === 403 ? "auth" : "refused";
+      expect(await model.complete(request)).toMatchObject({ ok: false, kind, status });
       expect(seen).toHaveLength(1);
     }
   });

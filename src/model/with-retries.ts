@@ -16,15 +16,21 @@ export type TryOutcome<T> =
 /** How a call ended without a value, after its retries. */
 export interface RetryFailure {
   ok: false;
-  /** `refused`: not retryable (bad key, bad request); `infra`: retries exhausted, network, timeout or cancelled. */
-  kind: "infra" | "refused";
-  /** One line for the run's record. */
+  /**
+   * `auth`: the provider refused the key (HTTP 401 or 403), which no other call can get past either;
+   * `refused`: not retryable (bad request); `infra`: retries exhausted, network, timeout or cancelled.
+   */
+  kind: "infra" | "refused" | "auth";
+  /** One line for the run's record (for `auth`, the provider's own message). */
   message: string;
   /** HTTP status of the last try, when there was one. */
   status?: number;
   /** Retries made before giving up. */
   retries: number;
 }
+
+/** Statuses by which a provider refuses the key itself: every later call would be refused the same way. */
+const KEY_REFUSED = new Set([401, 403]);
 
 /** The end result after retries. */
 export type RetriedOutcome<T> =
@@ -85,7 +91,7 @@ export async function withRetries<T>(
     if (!outcome.retryable) {
       return {
         ok: false,
-        kind: "refused",
+        kind: outcome.status !== undefined && KEY_REFUSED.has(outcome.status) ? "auth" : "refused",
         message: outcome.problem,
         status: outcome.status,
         retries: tryIndex,

@@ -6,6 +6,8 @@ import { UserError } from "../errors.js";
 import type { Backend } from "../exec/backend.js";
 import { withSignal } from "../exec/with-signal.js";
 import { createCostBudget } from "../model/create-cost-budget.js";
+import type { Model } from "../model/model.js";
+import type { RetryFailure } from "../model/with-retries.js";
 import type { Store } from "../store/open-store.js";
 import type { InstanceResult, RunRecord } from "../store/records.js";
 import { releaseHeldWorkspaces } from "../workspace/create-workspace.js";
@@ -50,12 +52,23 @@ export interface BatchOptions {
   ) => void;
 }
 
+/** How a batch ended. */
+export interface BatchOutcome {
+  /** The run as the store has it at the end. */
+  run: RunRecord;
+  /** The provider's refusal of the API key that stopped the run (then marked `failed`), if one did. */
+  refusedKey?: RetryFailure & { kind: "auth" };
+}
+
 /**
  * Runs (or resumes) a run: instances already finished in the store are skipped; an instance that
  * was in flight when the process died has no result yet and is redone from scratch. Each result is
  * committed as soon as its instance ends, so a kill loses nothing that finished.
+ * A key the provider refuses stops the whole run at once, as an interrupt does: every other
+ * instance would be refused the same way, and recording them as infrastructure errors would leave
+ * a "completed" run with nothing in it. The run is marked `failed`; its resume redoes the rest.
  */
-export async function runBatch(options: BatchOptions): Promise<RunRecord> {
+export async function runBatch(options: BatchOptions): Promise<BatchOutcome> {
   const { store } = options;
   const now = new Date().toISOString();
   const me = currentOwner();
@@ -95,14 +108,21 @@ export async function runBatch(options: BatchOptions): Promise<RunRecord> {
   const budget = createCostBudget(options.maxCostUsd);
   for (const result of store.getInstanceResults(run.run_id)) budget.spend(result.cost_usd);
   let budgetHit = false;
-  const { signal } = options;
+  let refusedKey: BatchOutcome["refusedKey"];
+  // Aborted on a refused key: processInstance drops the instances in flight just as for an interrupt.
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  const model = watchForRefusedKey(options.job.model, (failure) => {
+    refusedKey ??= failure;
+    stop.abort();
+  });
   const queue = new PQueue({ concurrency: Math.max(1, options.workers) });
   const stopQueue = () => queue.clear();
-  signal?.addEventListener("abort", stopQueue, { once: true });
+  signal.addEventListener("abort", stopQueue, { once: true });
   const backendFor = withSignal(options.job.backend, signal);
   for (const instance of pending) {
     queue.add(async () => {
-      if (signal?.aborted) return;
+      if (signal.aborted) return;
       if (budget.exceeded()) {
         budgetHit = true;
         return;
@@ -112,6 +132,7 @@ export async function runBatch(options: BatchOptions): Promise<RunRecord> {
       for (let attempt = 0; attempt <= options.infraRetries; attempt++) {
         result = await processInstance({
           ...options.job,
+          model,
           backend,
           instance,
           runId: run.run_id,
@@ -126,14 +147,31 @@ export async function runBatch(options: BatchOptions): Promise<RunRecord> {
     });
   }
   await queue.onIdle();
-  signal?.removeEventListener("abort", stopQueue);
+  signal.removeEventListener("abort", stopQueue);
   // Checkouts held between instances go to the shared pool for the next run.
   await releaseHeldWorkspaces();
   store.updateRunStatus(
     run.run_id,
-    signal?.aborted ? "interrupted" : budgetHit ? "budget_exceeded" : "completed",
+    refusedKey ? "failed" : signal.aborted ? "interrupted" : budgetHit ? "budget_exceeded" : "completed",
   );
   const ended = store.getRun(run.run_id) as RunRecord;
   options.onEvent?.({ type: "run-end", run: ended, results: store.getInstanceResults(run.run_id) });
-  return ended;
+  return refusedKey ? { run: ended, refusedKey } : { run: ended };
+}
+
+/** The model, telling `onRefused` of a refused key before the caller sees the answer (so its instance is dropped). */
+function watchForRefusedKey(
+  model: Model,
+  onRefused: (failure: RetryFailure & { kind: "auth" }) => void,
+): Model {
+  return {
+    id: model.id,
+    ...(model.label === undefined ? {} : { label: model.label }),
+    scripted: model.scripted,
+    complete: async (request) => {
+      const response = await model.complete(request);
+      if (!response.ok && response.kind === "auth") onRefused({ ...response, kind: "auth" });
+      return response;
+    },
+  };
 }

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli, runCliAsync, swegateBin } from "../cli/test-support/run-cli.js";
+import { loadDemoDataset } from "../dataset/demo/load-demo-dataset.js";
 import { answerJson, serveJson } from "../model/test-support/serve-json.js";
 import { openStore } from "../store/open-store.js";
 import type { InstanceResult } from "../store/records.js";
@@ -74,7 +75,13 @@ describe("swegate run on the bundled demo (real git, real pytest)", () => {
       ]).code,
     ).toBe(0);
     // --rerun checks out base, runs the red gate, applies the certified patch and runs the green gate again.
-    const rerun = runCli(["verify", certificate, "--rerun", "--json", "--cache-dir", join(scratch, "cache")]);
+    // verify trusts only given keys or the local key pair: `env` points at the one keys init made.
+    const rerun = runCli(
+      ["verify", certificate, "--rerun", "--json", "--cache-dir", join(scratch, "cache")],
+      {
+        env,
+      },
+    );
     expect(rerun.code, rerun.stderr).toBe(0);
     const rerunChecks = JSON.parse(rerun.stdout).checks.map(
       (check: { name: string; ok: boolean }) => `${check.name}:${check.ok}`,
@@ -89,17 +96,17 @@ describe("swegate run on the bundled demo (real git, real pytest)", () => {
     const text = readFileSync(certificate, "utf8");
     const tamperedPatch = join(scratch, "tampered.json");
     writeFileSync(tamperedPatch, text.replace("return 0.0", "return 0.1"));
-    expect(runCli(["verify", tamperedPatch]).code).toBe(1);
+    expect(runCli(["verify", tamperedPatch], { env }).code).toBe(1);
     const document = JSON.parse(text);
     document.attempts = 1;
     writeFileSync(tamperedPatch, JSON.stringify(document));
-    expect(runCli(["verify", tamperedPatch]).code).toBe(1);
+    expect(runCli(["verify", tamperedPatch], { env }).code).toBe(1);
     document.attempts = 2;
     // A different first character (the signature may already start with "A").
     const first = document.signature.value[0] === "A" ? "B" : "A";
     document.signature.value = `${first}${document.signature.value.slice(1)}`;
     writeFileSync(tamperedPatch, JSON.stringify(document));
-    const badSignature = runCli(["verify", tamperedPatch, "--json"]);
+    const badSignature = runCli(["verify", tamperedPatch, "--json"], { env });
     expect(badSignature.code).toBe(1);
     expect(
       JSON.parse(badSignature.stdout).checks.find((check: { name: string }) => check.name === "signature").ok,
@@ -376,7 +383,7 @@ describe("swegate run on the bundled demo (real git, real pytest)", () => {
     expect(endEvents(replayed.stdout)[0]).toMatchObject({ status: "verified", attempts_made: 2 });
   });
 
-  it("refuses a run the store says another machine's process is running, unless --takeover", () => {
+  it("refuses a run the store says another machine's process is running, unless --takeover", async () => {
     const storeDir = join(scratch, "owned-store");
     const store = openStore(storeDir);
     const now = new Date().toISOString();
@@ -388,8 +395,9 @@ describe("swegate run on the bundled demo (real git, real pytest)", () => {
       model: "oracle",
       mode: "oracle",
       dataset_source: "demo",
-      dataset_digest: "x",
+      dataset_digest: (await loadDemoDataset()).digest,
       selection: ["swegate-demo__calculator-1"],
+      // As a store from before runs recorded their settings.
       config: {},
       swegate_version: "test",
       owner: { host: "another-machine", pid: 4242, started: "1" },
@@ -410,6 +418,9 @@ describe("swegate run on the bundled demo (real git, real pytest)", () => {
     expect(refused.stderr).toContain("--takeover");
     const taken = runCli([...args, "--takeover", "--json", ...common("owned-store")], { env });
     expect(taken.code, taken.stderr).toBe(0);
+    expect(taken.stderr).toContain(
+      "run owned was recorded before swegate kept max_attempts, timeout, tools, backend, python, python_config, env, base_url, healthy_only: those come from the flags given, else the defaults",
+    );
     expect(endEvents(taken.stdout).map((item) => item.status)).toEqual(["verified"]);
     const after = openStore(storeDir);
     expect(after.getRun("owned")).toMatchObject({ status: "completed", owner: null });

@@ -8,7 +8,15 @@ import { resolveInstances } from "../dataset-options.js";
 import { interruptOnSignals } from "../interrupt-on-signals.js";
 import { printJsonLine, printLine } from "../output.js";
 import { createProgressReporter } from "../progress/create-progress-reporter.js";
-import { addModelOptions, prepareJob, type RunOptions } from "./run.js";
+import { refusedKeyError } from "../refused-key.js";
+import {
+  applyRecordedSettings,
+  checkDataset,
+  checkModel,
+  RAMP_SETTINGS,
+  recordSettings,
+} from "../run-settings.js";
+import { addModelOptions, givenFlags, prepareJob, type RunOptions, requireSafeRunId } from "./run.js";
 
 export function registerRampCommand(program: Command): void {
   const command = program
@@ -26,19 +34,47 @@ export function registerRampCommand(program: Command): void {
     async (
       planFile: string,
       datasetArgument: string | undefined,
-      options: RunOptions & { continueOnMiss?: boolean; rampId?: string },
+      flags: RunOptions & { continueOnMiss?: boolean; rampId?: string },
+      command: Command,
     ) => {
       const plan = loadRampPlan(planFile);
-      const { dataset } = await resolveInstances(datasetArgument ?? plan.dataset, {});
-      const modelSpec = options.model ?? plan.model ?? (dataset.source === "demo" ? "demo" : undefined);
+      const rampId = flags.rampId ?? plan.name ?? "ramp";
+      // Phase runs are named <ramp>-<phase>: each must be a plain name, as a --run-id must.
+      for (const phase of plan.phases)
+        requireSafeRunId(`${rampId}-${phase.name}`, flags.rampId ? `--ramp-id=${flags.rampId}` : planFile);
+      const store = openStore(flags.store);
+      // A ramp is what its first phase was started with: later phases and reruns keep those settings.
+      const started = plan.phases
+        .map((phase) => store.getRun(`${rampId}-${phase.name}`))
+        .find((run) => run !== undefined);
+      const against = started && {
+        run: started,
+        hint: "drop the flag to finish the ramp as started, or choose another --ramp-id",
+      };
+      const fromPlan = { ...flags, model: flags.model ?? plan.model, mode: flags.mode ?? plan.mode };
+      const given = givenFlags(command);
+      // What the plan names counts as given too: changing the plan's model or mode is a contradiction.
+      const isGiven = (option: string) => given(option) || (option === "mode" && plan.mode !== undefined);
+      if (against) checkModel(fromPlan.model, against);
+      const { options, unrecorded } = against
+        ? applyRecordedSettings(fromPlan, isGiven, RAMP_SETTINGS, against)
+        : { options: fromPlan, unrecorded: [] };
+      const datasetSource = datasetArgument ?? plan.dataset;
+      const { dataset } = await resolveInstances(datasetSource ?? started?.dataset_source, {});
+      if (against) checkDataset(dataset, datasetSource !== undefined, against);
+      const modelSpec = started?.model ?? options.model ?? (dataset.source === "demo" ? "demo" : undefined);
       if (!modelSpec)
         throw new UserError("no model given", {
           where: "--model",
           hint: "give --model or a model: line in the plan",
         });
-      const mode = (options.mode ?? plan.mode ?? "oracle") as "oracle" | "blind";
-      const store = openStore(options.store);
-      const rampId = options.rampId ?? plan.name ?? "ramp";
+      const mode = (options.mode ?? "oracle") as "oracle" | "blind";
+      if (mode !== "oracle" && mode !== "blind")
+        throw new UserError("must be oracle or blind", { where: `--mode=${mode}` });
+      if (unrecorded.length > 0)
+        process.stderr.write(
+          `swegate: ramp ${rampId} was recorded before swegate kept ${unrecorded.join(", ")}: those come from the flags given, else the defaults\n`,
+        );
       const healthy = new Set(
         store
           .listHealth()
@@ -70,19 +106,28 @@ export function registerRampCommand(program: Command): void {
           tty: process.stdout.isTTY === true,
         });
         const interrupt = interruptOnSignals();
-        const run = await runBatch({
+        const { run, refusedKey } = await runBatch({
           runId,
           dataset,
           instances,
           store,
           workers: positiveInteger(options.workers, "--workers"),
           infraRetries: nonNegativeInteger(options.infraRetries, "--infra-retries"),
-          config: { ramp: rampId, phase: phase.name, target: phase.target, mode },
+          config: {
+            ramp: rampId,
+            phase: phase.name,
+            target: phase.target,
+            ...recordSettings({ ...options, mode }, RAMP_SETTINGS),
+          },
           job,
           onEvent: reporter.onEvent,
           signal: interrupt.signal,
         }).finally(() => interrupt.dispose());
         reporter.stop();
+        if (refusedKey) {
+          store.close();
+          throw refusedKeyError(modelSpec, refusedKey, "the same swegate ramp command");
+        }
         if (run.status === "interrupted") {
           say(
             { type: "ramp-interrupted", phase: phase.name, run_id: runId },

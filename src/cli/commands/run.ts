@@ -2,7 +2,9 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { defaultKeyDir, loadPrivateKey, PRIVATE_KEY_FILE } from "../../certificate/keys.js";
 import { isDemoRepository } from "../../dataset/demo/load-demo-dataset.js";
+import type { Instance } from "../../dataset/instance.js";
 import type { Dataset } from "../../dataset/load-dataset.js";
+import { requireSafeName } from "../../dataset/safe-name.js";
 import { UserError } from "../../errors.js";
 import { createModel } from "../../model/create-model.js";
 import { loadPriceTable } from "../../model/price-table.js";
@@ -24,6 +26,15 @@ import { interruptOnSignals } from "../interrupt-on-signals.js";
 import { printLine } from "../output.js";
 import { packageVersion } from "../package-version.js";
 import { createProgressReporter } from "../progress/create-progress-reporter.js";
+import { refusedKeyError } from "../refused-key.js";
+import {
+  applyRecordedSettings,
+  checkDataset,
+  checkModel,
+  checkSelection,
+  RUN_SETTINGS,
+  recordSettings,
+} from "../run-settings.js";
 
 export interface RunOptions extends BackendOptions, DatasetOptions {
   model?: string;
@@ -69,34 +80,57 @@ export function registerRunCommand(program: Command): void {
     .option("--max-cost-usd <usd>", "stop starting instances once the run has cost this much")
     .option("--json", "JSON-line events only");
   addBackendOptions(addDatasetOptions(addModelOptions(command))).action(
-    async (datasetArgument: string | undefined, options: RunOptions) => {
-      if (options.mode !== "oracle" && options.mode !== "blind")
-        throw new UserError("must be oracle or blind", { where: `--mode=${options.mode}` });
-      const store = openStore(options.store);
-      const runId = options.resume ?? options.runId ?? newRunId();
+    async (datasetArgument: string | undefined, flags: RunOptions, command: Command) => {
+      if (flags.resume) requireSafeRunId(flags.resume, `--resume=${flags.resume}`);
+      if (flags.runId) requireSafeRunId(flags.runId, `--run-id=${flags.runId}`);
+      const store = openStore(flags.store);
+      const runId = flags.resume ?? flags.runId ?? newRunId();
       const previous = store.getRun(runId);
-      if (options.resume && !previous)
-        throw new UserError(`no run ${options.resume}`, {
-          where: `--store=${options.store}`,
+      if (flags.resume && !previous)
+        throw new UserError(`no run ${flags.resume}`, {
+          where: `--store=${flags.store}`,
           hint: "see swegate runs",
         });
+      const against = previous && {
+        run: previous,
+        hint: flags.resume
+          ? "drop the flag to resume as started"
+          : "drop the flag to finish the run as started, or choose another --run-id",
+      };
+      const isGiven = givenFlags(command);
+      if (against) checkModel(flags.model, against);
+      const { options, unrecorded } = against
+        ? applyRecordedSettings(flags, isGiven, RUN_SETTINGS, against)
+        : { options: flags, unrecorded: [] };
+      if (options.mode !== "oracle" && options.mode !== "blind")
+        throw new UserError("must be oracle or blind", { where: `--mode=${options.mode}` });
       const { dataset, instances: selected } = await resolveInstances(
-        previous && previous.dataset_source !== "demo" ? previous.dataset_source : datasetArgument,
+        datasetArgument ?? previous?.dataset_source,
         options,
       );
-      const healthy = options.healthyOnly
-        ? new Set(
-            store
-              .listHealth()
-              .filter((row) => row.healthy)
-              .map((row) => row.instance_id),
-          )
-        : undefined;
-      let instances = healthy ? selected.filter((instance) => healthy.has(instance.instance_id)) : selected;
-      if (previous)
-        instances = previous.selection
+      let instances: Instance[];
+      if (against) {
+        checkDataset(dataset, datasetArgument !== undefined, against);
+        checkSelection(
+          selected.map((instance) => instance.instance_id),
+          givenSelection(options, isGiven),
+          options.healthyOnly === true,
+          against,
+        );
+        instances = against.run.selection
           .map((id) => dataset.instances.find((instance) => instance.instance_id === id))
           .filter((instance) => instance !== undefined);
+      } else {
+        const healthy = options.healthyOnly
+          ? new Set(
+              store
+                .listHealth()
+                .filter((row) => row.healthy)
+                .map((row) => row.instance_id),
+            )
+          : undefined;
+        instances = healthy ? selected.filter((instance) => healthy.has(instance.instance_id)) : selected;
+      }
       const modelSpec = previous?.model ?? options.model ?? (dataset.source === "demo" ? "demo" : undefined);
       if (!modelSpec)
         throw new UserError("no model given", {
@@ -104,7 +138,11 @@ export function registerRunCommand(program: Command): void {
           hint: "e.g. --model anthropic:claude-haiku-4-5, or --model oracle to check the pipeline with gold patches",
         });
       const json = options.json === true;
-      const mode = (previous?.mode ?? options.mode) as "oracle" | "blind";
+      const mode = options.mode as "oracle" | "blind";
+      if (unrecorded.length > 0)
+        process.stderr.write(
+          `swegate: run ${runId} was recorded before swegate kept ${unrecorded.join(", ")}: those come from the flags given, else the defaults\n`,
+        );
       if (!json && (modelSpec === "demo" || modelSpec === "oracle" || modelSpec.startsWith("replay:"))) {
         printLine(
           modelSpec === "demo"
@@ -119,7 +157,7 @@ export function registerRunCommand(program: Command): void {
       });
       const job = prepareJob(options, dataset, modelSpec, mode);
       const interrupt = interruptOnSignals();
-      const run = await runBatch({
+      const { run, refusedKey } = await runBatch({
         runId,
         dataset,
         instances,
@@ -130,13 +168,7 @@ export function registerRunCommand(program: Command): void {
             ? undefined
             : nonNegativeNumber(options.maxCostUsd, "--max-cost-usd"),
         infraRetries: nonNegativeInteger(options.infraRetries, "--infra-retries"),
-        config: {
-          mode,
-          max_attempts: options.maxAttempts,
-          tools: options.tools === true,
-          backend: options.backend,
-          timeout: options.timeout,
-        },
+        config: recordSettings(options, RUN_SETTINGS),
         job,
         onEvent: reporter.onEvent,
         signal: interrupt.signal,
@@ -145,6 +177,7 @@ export function registerRunCommand(program: Command): void {
       reporter.stop();
       const results = store.getInstanceResults(run.run_id);
       store.close();
+      if (refusedKey) throw refusedKeyError(modelSpec, refusedKey, resumeCommand(run.run_id, options.store));
       if (run.status === "interrupted") {
         process.stderr.write(
           `run ${run.run_id} interrupted: ${results.length} of ${instances.length} instances have a result; finish it with: ${resumeCommand(run.run_id, options.store)}\n`,
@@ -163,6 +196,37 @@ export function registerRunCommand(program: Command): void {
       );
     },
   );
+}
+
+/** Whether the user typed a flag (commander fills in defaults, which must not count as asking). */
+export function givenFlags(command: Command): (option: string) => boolean {
+  return (option) => {
+    const source = command.getOptionValueSource(option);
+    return source !== undefined && source !== "default";
+  };
+}
+
+const SELECTION_FLAGS = [
+  ["instances", "--instances"],
+  ["instancesFile", "--instances-file"],
+  ["repos", "--repos"],
+  ["excludeRepos", "--exclude-repos"],
+  ["sample", "--sample"],
+  ["seed", "--seed"],
+] as const;
+
+/** The first selection flag the user typed, with its value. */
+function givenSelection(
+  options: DatasetOptions,
+  isGiven: (option: string) => boolean,
+): { flag: string; value: string } | undefined {
+  const found = SELECTION_FLAGS.find(([option]) => isGiven(option));
+  return found && { flag: found[1], value: String(options[found[0]]) };
+}
+
+/** A run id becomes a folder under the store: one plain name, never a path (`where`: the flag=value it came from). */
+export function requireSafeRunId(runId: string, where: string): string {
+  return requireSafeName(runId, "run id", where, "give a plain name such as my-run-1");
 }
 
 function printSummary(
