@@ -18,7 +18,13 @@ export interface CertificateDocument {
   /** The verified patch itself. */
   patch: string;
   red_gate: { verdict: string; tests: Record<string, string>; log_sha256: string };
-  green_gate: { resolution: string; tests: Record<string, string>; log_sha256: string };
+  green_gate: {
+    resolution: string;
+    tests: Record<string, string>;
+    log_sha256: string;
+    /** The evidence that backed the log's passes (exit status, runner summary, JUnit report); absent in certificates from before it was checked. */
+    evidence?: { kind: string; ok: boolean; detail: string }[];
+  };
   environment: { backend: string; python_version: string; image_digest?: string; fingerprint: string };
   model: string;
   feedback_mode: string;

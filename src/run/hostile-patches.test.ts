@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from "node:crypto";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -185,6 +185,15 @@ function suite(name: string, backend: () => Backend) {
       const result = await solve(backend(), GOLD_ANSWER);
       expect(result.status, result.green_gate_message).toBe("verified");
       expect(result.certificate && existsSync(result.certificate)).toBe(true);
+      // The certificate names the evidence that backed the log: the exit status, the summary, the JUnit report.
+      const certificate = JSON.parse(readFileSync(result.certificate as string, "utf8"));
+      expect(
+        certificate.green_gate.evidence.map((check: { kind: string; ok: boolean }) => [check.kind, check.ok]),
+      ).toEqual([
+        ["runner_summary", true],
+        ["exit_code", true],
+        ["junit", true],
+      ]);
     });
     for (const hostile of HOSTILE) {
       it(`attack: ${hostile.name} → ${hostile.expect}`, async () => {

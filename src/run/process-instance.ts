@@ -312,7 +312,12 @@ async function solveInWorkspace(
       patch_sha256: sha256(loop.patch),
       patch: loop.patch,
       red_gate: { verdict: red.verdict, tests: red.tests, log_sha256: sha256(red.log) },
-      green_gate: { resolution: final.resolution, tests: final.tests, log_sha256: sha256(final.log) },
+      green_gate: {
+        resolution: final.resolution,
+        tests: final.tests,
+        log_sha256: sha256(final.log),
+        evidence: final.evidence,
+      },
       environment: {
         backend: environment.backend,
         python_version: environment.pythonVersion,
