@@ -43,5 +43,15 @@ describe("a ramp is what it was started with", () => {
       timeout: 41,
     });
     store.close();
+
+    // A phase is a run: `swegate run --resume` of it keeps the same settings, with nothing unrecorded.
+    const phase = runCli(["run", "--resume", "kept-calculator", "--json", ...where]);
+    expect(phase.code, phase.stderr).toBe(0);
+    expect(phase.stderr).toBe("");
+    const contradicted = runCli(["run", "--resume", "kept-textutils", "--timeout", "1800", ...where]);
+    expect(contradicted.code).toBe(2);
+    expect(contradicted.stderr).toContain(
+      "--timeout=1800 contradicts run kept-textutils, started with timeout 41",
+    );
   }, 180_000);
 });

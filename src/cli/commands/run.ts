@@ -32,6 +32,7 @@ import {
   checkDataset,
   checkModel,
   checkSelection,
+  RAMP_SETTINGS,
   RUN_SETTINGS,
   recordSettings,
 } from "../run-settings.js";
@@ -99,8 +100,10 @@ export function registerRunCommand(program: Command): void {
       };
       const isGiven = givenFlags(command);
       if (against) checkModel(flags.model, against);
+      // A ramp's phase keeps healthy-only in the plan, not in its recorded settings.
+      const recorded = previous?.config.ramp === undefined ? RUN_SETTINGS : RAMP_SETTINGS;
       const { options, unrecorded } = against
-        ? applyRecordedSettings(flags, isGiven, RUN_SETTINGS, against)
+        ? applyRecordedSettings(flags, isGiven, recorded, against)
         : { options: flags, unrecorded: [] };
       if (options.mode !== "oracle" && options.mode !== "blind")
         throw new UserError("must be oracle or blind", { where: `--mode=${options.mode}` });
