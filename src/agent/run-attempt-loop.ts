@@ -21,7 +21,10 @@ export interface CheckOutcome {
   /** The candidate passed every check. */
   passed: boolean;
   /** Why it failed (`tests_failed`, `regression`, `infra`); absent when passed. */
-  failureClass?: Extract<FailureClass, "tests_failed" | "regression" | "test_machinery" | "suspicious" | "infra">;
+  failureClass?: Extract<
+    FailureClass,
+    "tests_failed" | "regression" | "test_machinery" | "suspicious" | "infra"
+  >;
   /** Text for the model: failing tests, trimmed tracebacks. */
   feedback: string;
   /** One line for people. */

@@ -270,7 +270,13 @@ async function solveInWorkspace(
     feedback_history: loop.feedback_history,
     patch: loop.patch,
   };
-  if (loop.stop_reason === "infra" || loop.stop_reason === "refused" || loop.stop_reason === "aborted") {
+  // A refused key (`auth`) stops the whole run: like an interrupt, no final green gate is started.
+  if (
+    loop.stop_reason === "infra" ||
+    loop.stop_reason === "refused" ||
+    loop.stop_reason === "auth" ||
+    loop.stop_reason === "aborted"
+  ) {
     return {
       result: { ...withRed, ...totals, status: "infra_error", error: loop.error, reason: loop.stop_reason },
       attempts: loop.attempts,
