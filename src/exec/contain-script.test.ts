@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -107,6 +107,42 @@ describe.each(modes)("host backend, containment $containment", ({ containment, w
       expect(await leftAfter(tag)).toEqual([]);
     },
     20_000,
+  );
+
+  run(
+    "runs a Django-style runner (./tests/runtests.py) whose tests run in a pool of worker processes",
+    async () => {
+      const dir = mkdtempSync(join(scratch, "django-"));
+      mkdirSync(join(dir, "tests"));
+      const runner = [
+        "#!/usr/bin/env python3",
+        "import multiprocessing, sys, unittest",
+        "",
+        "class T(unittest.TestCase):",
+        "    def test_a(self):",
+        "        self.assertEqual(1 + 1, 2)",
+        "    def test_b(self):",
+        "        self.assertEqual(2 * 2, 4)",
+        "",
+        "def run(name):",
+        "    result = unittest.TestResult()",
+        "    unittest.defaultTestLoader.loadTestsFromName(name, sys.modules[__name__]).run(result)",
+        "    return name, result.wasSuccessful()",
+        "",
+        'if __name__ == "__main__":',
+        "    with multiprocessing.Pool(2) as pool:",
+        '        for name, ok in pool.map(run, ["T.test_a", "T.test_b"]):',
+        "            print(f\"{name.split('.')[-1]} (runtests.{name}) ... {'ok' if ok else 'FAIL'}\")",
+        "",
+      ].join("\n");
+      writeFileSync(join(dir, "tests", "runtests.py"), runner, { mode: 0o755 });
+      const result = await backend.run("./tests/runtests.py --verbosity 2 --parallel 2", {
+        cwd: dir,
+        timeoutSeconds: 60,
+      });
+      expect(result.exitCode, result.output).toBe(0);
+      expect(result.output).toBe("test_a (runtests.T.test_a) ... ok\ntest_b (runtests.T.test_b) ... ok\n");
+    },
   );
 
   run("keeps the exit code, and Python's Ctrl-C handler, of the contained script", async () => {

@@ -32,8 +32,9 @@ const NAMESPACE_INIT = 'exec 3>&2 2>/dev/null; bash "$0" 2>&3 3>&-; exit $?';
  * The fallback, where no namespace can be had: the run's environment carries a random tag, and what
  * carries it is killed at the end, at the timeout and on abort (scanning /proc). What it cannot catch:
  * a process that execs with a fresh environment (`env -i`, or any program building its own) loses the
- * tag; a process running as another user cannot be read; and without /proc (not Linux) there is no
- * scan at all, only the process group kill.
+ * tag; a process running as another user cannot be read; a process forking faster than five scans
+ * can outrun them; were swegate killed outright, nobody scans (GNU timeout still ends the process
+ * group); and without /proc (not Linux) there is no scan at all, only the process group kill.
  *
  * Secrets: without a namespace the tests see the host's /proc, so a test can read the environment of
  * every process of the same user, swegate's included; only the scrubber (scrub-secrets.ts) stands

@@ -72,14 +72,20 @@ describe("host backend output", () => {
     const token = `ghp_${newNonce()}`;
     process.env.SWEGATE_TEST_DEPLOY_TOKEN = token;
     try {
-      const result = await backend.run('echo "$GIVEN"', {
+      // A placeholder under such a name is left alone: redacting a plain word or number everywhere
+      // could rewrite test ids in the graded log.
+      process.env.SWEGATE_TEST_UNSET_PASSWORD = "undefined";
+      process.env.SWEGATE_TEST_PIN_SECRET = "12345678";
+      const result = await backend.run('echo "$GIVEN"; echo undefined 12345678', {
         cwd: scratch,
         timeoutSeconds: 30,
         env: { GIVEN: token },
       });
-      expect(result.output).toBe("[redacted:SWEGATE_TEST_DEPLOY_TOKEN]\n");
+      expect(result.output).toBe("[redacted:SWEGATE_TEST_DEPLOY_TOKEN]\nundefined 12345678\n");
     } finally {
       delete process.env.SWEGATE_TEST_DEPLOY_TOKEN;
+      delete process.env.SWEGATE_TEST_UNSET_PASSWORD;
+      delete process.env.SWEGATE_TEST_PIN_SECRET;
     }
   });
 });

@@ -34,13 +34,23 @@ export function looksLikeCredential(name: string): boolean {
 }
 
 /**
+ * True for a value that can be redacted without harm: a plain word ("password", "undefined") or a
+ * plain number under a name that looks like a credential is likelier a placeholder than a secret,
+ * and redacting it everywhere could rewrite a test id in the graded log (`test_x[12345678]`).
+ */
+function redactable(value: string): boolean {
+  if (value.length < MIN_SECRET_LENGTH) return false;
+  return value.length >= 20 || !/^([A-Za-z]+|[0-9]+)$/.test(value);
+}
+
+/**
  * Registers every variable of `environment` whose name looks like a credential. Cheap (one pass over
  * the names), so it is called at the start of each command run: a key exported after swegate
  * started, or set by a library at run time, is covered too.
  */
 export function registerCredentialVariables(environment: NodeJS.ProcessEnv = process.env): void {
   for (const [name, value] of Object.entries(environment))
-    if (value && looksLikeCredential(name)) registerSecret(name, value);
+    if (value && looksLikeCredential(name) && redactable(value)) registerSecret(name, value);
 }
 
 function secretPattern(): RegExp | undefined {
