@@ -49,10 +49,13 @@ export function renderTaskMessage(context: Context): string {
 export function renderFeedbackMessage(
   feedback: string,
   attemptNumber: number,
-  keptAppliedBlocks: boolean,
+  carried: "kept" | "dropped" | "none",
 ): string {
-  const restart = keptAppliedBlocks
-    ? "The blocks that applied are kept; send only corrected versions of the blocks that failed."
-    : "The repository has been reset to its original state, so send the complete set of edits again.";
+  const restart =
+    carried === "kept"
+      ? "The blocks that applied are kept; send only corrected versions of the blocks that failed."
+      : carried === "dropped"
+        ? "The blocks that applied last time could not be re-applied and were dropped: the repository is back in its original state, so send the complete set of edits again, the ones that applied included."
+        : "The repository has been reset to its original state, so send the complete set of edits again.";
   return [`Attempt ${attemptNumber - 1} did not fix the issue. ${restart}`, "", feedback.trim()].join("\n");
 }

@@ -102,6 +102,9 @@ export async function runAttemptLoop(options: AttemptLoopOptions): Promise<Attem
   let cost: number | null = 0;
   let carriedPatch = "";
   let bestPatch = "";
+  // The last attempt's feedback, sent at the start of the next one, once it is known whether the
+  // blocks carried over from it still apply.
+  let pendingFeedback: string | undefined;
   const finish = (
     stopReason: AttemptLoopResult["stop_reason"],
     passed: boolean,
@@ -123,7 +126,19 @@ export async function runAttemptLoop(options: AttemptLoopOptions): Promise<Attem
     onEvent?.({ type: "attempt-start", instanceId: instance.instance_id, attemptNumber });
     // Every attempt starts at base (the first one already does): earlier edits and test runs are gone.
     if (attemptNumber > 1) await resetToBase(dir, instance.base_commit);
-    if (carriedPatch) await applyPatch(dir, carriedPatch);
+    let carried: "kept" | "dropped" | "none" = "none";
+    if (carriedPatch) {
+      carried = (await applyPatch(dir, carriedPatch)).ok ? "kept" : "dropped";
+      // Whatever part of it did apply goes too: the model is told to send everything again.
+      if (carried === "dropped") await resetToBase(dir, instance.base_commit);
+    }
+    if (pendingFeedback !== undefined) {
+      messages.push({
+        role: "user",
+        content: renderFeedbackMessage(pendingFeedback, attemptNumber, carried),
+      });
+      pendingFeedback = undefined;
+    }
 
     const promptTokens = estimateTokens(system + messages.map((message) => message.content).join("\n"));
     const turn = await converse({
@@ -157,12 +172,12 @@ export async function runAttemptLoop(options: AttemptLoopOptions): Promise<Attem
     cost = cost === null || turn.costUsd === null ? null : cost + turn.costUsd;
     if (!response.ok) {
       // A provider failure is not the model's mistake: stop and report it as infrastructure.
-      const record = emptyAttempt(
-        attemptNumber,
-        promptTokens,
-        started,
-        `model call failed: ${response.message}`,
-      );
+      // The calls that did answer before it (tool rounds) were charged: the record keeps their usage.
+      const record = {
+        ...emptyAttempt(attemptNumber, promptTokens, started, `model call failed: ${response.message}`),
+        usage: turn.usage,
+        cost_usd: turn.costUsd,
+      };
       attempts.push(record);
       onEvent?.({ type: "attempt-end", instanceId: instance.instance_id, attempt: record });
       return finish(
@@ -227,10 +242,7 @@ export async function runAttemptLoop(options: AttemptLoopOptions): Promise<Attem
     if (failureClass === "infra") return finish("infra", false, `infrastructure: ${checkSummary}`);
     if (!isLast) {
       feedbackHistory.push(feedback);
-      messages.push({
-        role: "user",
-        content: renderFeedbackMessage(feedback, attemptNumber + 1, carriedPatch !== ""),
-      });
+      pendingFeedback = feedback;
     }
   }
   return finish("max_attempts", false, null);
