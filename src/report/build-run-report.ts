@@ -1,4 +1,9 @@
-import type { AttemptRecord, InstanceResult, RunRecord } from "../store/records.js";
+import {
+  type AttemptRecord,
+  type InstanceResult,
+  type RunRecord,
+  reproducedTheBug,
+} from "../store/records.js";
 
 /** 95% Wilson score interval for k successes in n trials. */
 export function wilsonInterval(successes: number, trials: number): { low: number; high: number } {
@@ -43,9 +48,7 @@ export function buildRunReport(
       return totals;
     }, {});
   // Suspicious instances reproduced the bug too: they count as healthy and not verified.
-  const healthy = results.filter(
-    (result) => result.status === "verified" || result.status === "failed" || result.status === "suspicious",
-  );
+  const healthy = results.filter((result) => reproducedTheBug(result.status));
   const verified = results.filter((result) => result.verified);
   const interval = wilsonInterval(verified.length, healthy.length);
   const byRepo: RunReport["by_repo"] = {};

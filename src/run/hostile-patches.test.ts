@@ -143,7 +143,7 @@ const answering = (text: string): Model => ({
 });
 
 let runs = 0;
-async function solve(backend: Backend, answer: string) {
+async function solve(backend: Backend, answer: string | Model) {
   const runId = `hostile-${++runs}`;
   const now = new Date().toISOString();
   store.createRun({
@@ -162,7 +162,7 @@ async function solve(backend: Backend, answer: string) {
   const result = await processInstance({
     instance: calculator,
     runId,
-    model: answering(answer),
+    model: typeof answer === "string" ? answering(answer) : answer,
     mode: "oracle",
     maxAttempts: 1,
     backend,
@@ -215,6 +215,22 @@ function suite(name: string, backend: () => Backend) {
 }
 
 suite("hostile candidate patches on the host backend (real git, real pytest)", () => createHostBackend());
+
+describe("a bug in swegate during an instance", () => {
+  it("is internal_error with its stack, not an infrastructure failure", async () => {
+    const buggy: Model = {
+      id: "buggy",
+      scripted: true,
+      complete: async () => {
+        const response = undefined as unknown as { text: string };
+        return createScriptedAnswer(response.text, Date.now());
+      },
+    };
+    const result = await solve(createHostBackend(), buggy);
+    expect(result.status).toBe("internal_error");
+    expect(result.error).toMatch(/^TypeError: .*\n\s+at /);
+  });
+});
 
 const isolated = isolationAvailable();
 describe.skipIf(!isolated)("(isolated backend: needs bubblewrap with user namespaces)", () => {

@@ -109,12 +109,21 @@ export async function processInstance(job: InstanceJob): Promise<InstanceResult 
     attempts = outcome.attempts;
     certificate = outcome.certificate;
   } catch (error) {
-    result = {
-      ...base,
-      status: "infra_error",
-      error: `${(error as Error).message}`,
-      reason: "swegate could not run this instance",
-    };
+    // A bug in swegate (a TypeError, say) is neither the model's failure nor the machine's: it is
+    // recorded with its stack so it can be reported, and not retried (it would fail the same way).
+    result = isSwegateBug(error)
+      ? {
+          ...base,
+          status: "internal_error",
+          error: (error as Error).stack ?? String(error),
+          reason: "a bug in swegate: please report it with this instance's error",
+        }
+      : {
+          ...base,
+          status: "infra_error",
+          error: `${(error as Error).message}`,
+          reason: "swegate could not run this instance",
+        };
   }
   if (job.signal?.aborted) {
     await Promise.allSettled(writes);
@@ -349,6 +358,17 @@ async function solveInWorkspace(
     };
   }
   return { result, attempts: loop.attempts };
+}
+
+/** Errors only a programming mistake throws; anything else (git, the disk, a backend) is infrastructure. */
+function isSwegateBug(error: unknown): boolean {
+  return (
+    error instanceof TypeError ||
+    error instanceof RangeError ||
+    error instanceof ReferenceError ||
+    error instanceof SyntaxError ||
+    (error instanceof Error && error.name === "AssertionError")
+  );
 }
 
 const descriptions = new WeakMap<Backend, Promise<EnvironmentDescription>>();

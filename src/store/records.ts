@@ -39,8 +39,21 @@ export interface RunOwner {
 /**
  * Closed set of instance outcomes. `suspicious`: the log grades the final patch but the evidence
  * does not back it, or the patch tampers with the test run — never verified, never certified.
+ * `internal_error`: a bug in swegate (its stack in `error`), neither the model's nor the machine's.
  */
-export type InstanceStatus = "verified" | "failed" | "suspicious" | "env_broken" | "infra_error" | "skipped";
+export type InstanceStatus =
+  | "verified"
+  | "failed"
+  | "suspicious"
+  | "env_broken"
+  | "infra_error"
+  | "internal_error"
+  | "skipped";
+
+/** Outcomes of instances whose red gate reproduced the bug: the denominator of every verified rate. */
+export function reproducedTheBug(status: InstanceStatus): boolean {
+  return status === "verified" || status === "failed" || status === "suspicious";
+}
 
 /** One instance's outcome; field names keep the seed's snake_case. */
 export interface InstanceResult {

@@ -10,7 +10,7 @@ import { createModel } from "../../model/create-model.js";
 import { loadPriceTable } from "../../model/price-table.js";
 import { type BatchOptions, newRunId, runBatch } from "../../run/run-batch.js";
 import { openStore } from "../../store/open-store.js";
-import type { InstanceResult } from "../../store/records.js";
+import { type InstanceResult, reproducedTheBug } from "../../store/records.js";
 import {
   addBackendOptions,
   type BackendOptions,
@@ -241,13 +241,11 @@ function printSummary(
   demo: boolean,
 ): void {
   const count = (status: string) => results.filter((result) => result.status === status).length;
-  const healthy = results.filter(
-    (result) => result.status === "verified" || result.status === "failed",
-  ).length;
+  const healthy = results.filter((result) => reproducedTheBug(result.status)).length;
   const cost = results.reduce((total, result) => total + (result.cost_usd ?? 0), 0);
   printLine("");
   printLine(
-    `run ${runId}: ${count("verified")} verified, ${count("failed")} failed, ${count("env_broken")} env-broken, ${count("infra_error")} infra errors, ${count("skipped")} skipped`,
+    `run ${runId}: ${count("verified")} verified, ${count("failed")} failed, ${count("suspicious")} suspicious, ${count("env_broken")} env-broken, ${count("infra_error")} infra errors, ${count("skipped")} skipped${count("internal_error") ? `, ${count("internal_error")} swegate bugs (please report: swegate show ${runId})` : ""}`,
   );
   printLine(
     `verified ${count("verified")}/${healthy} of the instances whose environment reproduced the bug · cost $${cost.toFixed(4)} · feedback mode ${mode}`,

@@ -13,7 +13,15 @@ export function createProgressReporter(options: { json: boolean; total: number; 
   onEvent: (event: Event) => void;
   stop: () => void;
 } {
-  const counts = { verified: 0, failed: 0, suspicious: 0, env_broken: 0, infra_error: 0, skipped: 0 };
+  const counts = {
+    verified: 0,
+    failed: 0,
+    suspicious: 0,
+    env_broken: 0,
+    infra_error: 0,
+    internal_error: 0,
+    skipped: 0,
+  };
   let cost = 0;
   let done = 0;
   if (options.json) return { onEvent: (event) => printJsonLine(event), stop: () => undefined };
