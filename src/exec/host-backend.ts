@@ -37,6 +37,7 @@ export function createHostBackend(options: HostBackendOptions = {}): Backend {
   const containment = options.containment ?? "auto";
   return {
     name: "host",
+    collectsEvidence: true,
     async run(script: string, runOptions: RunOptions): Promise<CommandResult> {
       const file = writeTemporaryScript(script);
       try {
