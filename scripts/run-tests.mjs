@@ -37,5 +37,17 @@ try {
   failed = Math.max(failed, 1);
 }
 rmSync(dir, { recursive: true, force: true });
+// vitest's report leaves out unhandled errors (it exits 1 with every test passed) and a run that
+// executed nothing: the closing line must not say success when vitest did not.
+if (result.status !== 0 && failed === 0) {
+  console.error(
+    `vitest exited ${result.status ?? result.signal} with no failing test (an unhandled error?): counted as a failure`,
+  );
+  failed = 1;
+}
+if (passed === 0 && failed === 0) {
+  console.error("no test ran: counted as a failure");
+  failed = 1;
+}
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(result.status === 0 && failed === 0 ? 0 : 1);

@@ -15,6 +15,7 @@ import type { Backend } from "./backend.js";
 import { createDockerBackend, officialImageFor } from "./docker-backend.js";
 import { connectDockerEngine } from "./docker-engine.js";
 import { buildTestRoot, openTestEngine, type PodmanService } from "./test-support/podman-service.js";
+import { SANDBOXES_REQUIRED } from "./test-support/require-sandbox.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "swegate-docker-"));
 let service: PodmanService | undefined;
@@ -69,6 +70,8 @@ async function workspaceAtBase(): Promise<string> {
 const runIt = (name: string, body: () => Promise<void>) =>
   it(name, async (context) => {
     if (skipReason) {
+      // In CI (SWEGATE_REQUIRE_SANDBOXES=1) an engine that cannot run is a failure, not a skip.
+      if (SANDBOXES_REQUIRED) throw new Error(`the docker backend cannot be tested: ${skipReason}`);
       console.warn(`docker backend tests skipped: ${skipReason}`);
       context.skip();
     }

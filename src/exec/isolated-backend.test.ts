@@ -8,6 +8,7 @@ import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { createIsolatedBackend, isolationAvailable } from "./isolated-backend.js";
 import { newNonce } from "./test-script.js";
+import { requireSandbox } from "./test-support/require-sandbox.js";
 
 const available = isolationAvailable();
 const dirs: string[] = [];
@@ -20,7 +21,12 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
 });
 
-describe.skipIf(!available)("isolated backend (needs bubblewrap with user namespaces)", () => {
+const skip = requireSandbox(
+  "the isolated backend",
+  available ? undefined : "bubblewrap cannot create namespaces here (apt-get install bubblewrap)",
+);
+
+describe.skipIf(skip)("isolated backend (needs bubblewrap with user namespaces)", () => {
   const backend = available ? createIsolatedBackend() : undefined;
 
   it("runs python3 -m pytest in the workspace", async () => {
@@ -106,10 +112,3 @@ describe.skipIf(!available)("isolated backend (needs bubblewrap with user namesp
     expect(description?.pythonVersion).toMatch(/^Python 3\./);
   });
 });
-
-it.skipIf(available)(
-  "isolated backend tests skipped: bubblewrap cannot create namespaces here (apt-get install bubblewrap)",
-  () => {
-    expect(available).toBe(false);
-  },
-);

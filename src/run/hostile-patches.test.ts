@@ -10,6 +10,7 @@ import type { Instance } from "../dataset/instance.js";
 import type { Backend } from "../exec/backend.js";
 import { createHostBackend } from "../exec/host-backend.js";
 import { createIsolatedBackend, isolationAvailable } from "../exec/isolated-backend.js";
+import { requireSandbox } from "../exec/test-support/require-sandbox.js";
 import type { Model } from "../model/model.js";
 import { createScriptedAnswer } from "../model/scripted-answer.js";
 import { openStore, type Store } from "../store/open-store.js";
@@ -232,7 +233,10 @@ describe("a bug in swegate during an instance", () => {
   });
 });
 
-const isolated = isolationAvailable();
-describe.skipIf(!isolated)("(isolated backend: needs bubblewrap with user namespaces)", () => {
+const skipIsolated = requireSandbox(
+  "the isolated backend",
+  isolationAvailable() ? undefined : "bubblewrap cannot create namespaces here (apt-get install bubblewrap)",
+);
+describe.skipIf(skipIsolated)("(isolated backend: needs bubblewrap with user namespaces)", () => {
   suite("hostile candidate patches on the isolated backend", () => createIsolatedBackend());
 });
