@@ -13,7 +13,7 @@ import { buildContext, estimateTokens, listTrackedFiles } from "./build-context.
 import { converse } from "./converse.js";
 import { renderFeedbackMessage, renderTaskMessage, SYSTEM_PROMPT, TOOLS_PROMPT } from "./prompts.js";
 
-/** Which signals feed back into the next attempt (see DESIGN.md "feedback mode"). */
+/** Which signals feed back into the next attempt (ARCHITECTURE.md, "feedback mode"). */
 export type FeedbackMode = "oracle" | "blind";
 
 /** What a check of a candidate patch found. Oracle: the green gate; blind: visible checks. */
@@ -77,7 +77,7 @@ export interface AttemptLoopResult {
  * times. Each attempt starts from a clean workspace at base with the conversation so far; blocks
  * that applied in an attempt that failed only because other blocks did not match are carried into
  * the next attempt, so the model is asked to resend only the failed ones. Never sleeps or retries
- * model calls itself: the provider layer owns retries (STYLE.md 7).
+ * model calls itself: the provider layer owns retries (ARCHITECTURE.md, "The seams").
  */
 export async function runAttemptLoop(options: AttemptLoopOptions): Promise<AttemptLoopResult> {
   const { instance, model, dir, onEvent } = options;

@@ -15,7 +15,7 @@ export const DEBIAN_RELEASES: { release: string; python: string }[] = [
 ];
 
 /**
- * Debian packages per repository, kept minimal (ENVIRONMENTS.md lesson 4: numpy breaks two sympy
+ * Debian packages per repository, kept minimal (ARCHITECTURE.md, "without Docker": numpy breaks two sympy
  * tests; the pytest repository must not see Debian's pytest plugins).
  */
 export const REPOSITORY_PACKAGES: Record<string, string[]> = {

@@ -108,7 +108,7 @@ export function testRunnerFor(instance: Instance): TestRunner {
  * Steps the official image does at build time that a host checkout lacks. A bare `pytest` in a test
  * command would be whichever console script PATH finds first (often another interpreter's, with
  * other packages), so it is routed through the configured interpreter. pytest imports a version
- * module its install step generates (ENVIRONMENTS.md lesson 4).
+ * module its install step generates (ARCHITECTURE.md, "without Docker").
  */
 function hostSetup(instance: Instance): string[] {
   const setup = ['pytest() { python3 -m pytest "$@"; }', ...hostEvalCommands(instance)];
@@ -140,7 +140,7 @@ let djangoIdsDir: string | undefined;
 /**
  * Python 3.11 renamed unittest ids (`str(TestCase)` became `test_x (mod.Class.test_x)` and
  * `shortDescription()` strips leading newlines), but SWE-bench's Django ids were recorded on older
- * Pythons (ENVIRONMENTS.md lesson 1). A `sitecustomize.py` first on PYTHONPATH restores the old
+ * Pythons (ARCHITECTURE.md, "without Docker"). A `sitecustomize.py` first on PYTHONPATH restores the old
  * forms for Django < 5.0 (ids of 5.0 were recorded on 3.11) so the dataset's ids match again.
  */
 function hostEnvironment(instance: Instance): Record<string, string> {

@@ -55,7 +55,7 @@ export function reproducedTheBug(status: InstanceStatus): boolean {
   return status === "verified" || status === "failed" || status === "suspicious";
 }
 
-/** One instance's outcome; field names keep the seed's snake_case. */
+/** One instance's outcome; field names are snake_case, as in the harness's reports. */
 export interface InstanceResult {
   instance_id: string;
   repo: string;

@@ -10,7 +10,7 @@ import {
   snapshotPaths,
 } from "./snapshot-paths.js";
 
-/** The SWE-bench harness's patch application chain, tried in this order (DESIGN.md). */
+/** The SWE-bench harness's patch application chain, tried in this order (ARCHITECTURE.md, "Harness facts"). */
 export const APPLY_METHODS = [
   "git apply",
   "git apply --3way",
