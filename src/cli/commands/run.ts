@@ -133,6 +133,14 @@ export function registerRunCommand(program: Command): void {
             )
           : undefined;
         instances = healthy ? selected.filter((instance) => healthy.has(instance.instance_id)) : selected;
+        if (instances.length === 0)
+          throw new UserError(
+            `none of the ${selected.length} selected instances is healthy in the health registry`,
+            {
+              where: `--healthy-only --store=${options.store}`,
+              hint: "run swegate validate on them first, or drop --healthy-only",
+            },
+          );
       }
       const modelSpec = previous?.model ?? options.model ?? (dataset.source === "demo" ? "demo" : undefined);
       if (!modelSpec)
