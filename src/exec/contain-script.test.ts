@@ -8,6 +8,7 @@ import type { Containment } from "./contain-script.js";
 import { createHostBackend } from "./host-backend.js";
 import { pidNamespaceArgs } from "./pid-namespace.js";
 import { newNonce } from "./test-script.js";
+import { requireSandbox } from "./test-support/require-sandbox.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "swegate-contain-"));
 afterAll(() => rm(scratch, { recursive: true, force: true }));
@@ -50,8 +51,7 @@ const modes: { containment: Containment; why?: string }[] = [
 ];
 
 describe.each(modes)("host backend, containment $containment", ({ containment, why }) => {
-  if (why) it.skip(`skipped: ${why}`, () => {});
-  const run = why ? it.skip : it;
+  const run = requireSandbox(`the host backend's ${containment} containment`, why) ? it.skip : it;
   const backend = createHostBackend({ containment });
 
   // Each run's processes carry a tag of their own in their environment (CONTAIN_TAG), looked up after.

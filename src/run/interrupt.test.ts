@@ -5,6 +5,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
@@ -19,14 +20,18 @@ import { commitFiles, makeGitRepo } from "../workspace/test-support/make-git-rep
 const scratch = mkdtempSync(join(tmpdir(), "swegate-interrupt-"));
 afterAll(() => rm(scratch, { recursive: true, force: true }));
 
-const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+/**
+ * Processes whose working folder is under `dir` (the run's checkouts). The test's own pid cannot be
+ * used: the host backend runs tests in a PID namespace of their own, where pids mean nothing outside.
+ */
+const processesIn = (dir: string) =>
+  readdirSync("/proc").filter((entry) => {
+    try {
+      return /^\d+$/.test(entry) && readlinkSync(`/proc/${entry}/cwd`).startsWith(dir);
+    } catch {
+      return false;
+    }
+  });
 
 interface Interrupted {
   code: number | null;
@@ -169,9 +174,9 @@ describe("Ctrl-C during a run", () => {
     expect(interrupted.stderr).toContain("SIGINT: stopping");
     expect(interrupted.stderr).toContain(`finish it with: swegate run --resume ctrl-c --store ${storeDir}`);
     // The test process went with the run (the hold file is still there: it would have waited forever).
-    for (let waited = 0; waited < 100 && isAlive(interrupted.testPid); waited++)
+    for (let waited = 0; waited < 100 && processesIn(scratch).length > 0; waited++)
       await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(isAlive(interrupted.testPid)).toBe(false);
+    expect(processesIn(scratch)).toEqual([]);
     const events = interrupted.stdout
       .trim()
       .split("\n")
