@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseEdits } from "./parse-edits.js";
 import { writeBlock } from "./test-support/temp-folder.js";
@@ -86,5 +88,74 @@ describe("parseEdits", () => {
     expect(raw.edits).toMatchObject([
       { kind: "diff", path: "n.py", diff: "--- a/n.py\n+++ b/n.py\n@@ -1 +1 @@\n-a\n+b\n" },
     ]);
+  });
+
+  it("keeps an indented ======== line (a sympy docstring underline) inside SEARCH", () => {
+    // Lines 24-31 of sympy/functions/elementary/hyperbolic.py at sympy__sympy-13480's base commit.
+    const file = readFileSync(
+      join(
+        import.meta.dirname,
+        "fixtures/real-edits/sympy__sympy-13480/sympy/functions/elementary/hyperbolic.py",
+      ),
+      "utf8",
+    );
+    const docstring = `${file.split("\n").slice(23, 31).join("\n")}\n`;
+    expect(docstring).toContain("\n    ========\n");
+    const replaced = docstring.replace("sinh, cosh", "sinh, cosh, sech");
+    const { edits, problems } = parseEdits(
+      writeBlock("sympy/functions/elementary/hyperbolic.py", docstring, replaced),
+    );
+    expect(problems).toEqual([]);
+    expect(edits).toMatchObject([{ search: docstring, replace: replaced }]);
+    expect(edits[0]).not.toHaveProperty("readings");
+  });
+
+  it("keeps every reading of a block with several ======= lines, for the file to decide", () => {
+    const answer = writeBlock("docs/index.rst", "Title\n=======\n", "New title\n=======\n");
+    const { edits } = parseEdits(answer);
+    expect(edits).toMatchObject([
+      {
+        search: "Title\n",
+        replace: "=======\nNew title\n=======\n",
+        readings: [
+          { search: "Title\n", replace: "=======\nNew title\n=======\n", dividerLine: 5 },
+          { search: "Title\n=======\n", replace: "New title\n=======\n", dividerLine: 6 },
+          { search: "Title\n=======\n=======\nNew title\n", replace: "", dividerLine: 8 },
+        ],
+      },
+    ]);
+  });
+
+  it("finds the path two lines above the fence, or alone in the fence's info string", () => {
+    const { edits, problems } = parseEdits(
+      [
+        "pkg/above.py",
+        "Change it so:",
+        "```python",
+        "<<<<<<< SEARCH",
+        "a",
+        "=======",
+        "b",
+        ">>>>>>> REPLACE",
+        "```",
+        "```pkg/info.py",
+        "<<<<<<< SEARCH",
+        "c",
+        "=======",
+        "d",
+        ">>>>>>> REPLACE",
+        "```",
+        "",
+      ].join("\n"),
+    );
+    expect(problems).toEqual([]);
+    expect(edits.map((edit) => edit.path)).toEqual(["pkg/above.py", "pkg/info.py"]);
+  });
+
+  it("reads Agentless's `### path` inside the fence", () => {
+    const { edits } = parseEdits(
+      "```python\n### sympy/a.py\n<<<<<<< SEARCH\nx\n=======\ny\n>>>>>>> REPLACE\n```\n",
+    );
+    expect(edits).toMatchObject([{ path: "sympy/a.py", search: "x\n", replace: "y\n" }]);
   });
 });
