@@ -91,12 +91,22 @@ describe("applyEdits failures", () => {
     expect(read(folder, "m.py")).toBe(source);
   });
 
-  it("names the line numbers of every match of an ambiguous block", async () => {
+  it("applies a SEARCH found in several places at the first after the file's previous block, and says so", async () => {
+    // Aider applies such a SEARCH at its first occurrence; refusing it threw away what the model meant.
     const folder = makeFolder({ "d.py": "x = 1\ny = 2\nx = 1\n" });
-    const result = await apply(folder, writeBlock("d.py", "x = 1\n", "x = 2\n"));
-    expect(result.failed[0]?.reason).toBe(
-      "SEARCH matches 2 places (lines 1, 3); add lines to make it unique",
+    const first = await apply(folder, writeBlock("d.py", "x = 1\n", "x = 2\n"));
+    expect(first.applied).toEqual([
+      { path: "d.py", blockIndex: 0, method: "exact", places: { count: 2, used: 1 } },
+    ]);
+    expect(describeEditResult(first)).toContain("#1 d.py (matched 2 places, used line 1)");
+    expect(read(folder, "d.py")).toBe("x = 2\ny = 2\nx = 1\n");
+    const folder2 = makeFolder({ "d.py": "x = 1\ny = 2\nx = 1\n" });
+    const after = await apply(
+      folder2,
+      writeBlock("d.py", "y = 2\n", "y = 3\n") + writeBlock("d.py", "x = 1\n", "x = 4\n"),
     );
+    expect(after.applied[1]).toMatchObject({ places: { count: 2, used: 3 } });
+    expect(read(folder2, "d.py")).toBe("x = 1\ny = 3\nx = 4\n");
   });
 
   it("writes the blocks that applied and names them when another failed", async () => {
@@ -121,7 +131,7 @@ describe("applyEdits failures", () => {
 });
 
 describe("applyEdits files", () => {
-  it("creates a file from an empty SEARCH, refuses it over a non-empty file, and keeps CRLF", async () => {
+  it("creates a file from an empty SEARCH, appends to a file with content, and keeps CRLF", async () => {
     const folder = makeFolder({ "w.py": "a = 1\r\nb = 2\r\n", "full.py": "keep\n" });
     const result = await apply(
       folder,
@@ -131,11 +141,21 @@ describe("applyEdits files", () => {
         writeBlock("full.py", "", "y\n"),
       ].join(""),
     );
-    expect(result.applied.map((entry) => entry.method)).toEqual(["create", "exact"]);
-    expect(result.failed[0]?.reason).toContain("exists and is not empty");
+    // Appending is what Aider does with an empty SEARCH (django__django-14752 relies on it).
+    expect(result.applied.map((entry) => entry.method)).toEqual(["create", "exact", "append"]);
+    expect(describeEditResult(result)).toContain(
+      "#3 full.py (empty SEARCH: REPLACE appended at the end of the file)",
+    );
     expect(read(folder, "new/n.py")).toBe("x = 1\n");
     expect(read(folder, "w.py")).toBe("a = 1\r\nb = 3\r\nc = 4\r\n");
-    expect(read(folder, "full.py")).toBe("keep\n");
+    expect(read(folder, "full.py")).toBe("keep\ny\n");
+  });
+
+  it("refuses an empty SEARCH whose REPLACE starts with a line the file has: a resent file", async () => {
+    const folder = makeFolder({ "full.py": "import os\n\nkeep = 1\n" });
+    const result = await apply(folder, writeBlock("full.py", "", "import os\n\nkeep = 2\n"));
+    expect(result.failed[0]?.reason).toContain("the file already has REPLACE's first line (import os)");
+    expect(read(folder, "full.py")).toBe("import os\n\nkeep = 1\n");
   });
 
   it("refuses paths outside the workspace: .., absolute, a symlink to outside, .git", async () => {

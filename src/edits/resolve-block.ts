@@ -1,7 +1,14 @@
 import { comparable, findLineMatches } from "./match-lines.js";
 
 /** How a block was matched to the file. */
-export type MatchMethod = "exact" | "indentation" | "leading-blank-line" | "elision" | "create" | "diff";
+export type MatchMethod =
+  | "exact"
+  | "indentation"
+  | "leading-blank-line"
+  | "elision"
+  | "create"
+  | "append"
+  | "diff";
 
 /** The file lines most like a SEARCH that did not match. */
 export interface NearestLines {
@@ -13,20 +20,34 @@ export interface NearestLines {
   text: string;
 }
 
+/** A block resolved against a file's lines: the new lines, and where and how it matched. */
+export interface Resolved {
+  ok: true;
+  /** The file's lines with the block applied. */
+  lines: string[];
+  /** How the SEARCH was matched. */
+  method: MatchMethod;
+  /** 0-based line where the SEARCH matched (and the REPLACE now starts). */
+  at: number;
+  /** 0-based line just after the REPLACE as written: where the next block of the file starts looking. */
+  end: number;
+  /** How many places the SEARCH matched (more than one: `at` is the one chosen). */
+  places: number;
+}
+
 /** A block resolved against a file's lines, or why it could not be. */
-export type Resolution =
-  | { ok: true; lines: string[]; method: MatchMethod }
-  | { ok: false; reason: string; didYouMean?: NearestLines };
+export type Resolution = Resolved | { ok: false; reason: string; didYouMean?: NearestLines };
 
 const isBlank = (line: string) => line.trim() === "";
 const ELISION = /^\s*\.\.\.\s*$/;
 
-function ambiguous(found: number[], length: number): Resolution {
-  const places = found.map((at) => (length > 1 ? `${at + 1}-${at + length}` : `${at + 1}`));
-  return {
-    ok: false,
-    reason: `SEARCH matches ${found.length} places (lines ${places.join(", ")}); add lines to make it unique`,
-  };
+/**
+ * Of several places a SEARCH matches, the first at or after `after` (where the file's previous block
+ * ended), else the first: models write blocks in file order, and Aider (whose answers SWE-bench
+ * leaderboards hold) applies such a SEARCH at its first occurrence rather than refusing it.
+ */
+function choosePlace(found: number[], after: number): number {
+  return found.find((at) => at >= after) ?? (found[0] as number);
 }
 
 function splice(lines: string[], at: number, length: number, put: string[]): string[] {
@@ -37,37 +58,46 @@ function splice(lines: string[], at: number, length: number, put: string[]): str
  * Resolves one block, trying in turn: an exact whole-line match; the same lines indented by a
  * constant amount more or less (the same shift then applies to REPLACE); the SEARCH without a
  * spurious leading blank line; `...` lines in both SEARCH and REPLACE standing for unchanged lines.
- * `newline` turns a REPLACE line into a file line (adds `\r` in a CRLF file).
+ * A SEARCH found in several places goes to the first at or after line `after` (0-based), else the
+ * first. `newline` turns a REPLACE line into a file line (adds `\r` in a CRLF file).
  */
 export function resolveBlock(
   lines: string[],
   search: string[],
   replace: string[],
   newline: (line: string) => string,
+  after = 0,
 ): Resolution {
   const attempt = (find: string[], put: string[], method: MatchMethod): Resolution | undefined => {
     const found = findLineMatches(lines, find);
-    if (found.length > 1) return ambiguous(found, find.length);
-    if (found.length === 1)
-      return { ok: true, lines: splice(lines, found[0] as number, find.length, put.map(newline)), method };
+    if (found.length > 0) {
+      const at = choosePlace(found, after);
+      const written = put.map(newline);
+      const end = at + written.length;
+      return {
+        ok: true,
+        lines: splice(lines, at, find.length, written),
+        method,
+        at,
+        end,
+        places: found.length,
+      };
+    }
     const shifted = findShiftedMatches(lines, find);
-    if (shifted.length > 1)
-      return ambiguous(
-        shifted.map((match) => match.at),
-        find.length,
-      );
-    const match = shifted[0];
-    if (!match) return undefined;
-    const method2 = method === "exact" ? "indentation" : method;
+    if (shifted.length === 0) return undefined;
+    const at = choosePlace(
+      shifted.map((match) => match.at),
+      after,
+    );
+    const match = shifted.find((candidate) => candidate.at === at) as (typeof shifted)[number];
+    const written = put.map((line) => newline(match.shift(line)));
     return {
       ok: true,
-      lines: splice(
-        lines,
-        match.at,
-        find.length,
-        put.map((line) => newline(match.shift(line))),
-      ),
-      method: method2,
+      lines: splice(lines, at, find.length, written),
+      method: method === "exact" ? "indentation" : method,
+      at,
+      end: at + written.length,
+      places: shifted.length,
     };
   };
   const exact = attempt(search, replace, "exact");
@@ -146,6 +176,7 @@ function resolveElision(
   if (searchPieces.length !== replacePieces.length) return undefined;
   let result = lines;
   let from = 0;
+  let first: number | undefined;
   for (const [index, piece] of searchPieces.entries()) {
     if (piece.length === 0) continue;
     const found = findLineMatches(result.slice(from), piece).map((at) => at + from);
@@ -153,9 +184,10 @@ function resolveElision(
     const at = found[0] as number;
     const put = (replacePieces[index] as string[]).map(newline);
     result = splice(result, at, piece.length, put);
+    first ??= at;
     from = at + put.length;
   }
-  return { ok: true, lines: result, method: "elision" };
+  return { ok: true, lines: result, method: "elision", at: first ?? 0, end: from, places: 1 };
 }
 
 /** The window of the file most like the SEARCH lines (by shared words per line), for "did you mean". */
