@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { listTrackedFiles } from "../agent/build-context.js";
+import { listTrackedFiles } from "../workspace/list-tracked-files.js";
 import { applyDiff } from "./apply-diff.js";
 import { confinePath } from "./confine-path.js";
 import { findOtherFile } from "./find-other-file.js";
