@@ -38,7 +38,9 @@ export async function converse(options: {
     const response = await options.model.complete({
       ...options.request,
       messages,
-      ...(tools ? { tools: READ_ONLY_TOOLS } : {}),
+      ...(tools
+        ? { tools: READ_ONLY_TOOLS, ...(round === MAX_TOOL_ROUNDS ? { toolChoice: "none" as const } : {}) }
+        : {}),
     });
     options.onCall?.(response);
     if (!response.ok) return { response, usage, costUsd, toolCalls };

@@ -6,9 +6,9 @@ import { createProviderModel } from "./create-provider-model.js";
 import { createReplayModel } from "./create-replay-model.js";
 import { getProviderLimiter } from "./get-provider-limiter.js";
 import type { Model } from "./model.js";
-import { loadPriceTable, type PriceTable } from "./price-table.js";
+import { findOutputLimit, loadPriceTable, type PriceTable } from "./price-table.js";
 import { PROVIDERS } from "./provider-registry.js";
-import { readApiKey } from "./read-api-key.js";
+import { readProviderAccess } from "./read-api-key.js";
 
 /** One options object for every model; defaults live here. */
 export interface ModelSettings {
@@ -16,6 +16,8 @@ export interface ModelSettings {
   baseUrl?: string;
   /** Key (default: the provider's usual environment variable, see readApiKey). */
   apiKey?: string;
+  /** Environment the key, region and account are read from (default: the process's). */
+  environment?: NodeJS.ProcessEnv;
   /** Retries after the first try (default 6). */
   maxRetries?: number;
   /** Per-request timeout, milliseconds (default 600000). */
@@ -35,11 +37,12 @@ export interface ModelSettings {
 }
 
 const SPEC_HINT =
-  "use anthropic:MODEL, google:MODEL, openai:MODEL, openai-compatible:MODEL (with --base-url), oracle, demo or replay:FILE";
+  "use anthropic:MODEL, google:MODEL, openai:MODEL, openai-compatible:MODEL (with --base-url), bedrock:MODEL, vertex:MODEL, oracle, demo or replay:FILE";
 
 /**
  * The one registry of models, chosen by `provider:model-id`: `anthropic:`, `google:`, `openai:`,
- * `openai-compatible:` (needs a base URL), and the scripted stand-ins `oracle`, `demo`, `replay:PATH`.
+ * `openai-compatible:` (needs a base URL), `bedrock:` and `vertex:` (the clouds), and the scripted
+ * stand-ins `oracle`, `demo`, `replay:PATH`.
  */
 export function createModel(spec: string, settings: ModelSettings = {}): Model {
   if (spec === "oracle") return createOracleModel(settings.instances ?? new Map());
@@ -55,25 +58,33 @@ export function createModel(spec: string, settings: ModelSettings = {}): Model {
       hint: SPEC_HINT,
     });
   }
-  const baseUrl = settings.baseUrl ?? process.env[entry.baseVariable] ?? entry.defaultBaseUrl;
-  if (!baseUrl) {
+  const environment = settings.environment ?? process.env;
+  const baseUrl = settings.baseUrl ?? environment[entry.baseVariable] ?? entry.defaultBaseUrl;
+  if (!baseUrl && !entry.derivesBaseUrl) {
     throw new UserError(`${provider} needs a base URL`, {
       where: `--model ${spec}`,
       hint: `give --base-url (e.g. http://127.0.0.1:8000/v1) or set ${entry.baseVariable}`,
     });
   }
+  const access =
+    settings.apiKey === undefined || entry.derivesBaseUrl
+      ? readProviderAccess(provider, {
+          ...environment,
+          ...(settings.apiKey === undefined ? {} : { [entry.keyVariables[0] as string]: settings.apiKey }),
+        })
+      : { apiKey: settings.apiKey };
+  const prices = settings.prices ?? loadPriceTable();
   return createProviderModel({
     id: spec,
-    modelName,
-    format: entry.format,
-    baseUrl,
-    apiKey: settings.apiKey ?? readApiKey(provider),
+    provider: entry,
+    settings: { modelName, baseUrl, ...access },
     limiter: getProviderLimiter(provider, settings.concurrency),
-    prices: settings.prices ?? loadPriceTable(),
+    prices,
     maxRetries: settings.maxRetries ?? 6,
     timeoutMs: settings.timeoutMs ?? 600_000,
     maxDelayMs: settings.maxDelayMs,
     maxOutputTokens: settings.maxOutputTokens,
+    outputLimit: findOutputLimit(prices, spec),
     sleep: settings.sleep,
   });
 }

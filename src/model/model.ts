@@ -63,6 +63,11 @@ export interface ModelRequest {
   temperature?: number;
   /** Tools the model may call instead of answering (providers with tool calls; scripted models ignore them). */
   tools?: ToolSpec[];
+  /**
+   * `none`: the tools stay declared (the conversation holds earlier calls, which providers only
+   * accept beside their declarations) but the model must answer in text: a tool loop's last round.
+   */
+  toolChoice?: "auto" | "none";
   /** Scripted models use this to know which instance they answer for. */
   instanceId?: string;
   /**

@@ -4,7 +4,14 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { UserError } from "../errors.js";
 import { createCostBudget } from "./create-cost-budget.js";
-import { computeCostUsd, findPrice, loadPriceTable } from "./price-table.js";
+import {
+  computeCostUsd,
+  findOutputLimit,
+  findPrice,
+  loadPriceTable,
+  type PriceTable,
+  requirePriceForBudget,
+} from "./price-table.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "swegate-prices-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -18,13 +25,13 @@ const usage = {
 describe("price table", () => {
   it("ships the brief's Anthropic prices and skips note keys", () => {
     const table = loadPriceTable();
-    expect(table["anthropic:claude-haiku-4-5"]).toEqual({
+    expect(table["anthropic:claude-haiku-4-5"]).toMatchObject({
       input: 1,
       output: 5,
       cache_read: 0.1,
       cache_write: 1.25,
     });
-    expect(table["anthropic:claude-sonnet-4-5"]).toEqual({
+    expect(table["anthropic:claude-sonnet-4-5"]).toMatchObject({
       input: 3,
       output: 15,
       cache_read: 0.3,
@@ -45,6 +52,70 @@ describe("price table", () => {
     expect(computeCostUsd(table, "anthropic:claude-haiku-4-5", usage)).toBeCloseTo(1 + 5 + 0.1 + 1.25, 10);
     expect(findPrice(table, "anthropic:claude-haiku-4-5-20251001")).toBe(table["anthropic:claude-haiku-4-5"]);
     expect(findPrice(table, "openai:gpt-4.1-mini-2025-04-14")).toBe(table["openai:gpt-4.1-mini"]);
+  });
+
+  it("names its source beside every shipped price", () => {
+    for (const [key, price] of Object.entries(loadPriceTable()))
+      expect(price.source, key).toMatch(
+        /^https:\/\/(platform\.claude\.com|ai\.google\.dev|developers\.openai\.com)\//,
+      );
+  });
+
+  it("resolves the dated, -latest, -0 and cloud forms of a priced model", () => {
+    const table: PriceTable = {
+      ...loadPriceTable(),
+      "anthropic:claude-3-5-haiku": { input: 0.8, output: 4 },
+      "anthropic:claude-sonnet-4": { input: 3, output: 15 },
+      "bedrock:claude-haiku-4-5": { input: 1, output: 5 },
+      "vertex:claude-haiku-4-5": { input: 1, output: 5 },
+    };
+    const haiku = table["anthropic:claude-haiku-4-5"];
+    expect(findPrice(table, "anthropic:claude-haiku-4-5-20251001")).toBe(haiku);
+    expect(findPrice(table, "anthropic:claude-haiku-4-5-latest")).toBe(haiku);
+    expect(findPrice(table, "anthropic:claude-3-5-haiku-latest")).toBe(table["anthropic:claude-3-5-haiku"]);
+    expect(findPrice(table, "anthropic:claude-3-5-haiku-20241022")).toBe(table["anthropic:claude-3-5-haiku"]);
+    expect(findPrice(table, "anthropic:claude-sonnet-4-0")).toBe(table["anthropic:claude-sonnet-4"]);
+    expect(findPrice(table, "anthropic:claude-sonnet-4-20250514")).toBe(table["anthropic:claude-sonnet-4"]);
+    expect(findPrice(table, "openai:gpt-5-mini-2025-08-07")).toBe(table["openai:gpt-5-mini"]);
+    expect(findPrice(table, "bedrock:us.anthropic.claude-haiku-4-5-20251001-v1:0")).toBe(
+      table["bedrock:claude-haiku-4-5"],
+    );
+    expect(findPrice(table, "vertex:claude-haiku-4-5@20251001")).toBe(table["vertex:claude-haiku-4-5"]);
+    // A -0 alias is not a version: claude-sonnet-4-5 stays itself.
+    expect(findPrice(table, "anthropic:claude-sonnet-4-5")).toBe(table["anthropic:claude-sonnet-4-5"]);
+    // A price is per provider: Claude on Bedrock is not priced by Anthropic's entry.
+    expect(findPrice(loadPriceTable(), "bedrock:anthropic.claude-haiku-4-5-20251001-v1:0")).toBeUndefined();
+  });
+
+  it("knows the output limit of models that write less than swegate asks for", () => {
+    const table = loadPriceTable();
+    expect(findOutputLimit(table, "anthropic:claude-3-haiku-20240307")).toBe(4096);
+    expect(findOutputLimit(table, "bedrock:anthropic.claude-3-haiku-20240307-v1:0")).toBe(4096);
+    expect(findOutputLimit(table, "vertex:claude-3-haiku@20240307")).toBe(4096);
+    expect(findOutputLimit(table, "anthropic:claude-3-5-haiku-latest")).toBe(8192);
+    expect(
+      findOutputLimit(
+        { "openai-compatible:x": { input: 1, output: 1, max_output: 2048 } },
+        "openai-compatible:x",
+      ),
+    ).toBe(2048);
+    expect(findOutputLimit(table, "anthropic:claude-haiku-4-5")).toBeUndefined();
+  });
+
+  it("refuses a spending limit with an unpriced language model, unless a price is given", () => {
+    const table = loadPriceTable();
+    expect(() => requirePriceForBudget(table, "openai-compatible:my-llama", 5)).toThrow(UserError);
+    expect(() => requirePriceForBudget(table, "openai-compatible:my-llama", 5)).toThrow(
+      /has no price.*--max-cost-usd/,
+    );
+    requirePriceForBudget(table, "openai-compatible:my-llama", undefined);
+    requirePriceForBudget(
+      { ...table, "openai-compatible:my-llama": { input: 0, output: 0 } },
+      "openai-compatible:my-llama",
+      5,
+    );
+    requirePriceForBudget(table, "anthropic:claude-haiku-4-5-20251001", 5);
+    for (const scripted of ["demo", "oracle", "replay:runs/x"]) requirePriceForBudget(table, scripted, 5);
   });
 
   it("gives null for an unknown model, never a crash", () => {

@@ -66,15 +66,19 @@ const CASES: ProviderCase[] = [
       });
       const messages = seen.body.messages as { role: string; content: unknown }[];
       expect(messages.map((message) => message.role)).toEqual(["user", "assistant", "user"]);
-      expect(messages[0]?.content).toBe("fix it");
+      expect(messages[0]?.content).toEqual([{ type: "text", text: "fix it" }]);
       // The last message carries the cache breakpoint so the next attempt reads the prefix from cache.
       expect(messages[2]?.content).toEqual([
         { type: "text", text: "again", cache_control: { type: "ephemeral" } },
       ]);
     },
     okBody: {
+      id: "msg_1",
+      type: "message",
+      role: "assistant",
+      model: "claude-haiku-4-5-20251001",
       content: [
-        { type: "thinking", thinking: "hmm" },
+        { type: "thinking", thinking: "hmm", signature: "sig" },
         { type: "text", text: "patched" },
       ],
       stop_reason: "end_turn",
@@ -129,14 +133,19 @@ const CASES: ProviderCase[] = [
       expect(seen.headers.authorization).toBe("Bearer test-key");
       expect(seen.body).toMatchObject({ model: "gpt-5-mini", max_completion_tokens: 1000 });
       expect(seen.body.messages).toEqual([
-        { role: "system", content: "be brief" },
+        // OpenAI's reasoning models take the system prompt as a developer message.
+        { role: "developer", content: "be brief" },
         { role: "user", content: "fix it" },
         { role: "assistant", content: "tried" },
         { role: "user", content: "again" },
       ]);
     },
     okBody: {
-      choices: [{ message: { role: "assistant", content: "patched" }, finish_reason: "stop" }],
+      id: "chatcmpl-1",
+      object: "chat.completion",
+      created: 1764500000,
+      model: "gpt-5-mini-2025-08-07",
+      choices: [{ index: 0, message: { role: "assistant", content: "patched" }, finish_reason: "stop" }],
       usage: { prompt_tokens: 500, completion_tokens: 50, prompt_tokens_details: { cached_tokens: 200 } },
     },
     usage: { inputTokens: 300, outputTokens: 50, cacheReadTokens: 200, cacheWriteTokens: 0 },
@@ -153,7 +162,11 @@ const CASES: ProviderCase[] = [
       expect(seen.body).not.toHaveProperty("max_completion_tokens");
     },
     okBody: {
-      choices: [{ message: { role: "assistant", content: "patched" }, finish_reason: "stop" }],
+      id: "chatcmpl-2",
+      object: "chat.completion",
+      created: 1764500000,
+      model: "local-llama",
+      choices: [{ index: 0, message: { role: "assistant", content: "patched" }, finish_reason: "stop" }],
       usage: { prompt_tokens: 7, completion_tokens: 3 },
     },
     usage: { inputTokens: 7, outputTokens: 3, cacheReadTokens: 0, cacheWriteTokens: 0 },
@@ -289,6 +302,10 @@ describe("tool calls in each provider's wire format", () => {
       basePath: "",
       callId: "toolu_1",
       callBody: {
+        id: "msg_2",
+        type: "message",
+        role: "assistant",
+        model: "claude-haiku-4-5-20251001",
         content: [
           { type: "text", text: "let me look" },
           { type: "tool_use", id: "toolu_1", name: "view_file", input: { path: "a.py" } },
@@ -320,15 +337,28 @@ describe("tool calls in each provider's wire format", () => {
           ],
         });
       },
-      textBody: { content: [{ type: "text", text: "done" }], stop_reason: "end_turn", usage },
+      textBody: {
+        id: "msg_3",
+        type: "message",
+        role: "assistant",
+        model: "claude-haiku-4-5-20251001",
+        content: [{ type: "text", text: "done" }],
+        stop_reason: "end_turn",
+        usage,
+      },
     },
     {
       spec: "openai:gpt-5-mini",
       callId: "call_9",
       basePath: "/v1",
       callBody: {
+        id: "chatcmpl-3",
+        object: "chat.completion",
+        created: 1764500000,
+        model: "gpt-5-mini-2025-08-07",
         choices: [
           {
+            index: 0,
             message: {
               role: "assistant",
               content: null,
@@ -359,21 +389,28 @@ describe("tool calls in each provider's wire format", () => {
         ]);
       },
       textBody: {
-        choices: [{ message: { role: "assistant", content: "done" }, finish_reason: "stop" }],
+        id: "chatcmpl-4",
+        object: "chat.completion",
+        created: 1764500000,
+        model: "gpt-5-mini-2025-08-07",
+        choices: [{ index: 0, message: { role: "assistant", content: "done" }, finish_reason: "stop" }],
         usage: { prompt_tokens: 1, completion_tokens: 1 },
       },
     },
     {
       spec: "google:gemini-2.5-flash",
       basePath: "/v1beta",
-      callId: "call_0", // Gemini gives no id: the call's place in the answer stands in
+      callId: "fc-1",
       callBody: {
         candidates: [
           {
             content: {
               role: "model",
               parts: [
-                { functionCall: { name: "view_file", args: { path: "a.py" } }, thoughtSignature: "sig-1" },
+                {
+                  functionCall: { id: "fc-1", name: "view_file", args: { path: "a.py" } },
+                  thoughtSignature: "sig-1",
+                },
               ],
             },
             finishReason: "STOP",
@@ -395,16 +432,28 @@ describe("tool calls in each provider's wire format", () => {
           },
         ]);
         const contents = second.contents as Record<string, unknown>[];
+        // The call goes back with the id and thought signature it came with, and its result names that id.
         expect(contents.slice(1)).toEqual([
           {
             role: "model",
             parts: [
-              { functionCall: { name: "view_file", args: { path: "a.py" } }, thoughtSignature: "sig-1" },
+              {
+                functionCall: { id: "fc-1", name: "view_file", args: { path: "a.py" } },
+                thoughtSignature: "sig-1",
+              },
             ],
           },
           {
             role: "user",
-            parts: [{ functionResponse: { name: "view_file", response: { content: "1\tx = 1" } } }],
+            parts: [
+              {
+                functionResponse: {
+                  id: "fc-1",
+                  name: "view_file",
+                  response: { name: "view_file", content: "1\tx = 1" },
+                },
+              },
+            ],
           },
         ]);
       },
@@ -456,8 +505,13 @@ describe("tool calls in each provider's wire format", () => {
 
   it("keeps arguments that are not JSON as the raw string, for the tool to refuse", async () => {
     const body = {
+      id: "chatcmpl-5",
+      object: "chat.completion",
+      created: 1764500000,
+      model: "gpt-5-mini-2025-08-07",
       choices: [
         {
+          index: 0,
           message: {
             role: "assistant",
             content: "",
@@ -483,7 +537,14 @@ describe("concurrency per provider", () => {
       most = Math.max(most, inFlight);
       setTimeout(() => {
         inFlight--;
-        answerJson(response, 200, { choices: [{ message: { content: "ok" } }], usage: {} });
+        answerJson(response, 200, {
+          id: "chatcmpl-6",
+          object: "chat.completion",
+          created: 1764500000,
+          model: "a",
+          choices: [{ index: 0, message: { role: "assistant", content: "ok" }, finish_reason: "stop" }],
+          usage: {},
+        });
       }, 30);
     });
     const waits: number[] = [];
@@ -514,9 +575,30 @@ describe("live providers (each runs only when its API key is set)", () => {
     },
   );
   it.skipIf(!process.env.GEMINI_API_KEY && !process.env.GOOGLE_API_KEY)(
-    "google:gemini-2.5-flash answers (needs GEMINI_API_KEY or GOOGLE_API_KEY)",
+    "google:gemini-2.5-flash answers (needs GOOGLE_API_KEY or GEMINI_API_KEY)",
     async () => {
       const answer = await createModel("google:gemini-2.5-flash", {
+        maxRetries: 2,
+        maxOutputTokens: 1000,
+      }).complete(live);
+      expect(answer).toMatchObject({ ok: true });
+    },
+  );
+  it.skipIf(
+    !process.env.AWS_REGION || (!process.env.AWS_BEARER_TOKEN_BEDROCK && !process.env.AWS_ACCESS_KEY_ID),
+  )(
+    "bedrock:us.anthropic.claude-haiku-4-5-20251001-v1:0 answers (needs AWS_REGION and AWS_BEARER_TOKEN_BEDROCK or an AWS key pair)",
+    async () => {
+      const answer = await createModel("bedrock:us.anthropic.claude-haiku-4-5-20251001-v1:0", {
+        maxRetries: 2,
+      }).complete(live);
+      expect(answer).toMatchObject({ ok: true });
+    },
+  );
+  it.skipIf(!process.env.GOOGLE_VERTEX_API_KEY && !process.env.GOOGLE_VERTEX_PROJECT)(
+    "vertex:gemini-2.5-flash answers (needs GOOGLE_VERTEX_API_KEY, or GOOGLE_VERTEX_PROJECT with application default credentials)",
+    async () => {
+      const answer = await createModel("vertex:gemini-2.5-flash", {
         maxRetries: 2,
         maxOutputTokens: 1000,
       }).complete(live);

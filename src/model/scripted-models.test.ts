@@ -106,9 +106,14 @@ describe("transcripts and replay", () => {
       calls++;
       const last = (seen.body.messages as { content: unknown }[]).at(-1);
       answerJson(response, 200, {
+        id: `chatcmpl-${calls}`,
+        object: "chat.completion",
+        created: 1764500000,
+        model: "gpt-4.1-mini-2025-04-14",
         choices: [
           {
-            message: { content: `answer ${calls} to ${JSON.stringify(last?.content)}` },
+            index: 0,
+            message: { role: "assistant", content: `answer ${calls} to ${JSON.stringify(last?.content)}` },
             finish_reason: "stop",
           },
         ],
@@ -220,7 +225,9 @@ describe("transcripts and replay", () => {
 describe("registry and keys", () => {
   it("reads keys from the usual variables and names the one to set when missing", () => {
     expect(readApiKey("google", { GOOGLE_API_KEY: "g" })).toBe("g");
-    expect(readApiKey("google", { GEMINI_API_KEY: "first", GOOGLE_API_KEY: "g" })).toBe("first");
+    // Google's rule: GOOGLE_API_KEY wins when both are set.
+    expect(readApiKey("google", { GEMINI_API_KEY: "gemini", GOOGLE_API_KEY: "g" })).toBe("g");
+    expect(readApiKey("google", { GEMINI_API_KEY: "gemini" })).toBe("gemini");
     expect(readApiKey("openai-compatible", {})).toBe("");
     expect(() => readApiKey("anthropic", {})).toThrow(EnvironmentError);
     expect(() => readApiKey("anthropic", {})).toThrow(/ANTHROPIC_API_KEY/);

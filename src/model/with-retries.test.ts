@@ -25,7 +25,17 @@ async function anthropicAgainst(handler: JsonHandler, waits: number[], extra: Re
   return { ...server, model };
 }
 const request: ModelRequest = { system: "s", messages: [{ role: "user", content: "u" }] };
-const OK = { content: [{ type: "text", text: "ok" }], stop_reason: "end_turn", usage: {} };
+/** Anthropic's Message object as documented. */
+const OK = {
+  id: "msg_1",
+  type: "message",
+  role: "assistant",
+  model: "claude-haiku-4-5-20251001",
+  content: [{ type: "text", text: "ok" }],
+  stop_reason: "end_turn",
+  stop_sequence: null,
+  usage: { input_tokens: 1, output_tokens: 1 },
+};
 
 describe("readRetryAfterMs", () => {
   it("reads retry-after-ms first, then retry-after as seconds or an HTTP date", () => {
@@ -201,7 +211,17 @@ describe("retry classification over HTTP", () => {
   it("keeps an OpenAI refusal's words as the answer", async () => {
     const server = await serveJson((_seen, response) =>
       answerJson(response, 200, {
-        choices: [{ message: { content: null, refusal: "I can't help" }, finish_reason: "stop" }],
+        id: "chatcmpl-1",
+        object: "chat.completion",
+        created: 1764500000,
+        model: "gpt-5-mini-2025-08-07",
+        choices: [
+          {
+            index: 0,
+            message: { role: "assistant", content: null, refusal: "I can't help" },
+            finish_reason: "stop",
+          },
+        ],
       }),
     );
     closers.push(server.close);

@@ -11,6 +11,8 @@ export type TryOutcome<T> =
       status?: number;
       /** Wait the server asked for, milliseconds. */
       retryAfterMs?: number;
+      /** How a non-retryable problem ends, when the status alone does not say (Gemini's bad key is a 400). */
+      kind?: RetryFailure["kind"];
     };
 
 /** How a call ended without a value, after its retries. */
@@ -91,7 +93,9 @@ export async function withRetries<T>(
     if (!outcome.retryable) {
       return {
         ok: false,
-        kind: outcome.status !== undefined && KEY_REFUSED.has(outcome.status) ? "auth" : "refused",
+        kind:
+          outcome.kind ??
+          (outcome.status !== undefined && KEY_REFUSED.has(outcome.status) ? "auth" : "refused"),
         message: outcome.problem,
         status: outcome.status,
         retries: tryIndex,

@@ -7,7 +7,7 @@ import type { Dataset } from "../../dataset/load-dataset.js";
 import { requireSafeName } from "../../dataset/safe-name.js";
 import { UserError } from "../../errors.js";
 import { createModel } from "../../model/create-model.js";
-import { loadPriceTable } from "../../model/price-table.js";
+import { loadPriceTable, requirePriceForBudget } from "../../model/price-table.js";
 import { type BatchOptions, newRunId, runBatch } from "../../run/run-batch.js";
 import { openStore } from "../../store/open-store.js";
 import { type InstanceResult, reproducedTheBug } from "../../store/records.js";
@@ -148,6 +148,13 @@ export function registerRunCommand(program: Command): void {
           where: "--model",
           hint: "e.g. --model anthropic:claude-haiku-4-5, or --model oracle to check the pipeline with gold patches",
         });
+      requirePriceForBudget(
+        loadPriceTable(options.prices),
+        modelSpec,
+        options.maxCostUsd === undefined
+          ? undefined
+          : nonNegativeNumber(options.maxCostUsd, "--max-cost-usd"),
+      );
       const json = options.json === true;
       const mode = options.mode as "oracle" | "blind";
       if (unrecorded.length > 0)
