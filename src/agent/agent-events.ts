@@ -1,4 +1,4 @@
-import type { AttemptRecord } from "./attempt-record.js";
+import type { AttemptRecord } from "../store/attempt-record.js";
 
 /** Events the attempt loop emits (noun-verb); the progress display and the store both listen. */
 export type AgentEvent =

@@ -1,52 +1,7 @@
 import type { Usage } from "../model/model.js";
 
-/**
- * Why an attempt did not produce a verified fix (closed set). `test_machinery`: the patch changed
- * files that decide how tests run or are reported, refused before any test ran; `suspicious`: the
- * patch tampers with the test run, or the evidence does not back the log's passes.
- */
-export type FailureClass =
-  | "format_error"
-  | "edit_not_applied"
-  | "tests_failed"
-  | "regression"
-  | "test_machinery"
-  | "suspicious"
-  | "infra";
-
-/** Everything that happened in one attempt: what the model saw and said, and what came of it. */
-export interface AttemptRecord {
-  /** 1-based attempt number. */
-  attempt_number: number;
-  /** Size of the prompt sent (estimated tokens, whole conversation). */
-  prompt_tokens_estimate: number;
-  /** The model's raw answer ("" when the call failed). */
-  raw_answer: string;
-  /** Parsed edits as `path: kind` lines, for display. */
-  parsed_edits: string[];
-  /** Edit application: which blocks applied and which failed, as text. */
-  apply_result: string;
-  /** The check's one-line summary (green gate in oracle mode, visible checks in blind mode). */
-  check_result: string;
-  /** Whether the check passed. */
-  passed: boolean;
-  /** Why it failed; null when it passed. */
-  failure_class: FailureClass | null;
-  /** Feedback sent to the model for the next attempt ("" for the last one). */
-  feedback: string;
-  /** The workspace's change after this attempt, as a unified diff. */
-  patch: string;
-  /** Token usage of the attempt's model calls (tool rounds included). */
-  usage: Usage;
-  /** Cost in USD of the attempt's model calls; null when a price is unknown. */
-  cost_usd: number | null;
-  /** Wall time of the whole attempt, milliseconds. */
-  duration_ms: number;
-  /** Check details (e.g. the green gate result) for the store; shape depends on the check. */
-  check_details?: unknown;
-  /** Read-only tool calls the model made before answering, in order (absent when none). */
-  tool_calls?: { name: string; arguments: unknown }[];
-}
+// The attempt's record itself is the store's (`store/attempt-record.ts`): the store sits below
+// this layer and keeps it. What is left here is the arithmetic the loop does on usage.
 
 export const ZERO_USAGE: Usage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
 

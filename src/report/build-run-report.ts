@@ -1,9 +1,5 @@
-import {
-  type AttemptRecord,
-  type InstanceResult,
-  type RunRecord,
-  reproducedTheBug,
-} from "../store/records.js";
+import type { AttemptRecord } from "../store/attempt-record.js";
+import { type InstanceResult, type RunRecord, reproducedTheBug } from "../store/records.js";
 
 /** 95% Wilson score interval for k successes in n trials. */
 export function wilsonInterval(successes: number, trials: number): { low: number; high: number } {

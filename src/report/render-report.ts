@@ -1,4 +1,4 @@
-import { effectiveRunStatus } from "../run/run-owner.js";
+import { effectiveRunStatus } from "../store/run-owner.js";
 import type { RunReport } from "./build-run-report.js";
 import { renderBarChart } from "./render-chart.js";
 

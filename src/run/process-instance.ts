@@ -21,8 +21,9 @@ import { scanPatchForTampering } from "../grading/scan-patch.js";
 import { findTestMachineryEdits } from "../grading/test-machinery.js";
 import type { Model } from "../model/model.js";
 import { recordTranscript } from "../model/record-transcript.js";
+import type { AttemptRecord } from "../store/attempt-record.js";
 import { artifactPaths, type Store } from "../store/open-store.js";
-import type { AttemptRecord, InstanceResult } from "../store/records.js";
+import type { InstanceResult } from "../store/records.js";
 import type { RepoCache } from "../workspace/repo-cache.js";
 import { withWorkspace } from "../workspace/with-workspace.js";
 

@@ -10,9 +10,9 @@ import type { Model } from "../model/model.js";
 import type { RetryFailure } from "../model/with-retries.js";
 import type { Store } from "../store/open-store.js";
 import type { InstanceResult, RunRecord } from "../store/records.js";
+import { currentOwner, ownerAlive } from "../store/run-owner.js";
 import { releaseHeldWorkspaces } from "../workspace/create-workspace.js";
 import { type InstanceJob, processInstance, type RunEvent } from "./process-instance.js";
-import { currentOwner, ownerAlive } from "./run-owner.js";
 
 /** A readable, sortable run id. */
 export function newRunId(): string {

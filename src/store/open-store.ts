@@ -1,17 +1,23 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import type { z } from "zod";
 import { quoteName, unsafeNameProblem } from "../dataset/safe-name.js";
 import { UserError } from "../errors.js";
+import type { AttemptRecord } from "./attempt-record.js";
 import { MIGRATIONS } from "./migrations.js";
-import type {
-  AttemptRecord,
-  HealthRecord,
-  InstanceResult,
-  RunOwner,
-  RunRecord,
-  RunStatus,
-} from "./records.js";
+import type { HealthRecord, InstanceResult, RunOwner, RunRecord, RunStatus } from "./records.js";
+import {
+  attemptRecordSchema,
+  healthRecordSchema,
+  instanceResultSchema,
+  parseRow,
+  runConfigSchema,
+  runOwnerSchema,
+  runRowSchema,
+  runSelectionSchema,
+} from "./row-schemas.js";
+import { prepareStatements, type StoreStatements } from "./store-statements.js";
 
 /** The durable store: runs, instance outcomes, attempts, the health registry, certificates. */
 export interface Store {
@@ -45,86 +51,16 @@ export interface Store {
 
 /** Opens (creating and migrating) `<dir>/swegate.db` in WAL mode. */
 export function openStore(dir: string): Store {
-  mkdirSync(dir, { recursive: true });
-  const db = new Database(join(dir, "swegate.db"));
-  db.pragma("journal_mode = WAL");
-  db.pragma("busy_timeout = 10000");
-  db.pragma("synchronous = NORMAL");
-  migrate(db, dir);
-
-  const insertResult = db.prepare(
-    `INSERT OR REPLACE INTO instance_results (run_id, instance_id, status, verified, attempts_made, cost_usd, duration_ms, finished_at, result)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const deleteAttempts = db.prepare("DELETE FROM attempts WHERE run_id = ? AND instance_id = ?");
-  const insertAttempt = db.prepare(
-    "INSERT INTO attempts (run_id, instance_id, attempt_number, failure_class, cost_usd, duration_ms, attempt) VALUES (?, ?, ?, ?, ?, ?, ?)",
-  );
-  const insertCertificate = db.prepare(
-    "INSERT OR REPLACE INTO certificates (run_id, instance_id, path, sha256) VALUES (?, ?, ?, ?)",
-  );
-  const touchRun = db.prepare("UPDATE runs SET updated_at = ? WHERE run_id = ?");
-  const record = db.transaction(
-    (
-      runId: string,
-      result: InstanceResult,
-      attempts: AttemptRecord[],
-      certificate?: { path: string; sha256: string },
-    ) => {
-      insertResult.run(
-        runId,
-        result.instance_id,
-        result.status,
-        result.verified ? 1 : 0,
-        result.attempts_made,
-        result.cost_usd,
-        result.duration_ms,
-        result.finished_at,
-        JSON.stringify(result),
-      );
-      deleteAttempts.run(runId, result.instance_id);
-      for (const attempt of attempts) {
-        insertAttempt.run(
-          runId,
-          result.instance_id,
-          attempt.attempt_number,
-          attempt.failure_class,
-          attempt.cost_usd,
-          attempt.duration_ms,
-          JSON.stringify(attempt),
-        );
-      }
-      if (certificate) insertCertificate.run(runId, result.instance_id, certificate.path, certificate.sha256);
-      touchRun.run(new Date().toISOString(), runId);
-    },
-  );
-  const toRun = (row: Record<string, unknown>): RunRecord => ({
-    ...(row as unknown as RunRecord),
-    selection: JSON.parse(String(row.selection)),
-    config: JSON.parse(String(row.config)),
-    owner: row.owner ? (JSON.parse(String(row.owner)) as RunOwner) : null,
-  });
-  const claim = db.transaction((runId: string, owner: RunOwner, isBusy: (current: RunOwner) => boolean) => {
-    const row = db.prepare("SELECT status, owner FROM runs WHERE run_id = ?").get(runId) as
-      | { status: string; owner: string | null }
-      | undefined;
-    const current = row?.owner ? (JSON.parse(row.owner) as RunOwner) : undefined;
-    if (row?.status === "running" && current && isBusy(current)) return current;
-    db.prepare("UPDATE runs SET status = 'running', owner = ?, updated_at = ? WHERE run_id = ?").run(
-      JSON.stringify(owner),
-      new Date().toISOString(),
-      runId,
-    );
-    return undefined;
-  });
-
+  const db = openDatabase(dir);
+  const statements = prepareStatements(db);
+  const read = <T>(schema: z.ZodType<T>, value: unknown, what: string) => parseRow(schema, value, what, dir);
+  const toRun = (row: unknown): RunRecord => readRun(row, read);
+  const record = recordTransaction(db, statements);
+  const claim = claimTransaction(db, statements, read);
   return {
     dir,
     createRun(run) {
-      db.prepare(
-        `INSERT OR IGNORE INTO runs (run_id, created_at, updated_at, status, model, mode, dataset_source, dataset_digest, selection, config, swegate_version, owner)
-         VALUES (@run_id, @created_at, @updated_at, @status, @model, @mode, @dataset_source, @dataset_digest, @selection, @config, @swegate_version, @owner)`,
-      ).run({
+      statements.insertRun.run({
         ...run,
         selection: JSON.stringify(run.selection),
         config: JSON.stringify(run.config),
@@ -132,50 +68,36 @@ export function openStore(dir: string): Store {
       });
     },
     getRun(runId) {
-      const row = db.prepare("SELECT * FROM runs WHERE run_id = ?").get(runId) as
-        | Record<string, unknown>
-        | undefined;
+      const row = statements.selectRun.get(runId);
       return row ? toRun(row) : undefined;
     },
-    listRuns() {
-      return (db.prepare("SELECT * FROM runs ORDER BY created_at").all() as Record<string, unknown>[]).map(
-        toRun,
-      );
-    },
+    listRuns: () => statements.selectRuns.all().map(toRun),
     updateRunStatus(runId, status) {
-      db.prepare(
-        "UPDATE runs SET status = ?, updated_at = ?, owner = CASE WHEN ? = 'running' THEN owner END WHERE run_id = ?",
-      ).run(status, new Date().toISOString(), status, runId);
+      statements.updateRunStatus.run(status, new Date().toISOString(), status, runId);
     },
-    claimRun(runId, owner, isBusy) {
-      return claim.immediate(runId, owner, isBusy);
-    },
+    claimRun: (runId, owner, isBusy) => claim.immediate(runId, owner, isBusy),
     recordInstanceResult(runId, result, attempts, certificate) {
       record(runId, result, attempts, certificate);
     },
-    getInstanceResults(runId) {
-      const rows = db
-        .prepare("SELECT result FROM instance_results WHERE run_id = ? ORDER BY rowid")
-        .all(runId) as { result: string }[];
-      return rows.map((row) => JSON.parse(row.result) as InstanceResult);
-    },
-    getAttempts(runId, instanceId) {
-      const rows = db
-        .prepare("SELECT attempt FROM attempts WHERE run_id = ? AND instance_id = ? ORDER BY attempt_number")
-        .all(runId, instanceId) as { attempt: string }[];
-      return rows.map((row) => JSON.parse(row.attempt) as AttemptRecord);
-    },
-    finishedInstanceIds(runId) {
-      const rows = db.prepare("SELECT instance_id FROM instance_results WHERE run_id = ?").all(runId) as {
-        instance_id: string;
-      }[];
-      return new Set(rows.map((row) => row.instance_id));
-    },
+    getInstanceResults: (runId) =>
+      (statements.selectResults.all(runId) as { instance_id: string; result: string }[]).map((row) =>
+        read(instanceResultSchema, row.result, `the result of ${row.instance_id} in run ${runId}`),
+      ),
+    getAttempts: (runId, instanceId) =>
+      (statements.selectAttempts.all(runId, instanceId) as { attempt_number: number; attempt: string }[]).map(
+        (row) =>
+          read(
+            attemptRecordSchema,
+            row.attempt,
+            `attempt ${row.attempt_number} of ${instanceId} in run ${runId}`,
+          ),
+      ),
+    finishedInstanceIds: (runId) =>
+      new Set(
+        (statements.selectFinishedIds.all(runId) as { instance_id: string }[]).map((row) => row.instance_id),
+      ),
     putHealth(health) {
-      db.prepare(
-        `INSERT OR REPLACE INTO health (instance_id, fingerprint, healthy, red_verdict, red_reason, green_resolved, checked_at, record)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(
+      statements.insertHealth.run(
         health.instance_id,
         health.fingerprint,
         health.healthy ? 1 : 0,
@@ -187,20 +109,93 @@ export function openStore(dir: string): Store {
       );
     },
     getHealth(instanceId, fingerprint) {
-      const row = db
-        .prepare("SELECT record FROM health WHERE instance_id = ? AND fingerprint = ?")
-        .get(instanceId, fingerprint) as { record: string } | undefined;
-      return row ? (JSON.parse(row.record) as HealthRecord) : undefined;
+      const row = statements.selectHealth.get(instanceId, fingerprint) as { record: string } | undefined;
+      return row && read(healthRecordSchema, row.record, `the health of ${instanceId} in ${fingerprint}`);
     },
-    listHealth() {
-      return (db.prepare("SELECT record FROM health ORDER BY instance_id").all() as { record: string }[]).map(
-        (row) => JSON.parse(row.record) as HealthRecord,
-      );
-    },
+    listHealth: () =>
+      (
+        statements.selectAllHealth.all() as { instance_id: string; fingerprint: string; record: string }[]
+      ).map((row) =>
+        read(healthRecordSchema, row.record, `the health of ${row.instance_id} in ${row.fingerprint}`),
+      ),
     close() {
       db.close();
     },
   };
+}
+
+/** Reads a stored row: its text checked against a schema, or a one-line error naming what it is. */
+type ReadRow = <T>(schema: z.ZodType<T>, value: unknown, what: string) => T;
+
+function openDatabase(dir: string): Database.Database {
+  mkdirSync(dir, { recursive: true });
+  const db = new Database(join(dir, "swegate.db"));
+  db.pragma("journal_mode = WAL");
+  db.pragma("busy_timeout = 10000");
+  db.pragma("synchronous = NORMAL");
+  migrate(db, dir);
+  return db;
+}
+
+/** A `runs` row with its JSON columns (selection, config, owner) parsed. */
+function readRun(value: unknown, read: ReadRow): RunRecord {
+  const row = read(runRowSchema, value, "a run");
+  const what = (column: string) => `the ${column} of run ${row.run_id}`;
+  return {
+    ...row,
+    selection: read(runSelectionSchema, row.selection, what("selection")),
+    config: read(runConfigSchema, row.config, what("settings")),
+    owner: row.owner ? read(runOwnerSchema, row.owner, what("owner")) : null,
+  };
+}
+
+/** Writes an instance's outcome, attempts and certificate as one transaction. */
+function recordTransaction(db: Database.Database, statements: StoreStatements) {
+  return db.transaction(
+    (
+      runId: string,
+      result: InstanceResult,
+      attempts: AttemptRecord[],
+      certificate?: { path: string; sha256: string },
+    ) => {
+      statements.insertResult.run(
+        runId,
+        result.instance_id,
+        result.status,
+        result.verified ? 1 : 0,
+        result.attempts_made,
+        result.cost_usd,
+        result.duration_ms,
+        result.finished_at,
+        JSON.stringify(result),
+      );
+      statements.deleteAttempts.run(runId, result.instance_id);
+      for (const attempt of attempts)
+        statements.insertAttempt.run(
+          runId,
+          result.instance_id,
+          attempt.attempt_number,
+          attempt.failure_class,
+          attempt.cost_usd,
+          attempt.duration_ms,
+          JSON.stringify(attempt),
+        );
+      if (certificate)
+        statements.insertCertificate.run(runId, result.instance_id, certificate.path, certificate.sha256);
+      statements.touchRun.run(new Date().toISOString(), runId);
+    },
+  );
+}
+
+/** Takes a run unless its owner is still at it: read and write in one transaction, so two cannot both win. */
+function claimTransaction(db: Database.Database, statements: StoreStatements, read: ReadRow) {
+  return db.transaction((runId: string, owner: RunOwner, isBusy: (current: RunOwner) => boolean) => {
+    const row = statements.selectRunOwner.get(runId) as { status: string; owner: string | null } | undefined;
+    const current = row?.owner ? read(runOwnerSchema, row.owner, `the owner of run ${runId}`) : undefined;
+    if (row?.status === "running" && current && isBusy(current)) return current;
+    statements.claimRun.run(JSON.stringify(owner), new Date().toISOString(), runId);
+    return undefined;
+  });
 }
 
 function migrate(db: Database.Database, dir: string): void {
@@ -215,11 +210,20 @@ function migrate(db: Database.Database, dir: string): void {
       },
     );
   }
-  for (let step = version; step < MIGRATIONS.length; step++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[step] as string);
-      db.pragma(`user_version = ${step + 1}`);
-    })();
+  // A step that rebuilds a table drops one that another references; SQLite would check the
+  // references at the drop, before the rebuilt table takes its place. The pragma cannot change
+  // inside a transaction, so it is set around the steps.
+  const foreignKeys = db.pragma("foreign_keys", { simple: true }) as number;
+  db.pragma("foreign_keys = OFF");
+  try {
+    for (let step = version; step < MIGRATIONS.length; step++) {
+      db.transaction(() => {
+        db.exec(MIGRATIONS[step] as string);
+        db.pragma(`user_version = ${step + 1}`);
+      })();
+    }
+  } finally {
+    db.pragma(`foreign_keys = ${foreignKeys ? "ON" : "OFF"}`);
   }
 }
 

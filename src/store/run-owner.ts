@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
-import type { RunOwner, RunRecord, RunStatus } from "../store/records.js";
+import type { RunOwner, RunRecord, RunStatus } from "./records.js";
 
 /** This process, as the owner of the run it is running. */
 export function currentOwner(): RunOwner {

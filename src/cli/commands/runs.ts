@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { UserError } from "../../errors.js";
-import { effectiveRunStatus } from "../../run/run-owner.js";
 import { openStore } from "../../store/open-store.js";
+import { effectiveRunStatus } from "../../store/run-owner.js";
 import { DEFAULT_STORE } from "../backend-options.js";
 import { printJson, printLine } from "../output.js";
 import { requireRun } from "../require-run.js";
