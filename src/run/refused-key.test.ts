@@ -15,7 +15,12 @@ const REFUSED = {
   type: "error",
   error: { type: "authentication_error", message: "invalid x-api-key" },
 };
+// A complete Messages API response, as Anthropic documents it (the SDK refuses a partial one).
 const ANSWER = {
+  id: "msg_01",
+  type: "message",
+  role: "assistant",
+  model: "claude-haiku-4-5",
   content: [{ type: "text", text: "no edits" }],
   stop_reason: "end_turn",
   usage: { input_tokens: 10, output_tokens: 2 },
