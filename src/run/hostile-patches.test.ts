@@ -1,9 +1,10 @@
-import { generateKeyPairSync } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCliAsync } from "../cli/test-support/run-cli.js";
 import { buildDemoRepositories } from "../dataset/demo/build-demo-repositories.js";
 import { loadDemoDataset } from "../dataset/demo/load-demo-dataset.js";
 import type { Instance } from "../dataset/instance.js";
@@ -14,6 +15,8 @@ import { requireSandbox } from "../exec/test-support/require-sandbox.js";
 import type { Model } from "../model/model.js";
 import { createScriptedAnswer } from "../model/scripted-answer.js";
 import { openStore, type Store } from "../store/open-store.js";
+import { createWorkspace } from "../workspace/create-workspace.js";
+import { diffWorkspace } from "../workspace/diff-workspace.js";
 import { createRepoCache, type RepoCache } from "../workspace/repo-cache.js";
 import { processInstance } from "./process-instance.js";
 
@@ -122,12 +125,13 @@ const HOSTILE: { name: string; answer: string; expect: "suspicious" | "refused" 
 const scratch = mkdtempSync(join(tmpdir(), "swegate-hostile-"));
 afterAll(() => rm(scratch, { recursive: true, force: true }));
 let calculator: Instance;
+let repoUrlTemplate = "";
 let cache: RepoCache;
 let store: Store;
 const signingKey = generateKeyPairSync("ed25519").privateKey;
 
 beforeAll(async () => {
-  const { repoUrlTemplate } = buildDemoRepositories(join(scratch, "repos"));
+  ({ repoUrlTemplate } = buildDemoRepositories(join(scratch, "repos")));
   cache = createRepoCache({ cacheDir: join(scratch, "cache"), repoUrlTemplate });
   calculator = (await loadDemoDataset()).instances.find(
     (instance) => instance.instance_id === "swegate-demo__calculator-1",
@@ -144,7 +148,7 @@ const answering = (text: string): Model => ({
 });
 
 let runs = 0;
-async function solve(backend: Backend, answer: string | Model) {
+async function solve(backend: Backend, answer: string | Model, maxAttempts = 1) {
   const runId = `hostile-${++runs}`;
   const now = new Date().toISOString();
   store.createRun({
@@ -165,7 +169,7 @@ async function solve(backend: Backend, answer: string | Model) {
     runId,
     model: typeof answer === "string" ? answering(answer) : answer,
     mode: "oracle",
-    maxAttempts: 1,
+    maxAttempts,
     backend,
     cache,
     store,
@@ -216,6 +220,69 @@ function suite(name: string, backend: () => Backend) {
 }
 
 suite("hostile candidate patches on the host backend (real git, real pytest)", () => createHostBackend());
+
+/** Every file under `dir`, the store's database included, as text. */
+function readTree(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => readFileSync(join(entry.parentPath, entry.name), "latin1"));
+}
+
+describe("no secret reaches a test, a log, the store or the feedback", () => {
+  it("a test printing every environment it can read through /proc shows no API key anywhere", async () => {
+    // The key is in swegate's own environment from its start, as a user's would be (a test on the
+    // old host backend read it from /proc/<ancestor>/environ). The /proc path is built at run time
+    // so the patch scan lets the tests run: divide() prints while test_divide_fraction runs and fails.
+    const key = `sk-ant-fake-${randomBytes(12).toString("hex")}`;
+    const dump = [
+      "def divide(a, b):",
+      "    import glob as _g",
+      '    for _p in _g.glob("/" + "pr" + "oc/*/environ"):',
+      "        try:",
+      '            print(open(_p, "rb").read().replace(bytes(1), b"\\n").decode("utf-8", "replace"))',
+      "        except OSError:",
+      "            pass",
+      "    return a // b",
+      "",
+    ].join("\n");
+    const workspace = await createWorkspace(cache, {
+      repo: calculator.repo,
+      baseCommit: calculator.base_commit,
+    });
+    const ops = join(workspace.dir, "calculator", "ops.py");
+    writeFileSync(ops, readFileSync(ops, "utf8").replace(DIVIDE, dump));
+    const patch = await diffWorkspace(workspace.dir, calculator.base_commit);
+    await workspace.dispose();
+    // The oracle answers with this "gold" patch: two attempts, so the first one's log is fed back.
+    const dataset = join(scratch, "dump.jsonl");
+    writeFileSync(dataset, `${JSON.stringify({ ...calculator, patch, extra: undefined })}\n`);
+    const store = join(scratch, "secret-store");
+    const result = await runCliAsync(
+      [
+        "run",
+        dataset,
+        "--model",
+        "oracle",
+        "--max-attempts",
+        "2",
+        "--repo-url",
+        repoUrlTemplate,
+        "--cache-dir",
+        join(scratch, "cache"),
+        "--store",
+        store,
+        "--json",
+      ],
+      { env: { ANTHROPIC_API_KEY: key, XDG_CONFIG_HOME: join(scratch, "config") } },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const texts = readTree(store);
+    // The attack ran: the tests' own environment was printed into the graded log.
+    expect(texts.some((text) => text.includes("PYTHONDONTWRITEBYTECODE=1"))).toBe(true);
+    expect(texts.filter((text) => text.includes(key))).toEqual([]);
+    expect(result.stdout).not.toContain(key);
+  });
+});
 
 describe("a bug in swegate during an instance", () => {
   it("is internal_error with its stack, not an infrastructure failure", async () => {
