@@ -81,7 +81,7 @@ export interface AttemptLoopResult {
  * model calls itself: the provider layer owns retries (ARCHITECTURE.md, "The seams").
  */
 export async function runAttemptLoop(options: AttemptLoopOptions): Promise<AttemptLoopResult> {
-  const { instance, model, dir, onEvent } = options;
+  const { instance, dir, onEvent } = options;
   // From base, before anything is read: the red gate leaves test_patch (the hidden tests) applied.
   await resetToBase(dir, instance.base_commit);
   // One file list for the context and the tools: the checkout's, as of base_commit.
@@ -97,15 +97,15 @@ export async function runAttemptLoop(options: AttemptLoopOptions): Promise<Attem
   const system = options.tools ? `${SYSTEM_PROMPT}\n\n${TOOLS_PROMPT}` : SYSTEM_PROMPT;
   // The tools read the checkout as the model's edits find it, limited to the files of base_commit.
   const toolContext = options.tools ? { dir, files } : undefined;
+  const conversation: Conversation = { options, messages, system, toolContext };
   const attempts: AttemptRecord[] = [];
   const feedbackHistory: string[] = [];
   let usage = ZERO_USAGE;
   let cost: number | null = 0;
-  let carriedPatch = "";
   let bestPatch = "";
-  // The last attempt's feedback, sent at the start of the next one, once it is known whether the
-  // blocks carried over from it still apply.
-  let pendingFeedback: string | undefined;
+  // What one attempt hands to the next: the blocks that applied, and its feedback, sent at the start
+  // of the next one once it is known whether those blocks still apply.
+  let carry: Carry = { patch: "", feedback: undefined };
   const finish = (
     stopReason: AttemptLoopResult["stop_reason"],
     passed: boolean,
@@ -123,130 +123,201 @@ export async function runAttemptLoop(options: AttemptLoopOptions): Promise<Attem
 
   for (let attemptNumber = 1; attemptNumber <= options.maxAttempts; attemptNumber++) {
     if (options.signal?.aborted) return finish("aborted", false, "run cancelled");
-    const started = Date.now();
-    onEvent?.({ type: "attempt-start", instanceId: instance.instance_id, attemptNumber });
-    // Every attempt starts at base (the first one already does): earlier edits and test runs are gone.
-    if (attemptNumber > 1) await resetToBase(dir, instance.base_commit);
-    let carried: "kept" | "dropped" | "none" = "none";
-    if (carriedPatch) {
-      carried = (await applyPatch(dir, carriedPatch)).ok ? "kept" : "dropped";
-      // Whatever part of it did apply goes too: the model is told to send everything again.
-      if (carried === "dropped") await resetToBase(dir, instance.base_commit);
-    }
-    if (pendingFeedback !== undefined) {
-      messages.push({
-        role: "user",
-        content: renderFeedbackMessage(pendingFeedback, attemptNumber, carried),
-      });
-      pendingFeedback = undefined;
-    }
-
-    const promptTokens = estimateTokens(system + messages.map((message) => message.content).join("\n"));
-    const turn = await converse({
-      model,
-      messages,
-      request: {
-        system,
-        instanceId: instance.instance_id,
-        signal: options.signal,
-        // Scripted stand-ins (the oracle) read the checkout to write unique SEARCH blocks.
-        readFile: (path) => {
-          try {
-            return readFileSync(join(dir, path), "utf8");
-          } catch {
-            return undefined;
-          }
-        },
-      },
-      tools: toolContext,
-      onCall: (response) =>
-        onEvent?.({
-          type: "model-call-end",
-          instanceId: instance.instance_id,
-          attemptNumber,
-          ok: response.ok,
-          costUsd: response.ok ? response.costUsd : 0,
-        }),
-    });
-    const { response } = turn;
-    usage = addUsage(usage, turn.usage);
-    cost = cost === null || turn.costUsd === null ? null : cost + turn.costUsd;
-    if (!response.ok) {
-      // A provider failure is not the model's mistake: stop and report it as infrastructure.
-      // The calls that did answer before it (tool rounds) were charged: the record keeps their usage.
-      const record = {
-        ...emptyAttempt(attemptNumber, promptTokens, started, `model call failed: ${response.message}`),
-        usage: turn.usage,
-        cost_usd: turn.costUsd,
-      };
-      attempts.push(record);
-      onEvent?.({ type: "attempt-end", instanceId: instance.instance_id, attempt: record });
-      return finish(
-        response.kind,
-        false,
-        `${response.kind === "infra" ? "infrastructure" : "provider refused"}: ${response.message}`,
-      );
-    }
-    messages.push({ role: "assistant", content: response.text });
-
-    const parsed = parseEdits(response.text);
-    const applied = parsed.edits.length > 0 ? await applyEdits(dir, parsed.edits) : undefined;
-    const patch = await diffWorkspace(dir, instance.base_commit);
-    const editReport = describeParsedAndApplied(parsed, applied);
-    let failureClass: FailureClass | null = null;
-    let checkSummary = "not checked";
-    let feedback = "";
-    let checkDetails: unknown;
-    let passed = false;
-
-    if (parsed.edits.length === 0) {
-      failureClass = "format_error";
-      feedback = editReport;
-    } else if (applied && applied.failed.length > 0) {
-      failureClass = "edit_not_applied";
-      feedback = editReport;
-    } else {
-      onEvent?.({ type: "check-start", instanceId: instance.instance_id, attemptNumber });
-      const outcome = await options.check({ dir, patch, attemptNumber });
-      checkSummary = outcome.summary;
-      checkDetails = outcome.details;
-      passed = outcome.passed;
-      failureClass = outcome.passed ? null : (outcome.failureClass ?? "tests_failed");
-      feedback = outcome.passed ? "" : outcome.feedback;
-    }
-    if (patch.trim()) bestPatch = patch;
-    if (passed) bestPatch = patch;
-    // Keep the blocks that applied when only other blocks failed to match (so they need not be resent).
-    carriedPatch = failureClass === "edit_not_applied" && applied && applied.applied.length > 0 ? patch : "";
-
-    const isLast = passed || attemptNumber === options.maxAttempts || failureClass === "infra";
-    const record: AttemptRecord = {
-      attempt_number: attemptNumber,
-      prompt_tokens_estimate: promptTokens,
-      raw_answer: response.text,
-      parsed_edits: parsed.edits.map((edit) => `${edit.path}: ${edit.kind}`),
-      apply_result: editReport,
-      check_result: checkSummary,
-      passed,
-      failure_class: failureClass,
-      feedback: isLast ? "" : feedback,
-      patch,
-      usage: turn.usage,
-      cost_usd: turn.costUsd,
-      duration_ms: Date.now() - started,
-      check_details: checkDetails,
-      ...(turn.toolCalls.length > 0 ? { tool_calls: turn.toolCalls } : {}),
-    };
+    const { record, stop, carriedPatch } = await runAttempt(conversation, attemptNumber, carry);
+    usage = addUsage(usage, record.usage);
+    cost = cost === null || record.cost_usd === null ? null : cost + record.cost_usd;
+    if (record.patch.trim() || record.passed) bestPatch = record.patch;
     attempts.push(record);
     onEvent?.({ type: "attempt-end", instanceId: instance.instance_id, attempt: record });
-    if (passed) return finish("passed", true, null);
-    if (failureClass === "infra") return finish("infra", false, `infrastructure: ${checkSummary}`);
-    if (!isLast) {
-      feedbackHistory.push(feedback);
-      pendingFeedback = feedback;
+    if (stop) return finish(stop.reason, stop.passed, stop.error);
+    carry = { patch: carriedPatch, feedback: undefined };
+    if (attemptNumber < options.maxAttempts) {
+      feedbackHistory.push(record.feedback);
+      carry.feedback = record.feedback;
     }
   }
   return finish("max_attempts", false, null);
+}
+
+/** What every attempt of one loop shares: the options and the conversation so far. */
+interface Conversation {
+  /** The loop's options. */
+  options: AttemptLoopOptions;
+  /** The messages so far (each attempt adds to them). */
+  messages: ModelMessage[];
+  /** The system prompt. */
+  system: string;
+  /** The checkout the read-only tools read, when they are offered. */
+  toolContext: { dir: string; files: string[] } | undefined;
+}
+
+/** What the last attempt hands to the next one. */
+interface Carry {
+  /** Blocks that applied while others did not match, applied again first ("" for none). */
+  patch: string;
+  /** The last attempt's feedback, sent first (undefined on the first attempt). */
+  feedback: string | undefined;
+}
+
+/** One attempt's record, and whether the loop stops after it. */
+interface AttemptOutcome {
+  /** What happened in the attempt. */
+  record: AttemptRecord;
+  /** Why the loop stops after this attempt; undefined to go on. */
+  stop?: { reason: AttemptLoopResult["stop_reason"]; passed: boolean; error: string | null };
+  /** The blocks to carry into the next attempt ("" for none). */
+  carriedPatch: string;
+}
+
+/** One attempt: from base (with what was carried) → model → edits → apply → check. */
+async function runAttempt(
+  conversation: Conversation,
+  attemptNumber: number,
+  carry: Carry,
+): Promise<AttemptOutcome> {
+  const { options, messages, system } = conversation;
+  const { instance, onEvent } = options;
+  const started = Date.now();
+  onEvent?.({ type: "attempt-start", instanceId: instance.instance_id, attemptNumber });
+  await startFromBase(conversation, attemptNumber, carry);
+  const promptTokens = estimateTokens(system + messages.map((message) => message.content).join("\n"));
+  const turn = await askModel(conversation, attemptNumber);
+  const { response } = turn;
+  if (!response.ok) {
+    // A provider failure is not the model's mistake: stop and report it as infrastructure.
+    // The calls that did answer before it (tool rounds) were charged: the record keeps their usage.
+    const record = {
+      ...emptyAttempt(attemptNumber, promptTokens, started, `model call failed: ${response.message}`),
+      usage: turn.usage,
+      cost_usd: turn.costUsd,
+    };
+    const error = `${response.kind === "infra" ? "infrastructure" : "provider refused"}: ${response.message}`;
+    return { record, carriedPatch: "", stop: { reason: response.kind, passed: false, error } };
+  }
+  messages.push({ role: "assistant", content: response.text });
+  const judged = await judgeAnswer(options, response.text, attemptNumber);
+  const { passed, failureClass } = judged;
+  const isLast = passed || attemptNumber === options.maxAttempts || failureClass === "infra";
+  const record: AttemptRecord = {
+    attempt_number: attemptNumber,
+    prompt_tokens_estimate: promptTokens,
+    raw_answer: response.text,
+    parsed_edits: judged.parsedEdits,
+    apply_result: judged.editReport,
+    check_result: judged.checkSummary,
+    passed,
+    failure_class: failureClass,
+    feedback: isLast ? "" : judged.feedback,
+    patch: judged.patch,
+    usage: turn.usage,
+    cost_usd: turn.costUsd,
+    duration_ms: Date.now() - started,
+    check_details: judged.checkDetails,
+    ...(turn.toolCalls.length > 0 ? { tool_calls: turn.toolCalls } : {}),
+  };
+  const stop: AttemptOutcome["stop"] = passed
+    ? { reason: "passed", passed: true, error: null }
+    : failureClass === "infra"
+      ? { reason: "infra", passed: false, error: `infrastructure: ${judged.checkSummary}` }
+      : undefined;
+  return { record, stop, carriedPatch: judged.carriedPatch };
+}
+
+/**
+ * Every attempt starts at base (the first one already does): earlier edits and test runs are gone.
+ * The blocks carried over are applied again, and the last feedback says whether they still applied.
+ */
+async function startFromBase(conversation: Conversation, attemptNumber: number, carry: Carry): Promise<void> {
+  const { dir, instance } = conversation.options;
+  if (attemptNumber > 1) await resetToBase(dir, instance.base_commit);
+  let carried: "kept" | "dropped" | "none" = "none";
+  if (carry.patch) {
+    carried = (await applyPatch(dir, carry.patch)).ok ? "kept" : "dropped";
+    // Whatever part of it did apply goes too: the model is told to send everything again.
+    if (carried === "dropped") await resetToBase(dir, instance.base_commit);
+  }
+  if (carry.feedback !== undefined)
+    conversation.messages.push({
+      role: "user",
+      content: renderFeedbackMessage(carry.feedback, attemptNumber, carried),
+    });
+}
+
+/** The model's turn: tool rounds (when offered) up to its answer or a failure. */
+function askModel(conversation: Conversation, attemptNumber: number) {
+  const { options, messages, system, toolContext } = conversation;
+  const { instance, dir, onEvent } = options;
+  return converse({
+    model: options.model,
+    messages,
+    request: {
+      system,
+      instanceId: instance.instance_id,
+      signal: options.signal,
+      // Scripted stand-ins (the oracle) read the checkout to write unique SEARCH blocks.
+      readFile: (path) => {
+        try {
+          return readFileSync(join(dir, path), "utf8");
+        } catch {
+          return undefined;
+        }
+      },
+    },
+    tools: toolContext,
+    onCall: (response) =>
+      onEvent?.({
+        type: "model-call-end",
+        instanceId: instance.instance_id,
+        attemptNumber,
+        ok: response.ok,
+        costUsd: response.ok ? response.costUsd : 0,
+      }),
+  });
+}
+
+/** What became of an answer: its edits applied (or not), the resulting patch, and the check's verdict. */
+async function judgeAnswer(options: AttemptLoopOptions, answer: string, attemptNumber: number) {
+  const { instance, dir, onEvent } = options;
+  const parsed = parseEdits(answer);
+  const applied = parsed.edits.length > 0 ? await applyEdits(dir, parsed.edits) : undefined;
+  const patch = await diffWorkspace(dir, instance.base_commit);
+  const editReport = describeParsedAndApplied(parsed, applied);
+  let failureClass: FailureClass | null = null;
+  let checkSummary = "not checked";
+  let feedback = "";
+  let checkDetails: unknown;
+  let passed = false;
+
+  if (parsed.edits.length === 0) {
+    failureClass = "format_error";
+    feedback = editReport;
+  } else if (applied && applied.failed.length > 0) {
+    failureClass = "edit_not_applied";
+    feedback = editReport;
+  } else {
+    onEvent?.({ type: "check-start", instanceId: instance.instance_id, attemptNumber });
+    const outcome = await options.check({ dir, patch, attemptNumber });
+    checkSummary = outcome.summary;
+    checkDetails = outcome.details;
+    passed = outcome.passed;
+    failureClass = outcome.passed ? null : (outcome.failureClass ?? "tests_failed");
+    feedback = outcome.passed ? "" : outcome.feedback;
+  }
+  // Keep the blocks that applied when only other blocks failed to match (so they need not be resent).
+  const carriedPatch =
+    failureClass === "edit_not_applied" && applied && applied.applied.length > 0 ? patch : "";
+  const parsedEdits = parsed.edits.map((edit) => `${edit.path}: ${edit.kind}`);
+  return {
+    parsedEdits,
+    patch,
+    editReport,
+    failureClass,
+    checkSummary,
+    feedback,
+    checkDetails,
+    passed,
+    carriedPatch,
+  };
 }
 
 function describeParsedAndApplied(

@@ -1,49 +1,55 @@
 import type { KeyObject } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import type { AgentEventListener } from "../agent/agent-events.js";
-import { createBlindChecker } from "../agent/create-blind-checker.js";
-import { type Checker, type FeedbackMode, runAttemptLoop } from "../agent/run-attempt-loop.js";
-import { canonicalize } from "../certificate/canonicalize.js";
-import {
-  CERTIFICATE_SCHEMA,
-  type CertificateDocument,
-  sha256,
-  signCertificate,
-} from "../certificate/certificate.js";
+import { type AttemptLoopResult, type FeedbackMode, runAttemptLoop } from "../agent/run-attempt-loop.js";
 import type { Instance } from "../dataset/instance.js";
 import type { Backend, EnvironmentDescription } from "../exec/backend.js";
 import { environmentFingerprint } from "../grading/environment-fingerprint.js";
 import { type GreenGateResult, runGreenGate } from "../grading/green-gate.js";
 import { type RedGateResult, runRedGate } from "../grading/red-gate.js";
-import { runInstanceTests } from "../grading/run-instance-tests.js";
-import { scanPatchForTampering } from "../grading/scan-patch.js";
-import { findTestMachineryEdits } from "../grading/test-machinery.js";
 import type { Model } from "../model/model.js";
 import { recordTranscript } from "../model/record-transcript.js";
 import type { AttemptRecord } from "../store/attempt-record.js";
+import type { GreenGateSummary, RedGateSummary } from "../store/gate-records.js";
 import { artifactPaths, type Store } from "../store/open-store.js";
 import type { InstanceResult } from "../store/records.js";
 import type { RepoCache } from "../workspace/repo-cache.js";
 import { withWorkspace } from "../workspace/with-workspace.js";
+import { writeCertificate } from "./instance-certificate.js";
+import { createInstanceChecker, type GreenGate } from "./instance-checker.js";
 
+/** One instance to process and everything it needs. */
 export interface InstanceJob {
+  /** The dataset row. */
   instance: Instance;
+  /** The run it belongs to (names its artefact folder). */
   runId: string;
+  /** The model that answers. */
   model: Model;
+  /** Oracle or blind feedback. */
   mode: FeedbackMode;
+  /** Most attempts. */
   maxAttempts: number;
   /** Offer the read-only tools to the model (providers that call tools). */
   tools?: boolean;
+  /** Where the tests run. */
   backend: Backend;
+  /** Repository mirrors and worktrees. */
   cache: RepoCache;
+  /** Where the outcome is committed (and the health registry is read). */
   store: Store;
+  /** Limit of one test run, seconds. */
   timeoutSeconds: number;
+  /** sha256 of the dataset file (stated in certificates). */
   datasetDigest: string;
+  /** This swegate's version (stated in certificates). */
   swegateVersion: string;
   /** Signs certificates of verified fixes; without it `certificate` stays null. */
   signingKey?: KeyObject;
+  /** Hears the run's and the agent's events. */
   onEvent?: (event: RunEvent) => void;
+  /** Interrupts the instance: nothing is recorded then. */
   signal?: AbortSignal;
 }
 
@@ -71,9 +77,94 @@ export async function processInstance(job: InstanceJob): Promise<InstanceResult 
   const paths = artifactPaths(store.dir, job.runId, instance.instance_id);
   mkdirSync(paths.dir, { recursive: true });
   job.onEvent?.({ type: "instance-start", instanceId: instance.instance_id });
-  const base: InstanceResult = {
-    instance_id: instance.instance_id,
-    repo: instance.repo,
+  const base = emptyResult(job);
+  // Logs are written in the background while the instance goes on; all are on disk before the result is committed.
+  const writes: Promise<void>[] = [];
+  const save: SaveArtifact = (path, text) => writes.push(writeFile(path, text));
+  let solved: Solved;
+  try {
+    solved = await withWorkspace(
+      job.cache,
+      { repo: instance.repo, baseCommit: instance.base_commit },
+      (workspace) => solveInWorkspace({ job, dir: workspace.dir, paths, save }, base),
+    );
+  } catch (error) {
+    solved = { result: resultOfError(base, error), attempts: [] };
+  }
+  if (job.signal?.aborted) {
+    await Promise.allSettled(writes);
+    return undefined;
+  }
+  save(paths.patch, solved.result.patch);
+  const result = withLogsWritten(solved.result, await Promise.allSettled(writes));
+  result.duration_ms = Date.now() - started;
+  result.finished_at = new Date().toISOString();
+  store.recordInstanceResult(job.runId, result, solved.attempts, solved.certificate);
+  job.onEvent?.({ type: "instance-end", result });
+  return result;
+}
+
+/** What one instance's work in its workspace yields. */
+interface Solved {
+  /** The outcome. */
+  result: InstanceResult;
+  /** Every attempt made. */
+  attempts: AttemptRecord[];
+  /** The certificate file, when a verified fix was signed. */
+  certificate?: { path: string; sha256: string };
+}
+
+/** What every step of one instance shares. */
+interface InstanceStep {
+  /** The instance and its settings. */
+  job: InstanceJob;
+  /** The workspace folder. */
+  dir: string;
+  /** Where the instance's artefacts go. */
+  paths: ReturnType<typeof artifactPaths>;
+  /** Writes an artefact in the background. */
+  save: SaveArtifact;
+}
+
+/** The steps, in order; each returns early with the instance's result when it ends the instance. */
+async function solveInWorkspace(step: InstanceStep, base: InstanceResult): Promise<Solved> {
+  const { job, dir } = step;
+  const environment = await describeOnce(job.backend, dir);
+  const fingerprint = environmentFingerprint(environment, job.instance);
+  const known = knownBroken(job, fingerprint);
+  if (known) return { result: { ...base, ...known, environment }, attempts: [] };
+  const red = await redGateStep(step);
+  // Cut short by an interrupt, the log is no verdict: nothing is said or kept (processInstance drops it).
+  if (red === "aborted") return { result: base, attempts: [] };
+  const withRed = { ...base, environment, red_gate_message: red.message, red_gate: summarizeRed(red) };
+  if (red.verdict !== "reproduced") return { result: stoppedAtRed(withRed, red), attempts: [] };
+  const green = greenGateOncePerPatch(step);
+  const loop = await attemptsStep(step, green);
+  // A refused key (`auth`) stops the whole run: like an interrupt, no final green gate is started.
+  if (stoppedByInfrastructure(loop)) {
+    const result: InstanceResult = { ...withRed, ...loopTotals(loop), status: "infra_error" };
+    return { result: { ...result, error: loop.error, reason: loop.stop_reason }, attempts: loop.attempts };
+  }
+  const final = await finalGreenStep(step, loop.patch, green);
+  if (final === "aborted") return { result: base, attempts: [] };
+  const result = judgeFinalPatch(withRed, loop, final.green);
+  if (!(result.verified && final.green && job.signingKey)) return { result, attempts: loop.attempts };
+  const certificate = certify(step, job.signingKey, {
+    red,
+    green: final.green,
+    loop,
+    environment,
+    fingerprint,
+    greenAt: final.greenAt,
+  });
+  return { result: { ...result, certificate: certificate.path }, attempts: loop.attempts, certificate };
+}
+
+/** The result every instance starts from: nothing run, nothing spent. */
+function emptyResult(job: InstanceJob): InstanceResult {
+  return {
+    instance_id: job.instance.instance_id,
+    repo: job.instance.repo,
     status: "failed",
     verified: false,
     patch: "",
@@ -94,123 +185,91 @@ export async function processInstance(job: InstanceJob): Promise<InstanceResult 
     environment: null,
     reason: null,
   };
-  let attempts: AttemptRecord[] = [];
-  let result: InstanceResult;
-  let certificate: { path: string; sha256: string } | undefined;
-  // Logs are written in the background while the instance goes on; all are on disk before the result is committed.
-  const writes: Promise<void>[] = [];
-  const save: SaveArtifact = (path, text) => writes.push(writeFile(path, text));
-  try {
-    const outcome = await withWorkspace(
-      job.cache,
-      { repo: instance.repo, baseCommit: instance.base_commit },
-      (workspace) => solveInWorkspace(job, workspace.dir, base, paths, save),
-    );
-    result = outcome.result;
-    attempts = outcome.attempts;
-    certificate = outcome.certificate;
-  } catch (error) {
-    // A bug in swegate (a TypeError, say) is neither the model's failure nor the machine's: it is
-    // recorded with its stack so it can be reported, and not retried (it would fail the same way).
-    result = isSwegateBug(error)
-      ? {
-          ...base,
-          status: "internal_error",
-          error: (error as Error).stack ?? String(error),
-          reason: "a bug in swegate: please report it with this instance's error",
-        }
-      : {
-          ...base,
-          status: "infra_error",
-          error: `${(error as Error).message}`,
-          reason: "swegate could not run this instance",
-        };
-  }
-  if (job.signal?.aborted) {
-    await Promise.allSettled(writes);
-    return undefined;
-  }
-  save(paths.patch, result.patch);
-  const failed = (await Promise.allSettled(writes)).find((write) => write.status === "rejected");
-  if (failed)
-    result = {
-      ...result,
-      status: "infra_error",
-      verified: false,
-      error: `could not write the instance's logs: ${(failed as PromiseRejectedResult).reason}`,
-      reason: "swegate could not run this instance",
-    };
-  result.duration_ms = Date.now() - started;
-  result.finished_at = new Date().toISOString();
-  store.recordInstanceResult(job.runId, result, attempts, certificate);
-  job.onEvent?.({ type: "instance-end", result });
-  return result;
 }
 
-async function solveInWorkspace(
-  job: InstanceJob,
-  dir: string,
-  base: InstanceResult,
-  paths: ReturnType<typeof artifactPaths>,
-  save: SaveArtifact,
-): Promise<{
-  result: InstanceResult;
-  attempts: AttemptRecord[];
-  certificate?: { path: string; sha256: string };
-}> {
-  const { instance } = job;
-  const environment = await describeOnce(job.backend, dir);
-  const fingerprint = environmentFingerprint(environment, instance);
-  const emit = job.onEvent;
-  const cached = job.store.getHealth(instance.instance_id, fingerprint);
-  if (cached && cached.red_verdict === "env_broken") {
-    // Known broken in this very environment: no test run and no model call.
-    const message = `env_broken (${cached.red_reason}) from the health registry, checked ${cached.checked_at}`;
-    return {
-      result: {
+/**
+ * A bug in swegate (a TypeError, say) is neither the model's failure nor the machine's: it is
+ * recorded with its stack so it can be reported, and not retried (it would fail the same way).
+ */
+function resultOfError(base: InstanceResult, error: unknown): InstanceResult {
+  return isSwegateBug(error)
+    ? {
         ...base,
-        status: "env_broken",
-        environment,
-        red_gate_message: message,
-        reason: `env_broken: ${cached.red_reason}`,
-        red_gate: cached,
-      },
-      attempts: [],
-    };
-  }
-  emit?.({ type: "gate-start", instanceId: instance.instance_id, gate: "red" });
+        status: "internal_error",
+        error: (error as Error).stack ?? String(error),
+        reason: "a bug in swegate: please report it with this instance's error",
+      }
+    : {
+        ...base,
+        status: "infra_error",
+        error: `${(error as Error).message}`,
+        reason: "swegate could not run this instance",
+      };
+}
+
+/** An instance whose logs could not all be written did not run as it should: infrastructure. */
+function withLogsWritten(result: InstanceResult, writes: PromiseSettledResult<void>[]): InstanceResult {
+  const failed = writes.find((write) => write.status === "rejected");
+  if (!failed) return result;
+  return {
+    ...result,
+    status: "infra_error",
+    verified: false,
+    error: `could not write the instance's logs: ${(failed as PromiseRejectedResult).reason}`,
+    reason: "swegate could not run this instance",
+  };
+}
+
+/** Health lookup: known broken in this very environment means no test run and no model call. */
+function knownBroken(job: InstanceJob, fingerprint: string): Partial<InstanceResult> | undefined {
+  const cached = job.store.getHealth(job.instance.instance_id, fingerprint);
+  if (cached?.red_verdict !== "env_broken") return undefined;
+  return {
+    status: "env_broken",
+    red_gate_message: `env_broken (${cached.red_reason}) from the health registry, checked ${cached.checked_at}`,
+    reason: `env_broken: ${cached.red_reason}`,
+    red_gate: cached,
+  };
+}
+
+/** The red gate on the fresh checkout, with the time it started (for the certificate). */
+async function redGateStep(step: InstanceStep): Promise<(RedGateResult & { redAt: string }) | "aborted"> {
+  const { job, dir } = step;
+  const instanceId = job.instance.instance_id;
+  job.onEvent?.({ type: "gate-start", instanceId, gate: "red" });
   const redAt = new Date().toISOString();
   // The workspace was just created: a clean checkout of base_commit.
   const red = await runRedGate({
-    instance,
+    instance: job.instance,
     dir,
     backend: job.backend,
     timeoutSeconds: job.timeoutSeconds,
     clean: true,
   });
-  // Cut short by an interrupt, the log is no verdict: nothing is said or kept (processInstance drops it).
-  if (job.signal?.aborted) return { result: base, attempts: [] };
-  save(paths.redLog, red.log);
-  emit?.({ type: "gate-end", instanceId: instance.instance_id, gate: "red", message: red.message });
-  const withRed = { ...base, environment, red_gate_message: red.message, red_gate: summarizeRed(red) };
-  if (red.verdict !== "reproduced") {
-    const status = red.verdict === "env_broken" ? "env_broken" : "skipped";
-    return {
-      result: {
-        ...withRed,
-        status,
-        reason: red.verdict === "env_broken" ? `env_broken: ${red.reason}` : red.verdict,
-      },
-      attempts: [],
-    };
-  }
+  if (job.signal?.aborted) return "aborted";
+  step.save(step.paths.redLog, red.log);
+  job.onEvent?.({ type: "gate-end", instanceId, gate: "red", message: red.message });
+  return { ...red, redAt };
+}
 
+/** A red gate that did not reproduce the bug ends the instance before any model call. */
+function stoppedAtRed(withRed: InstanceResult, red: RedGateResult): InstanceResult {
+  const broken = red.verdict === "env_broken";
+  return {
+    ...withRed,
+    status: broken ? "env_broken" : "skipped",
+    reason: broken ? `env_broken: ${red.reason}` : red.verdict,
+  };
+}
+
+/** The green gate in this workspace, run once per distinct patch (oracle checks and the final verdict share it). */
+function greenGateOncePerPatch({ job, dir }: InstanceStep): GreenGate {
   const greenByPatch = new Map<string, GreenGateResult>();
-  const green = async (patch: string) => {
+  return async (patch) => {
     const known = greenByPatch.get(patch);
     if (known) return known;
     const outcome = await runGreenGate({
-      instance,
+      instance: job.instance,
       dir,
       patch,
       backend: job.backend,
@@ -219,56 +278,51 @@ async function solveInWorkspace(
     greenByPatch.set(patch, outcome);
     return outcome;
   };
-  const modeCheck: Checker =
-    job.mode === "oracle"
-      ? async ({ patch }) => {
-          const outcome = await green(patch);
-          return {
-            passed: outcome.resolved,
-            failureClass: classifyGreen(outcome),
-            // The workspace path is this machine's business, not the model's.
-            feedback: greenFeedback(outcome).replaceAll(dir, "."),
-            summary: outcome.message,
-            details: outcome,
-          };
-        }
-      : createBlindChecker({
-          backend: job.backend,
-          baseCommit: instance.base_commit,
-          timeoutSeconds: job.timeoutSeconds,
-          runVisibleTests: async (workspaceDir, testFiles) => {
-            const pseudo = {
-              ...instance,
-              test_patch: testFiles.map((file) => `diff --git a/${file} b/${file}\n`).join(""),
-            };
-            const run = await runInstanceTests({
-              instance: pseudo,
-              dir: workspaceDir,
-              backend: job.backend,
-              timeoutSeconds: job.timeoutSeconds,
-            });
-            return { statuses: run.statuses, log: run.log, timedOut: run.timedOut };
-          },
-        });
-  const check = refuseTampering(modeCheck, instance);
-  const model = recordTranscript(job.model, paths.transcript);
+}
+
+/** The attempt loop with the mode's checker and a recorded transcript; each attempt's log is saved. */
+async function attemptsStep(step: InstanceStep, green: GreenGate): Promise<AttemptLoopResult> {
+  const { job, dir, paths } = step;
+  const check = createInstanceChecker({
+    instance: job.instance,
+    dir,
+    mode: job.mode,
+    backend: job.backend,
+    timeoutSeconds: job.timeoutSeconds,
+    green,
+  });
   const loop = await runAttemptLoop({
-    instance,
-    model,
+    instance: job.instance,
+    model: recordTranscript(job.model, paths.transcript),
     dir,
     maxAttempts: job.maxAttempts,
     tools: job.tools,
     mode: job.mode,
     check,
-    onEvent: emit,
+    onEvent: job.onEvent,
     signal: job.signal,
   });
   for (const attempt of loop.attempts)
-    save(
+    step.save(
       paths.attemptLog(attempt.attempt_number),
       `${attempt.raw_answer}\n\n--- apply ---\n${attempt.apply_result}\n\n--- check ---\n${attempt.check_result}\n`,
     );
-  const totals = {
+  return loop;
+}
+
+/** The loop ended on the machine's or the provider's side, not on a verdict about the model's patch. */
+function stoppedByInfrastructure(loop: AttemptLoopResult): boolean {
+  return (
+    loop.stop_reason === "infra" ||
+    loop.stop_reason === "refused" ||
+    loop.stop_reason === "auth" ||
+    loop.stop_reason === "aborted"
+  );
+}
+
+/** What the attempts spent and produced, as the result's fields. */
+function loopTotals(loop: AttemptLoopResult) {
+  return {
     tokens: {
       input: loop.usage.inputTokens,
       output: loop.usage.outputTokens,
@@ -280,34 +334,45 @@ async function solveInWorkspace(
     feedback_history: loop.feedback_history,
     patch: loop.patch,
   };
-  // A refused key (`auth`) stops the whole run: like an interrupt, no final green gate is started.
-  if (
-    loop.stop_reason === "infra" ||
-    loop.stop_reason === "refused" ||
-    loop.stop_reason === "auth" ||
-    loop.stop_reason === "aborted"
-  ) {
-    return {
-      result: { ...withRed, ...totals, status: "infra_error", error: loop.error, reason: loop.stop_reason },
-      attempts: loop.attempts,
-    };
-  }
-  // The verdict always comes from the hidden tests, once, on the final patch (reused when oracle already ran it).
-  emit?.({ type: "gate-start", instanceId: instance.instance_id, gate: "green" });
+}
+
+/**
+ * The verdict always comes from the hidden tests, once, on the final patch (reused when oracle
+ * already ran it); no patch, no gate.
+ */
+async function finalGreenStep(
+  step: InstanceStep,
+  patch: string,
+  green: GreenGate,
+): Promise<{ green: GreenGateResult | undefined; greenAt: string } | "aborted"> {
+  const { job } = step;
+  const instanceId = job.instance.instance_id;
+  job.onEvent?.({ type: "gate-start", instanceId, gate: "green" });
   const greenAt = new Date().toISOString();
-  const final = loop.patch.trim() ? await green(loop.patch) : undefined;
-  if (job.signal?.aborted) return { result: base, attempts: [] };
-  if (final) save(paths.greenLog, final.log);
-  const greenMessage = final?.message ?? "NO: the model produced no change";
-  emit?.({ type: "gate-end", instanceId: instance.instance_id, gate: "green", message: greenMessage });
+  const final = patch.trim() ? await green(patch) : undefined;
+  if (job.signal?.aborted) return "aborted";
+  if (final) step.save(step.paths.greenLog, final.log);
+  job.onEvent?.({ type: "gate-end", instanceId, gate: "green", message: greenMessage(final) });
+  return { green: final, greenAt };
+}
+
+const greenMessage = (final: GreenGateResult | undefined) =>
+  final?.message ?? "NO: the model produced no change";
+
+/** verified │ suspicious │ failed, with the reason: tampering, a refusal, or the last attempt's failure. */
+function judgeFinalPatch(
+  withRed: InstanceResult,
+  loop: AttemptLoopResult,
+  final: GreenGateResult | undefined,
+): InstanceResult {
   const verified = final?.resolved === true;
   const suspicious = !verified && (final?.suspicious.length ?? 0) > 0;
-  const result: InstanceResult = {
+  return {
     ...withRed,
-    ...totals,
+    ...loopTotals(loop),
     status: verified ? "verified" : suspicious ? "suspicious" : "failed",
     verified,
-    green_gate_message: greenMessage,
+    green_gate_message: greenMessage(final),
     green_gate: final ? summarizeGreen(final) : null,
     reason: verified
       ? null
@@ -317,48 +382,40 @@ async function solveInWorkspace(
           ? `refused: the patch changes the test machinery (${final.refused[0]})`
           : (loop.attempts.at(-1)?.failure_class ?? "no_change"),
   };
-  if (verified && final && job.signingKey) {
-    const document: CertificateDocument = {
-      schema: CERTIFICATE_SCHEMA,
-      instance_id: instance.instance_id,
-      dataset_digest: job.datasetDigest,
-      repo: instance.repo,
-      base_commit: instance.base_commit,
-      test_patch_sha256: sha256(instance.test_patch),
-      patch_sha256: sha256(loop.patch),
-      patch: loop.patch,
-      red_gate: { verdict: red.verdict, tests: red.tests, log_sha256: sha256(red.log) },
-      green_gate: {
-        resolution: final.resolution,
-        tests: final.tests,
-        log_sha256: sha256(final.log),
-        evidence: final.evidence,
-      },
-      environment: {
-        backend: environment.backend,
-        python_version: environment.pythonVersion,
-        image_digest: environment.imageDigest,
-        fingerprint,
-      },
+}
+
+/** Signs the verified fix's certificate beside the instance's other artefacts. */
+function certify(
+  { job, paths }: InstanceStep,
+  key: KeyObject,
+  gates: {
+    red: RedGateResult & { redAt: string };
+    green: GreenGateResult;
+    loop: AttemptLoopResult;
+    environment: EnvironmentDescription;
+    fingerprint: string;
+    greenAt: string;
+  },
+): { path: string; sha256: string } {
+  return writeCertificate(
+    {
+      instance: job.instance,
+      datasetDigest: job.datasetDigest,
+      patch: gates.loop.patch,
+      red: gates.red,
+      green: gates.green,
+      environment: gates.environment,
+      fingerprint: gates.fingerprint,
       model: job.model.id,
-      feedback_mode: job.mode,
-      attempts: loop.attempts.length,
-      swegate_version: job.swegateVersion,
-      created_at: new Date().toISOString(),
-      red_at: redAt,
-      green_at: greenAt,
-    };
-    // Canonical JSON on disk: every byte of the file is significant, so any change fails verification.
-    const text = `${canonicalize(signCertificate(document, job.signingKey))}\n`;
-    writeFileSync(paths.certificate, text);
-    result.certificate = paths.certificate;
-    return {
-      result,
-      attempts: loop.attempts,
-      certificate: { path: paths.certificate, sha256: sha256(text) },
-    };
-  }
-  return { result, attempts: loop.attempts };
+      mode: job.mode,
+      attempts: gates.loop.attempts.length,
+      swegateVersion: job.swegateVersion,
+      redAt: gates.red.redAt,
+      greenAt: gates.greenAt,
+    },
+    key,
+    paths.certificate,
+  );
 }
 
 /** Errors only a programming mistake throws; anything else (git, the disk, a backend) is infrastructure. */
@@ -384,71 +441,7 @@ function describeOnce(backend: Backend, dir: string): Promise<EnvironmentDescrip
   return description;
 }
 
-function classifyGreen(
-  outcome: GreenGateResult,
-): "tests_failed" | "regression" | "test_machinery" | "suspicious" | undefined {
-  if (outcome.resolved) return undefined;
-  if (outcome.refused.length > 0) return "test_machinery";
-  if (outcome.suspicious.length > 0) return "suspicious";
-  return outcome.tests_status && outcome.tests_status.PASS_TO_PASS.failure.length > 0
-    ? "regression"
-    : "tests_failed";
-}
-
-/** Oracle feedback: the failing hidden tests and the tail of their log (not valid for the leaderboard). */
-function greenFeedback(outcome: GreenGateResult): string {
-  if (outcome.resolved) return "";
-  if (outcome.refused.length > 0) return refusalFeedback(outcome.refused);
-  if (outcome.suspicious.length > 0) return suspicionFeedback(outcome.suspicious);
-  if (!outcome.tests_status) return `Your change could not be tested: ${outcome.problem}`;
-  const lines: string[] = [];
-  if (outcome.tests_status.FAIL_TO_PASS.failure.length > 0)
-    lines.push(`These tests should pass but fail: ${outcome.tests_status.FAIL_TO_PASS.failure.join(", ")}`);
-  if (outcome.tests_status.PASS_TO_PASS.failure.length > 0)
-    lines.push(
-      `These tests passed before your change and now fail: ${outcome.tests_status.PASS_TO_PASS.failure.join(", ")}`,
-    );
-  const tail = outcome.log.trim().split("\n").slice(-40).join("\n");
-  return `${lines.join("\n")}\n\nTest output (last lines):\n${tail}`;
-}
-
-const refusalFeedback = (reasons: string[]) =>
-  `Your change was refused before any test ran: it changes files that decide how tests are collected, run or reported, which the grader does not allow:\n${reasons.map((reason) => `- ${reason}`).join("\n")}\nFix the behaviour in the code under test instead, and leave the test machinery alone.`;
-
-const suspicionFeedback = (reasons: string[]) =>
-  `Your change was not accepted: it looks like tampering with the test run, not a fix:\n${reasons.map((reason) => `- ${reason}`).join("\n")}\nRemove that code and fix the behaviour itself.`;
-
-/**
- * Before any check runs (either mode): a candidate that changes the test machinery is refused, and
- * one whose added lines tamper with the test run is turned back, each with the reason as feedback.
- * Neither uses the hidden tests, so both are fair in blind mode too; the final green gate applies
- * the same rules again.
- */
-function refuseTampering(check: Checker, instance: Instance): Checker {
-  return async (input) => {
-    const refused = await findTestMachineryEdits({ dir: input.dir, instance, patch: input.patch });
-    if (refused.length > 0)
-      return {
-        passed: false,
-        failureClass: "test_machinery",
-        feedback: refusalFeedback(refused),
-        summary: `refused: the patch changes the test machinery (${refused[0]})`,
-      };
-    const findings = scanPatchForTampering(input.patch, instance).map(
-      (finding) => `${finding.path} ${finding.why} (${finding.rule}: ${finding.line.slice(0, 120)})`,
-    );
-    if (findings.length > 0)
-      return {
-        passed: false,
-        failureClass: "suspicious",
-        feedback: suspicionFeedback(findings),
-        summary: `suspicious: ${findings[0]}`,
-      };
-    return check(input);
-  };
-}
-
-const summarizeRed = (red: RedGateResult) => ({
+const summarizeRed = (red: RedGateResult): RedGateSummary => ({
   verdict: red.verdict,
   reason: red.reason,
   evidence: red.evidence,
@@ -457,7 +450,7 @@ const summarizeRed = (red: RedGateResult) => ({
   tests: red.tests,
   duration_ms: red.duration_ms,
 });
-const summarizeGreen = (green: GreenGateResult) => ({
+const summarizeGreen = (green: GreenGateResult): GreenGateSummary => ({
   resolution: green.resolution,
   resolved: green.resolved,
   problem: green.problem,
