@@ -54,7 +54,8 @@ describe("context building", () => {
       'Traceback:\n  File "/site-packages/shop/shipping.py", line 2\nshipping_cost is wrong; also the discount rate',
     );
     const context = await buildContext({ instance, dir: repo.dir, tokenBudget: 10_000 });
-    expect(context.files[0]).toMatchObject({ path: "shop/shipping.py", reason: "mentioned" });
+    // A traceback frame names the file (and, inside it, the function).
+    expect(context.files[0]).toMatchObject({ path: "shop/shipping.py", reason: "traceback" });
     expect(context.files.map((file) => file.path)).toContain("shop/cart.py");
     expect(context.issue).not.toContain("secret hint");
     const tight = await buildContext({ instance, dir: repo.dir, tokenBudget: 15 });

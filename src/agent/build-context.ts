@@ -1,23 +1,27 @@
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { chooseCandidateFiles } from "../context/choose-candidate-files.js";
+import { distinctiveLiterals, readIssueEvidence } from "../context/issue-evidence.js";
+import { outlinePythonFiles } from "../context/outline-python-files.js";
+import { DEFAULT_PLAN_LIMITS, planContextFiles } from "../context/plan-context-files.js";
+import { type ResolvedFrame, rankDefinitions } from "../context/rank-definitions.js";
+import type { ContextFile } from "../context/render-context-file.js";
+import { resolveRepositoryPath } from "../context/resolve-repository-path.js";
 import type { Instance } from "../dataset/instance.js";
-import { git } from "../workspace/git.js";
-import { readIndexPaths } from "../workspace/read-index-paths.js";
-import { gitIndexPath } from "../workspace/snapshot-paths.js";
+import { listTrackedFiles } from "../workspace/list-tracked-files.js";
 import { findMentionedPaths } from "./find-mentioned-paths.js";
-import { rankFilesBm25 } from "./rank-files-bm25.js";
 
-/** Rough token count: 4 characters a token is close enough for budgeting prompts. */
-export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 4);
-}
+export { estimateTokens } from "../context/plan-context-files.js";
+
+/** The default budget for file contents on attempt 1, in estimated tokens (what `run` has always used). */
+export const DEFAULT_CONTEXT_TOKEN_BUDGET = 24_000;
 
 export interface ContextOptions {
   /** The task. Only `problem_statement` (and `hints_text` when asked) are shown. */
   instance: Instance;
   /** Workspace folder, checked out at base_commit. */
   dir: string;
-  /** Tokens allowed for file contents. */
+  /** Tokens allowed for file contents (estimated, 4 characters a token). */
   tokenBudget: number;
   /** Show the issue's hints (comments before the fix); off by default, as on the leaderboard. */
   includeHints?: boolean;
@@ -25,73 +29,87 @@ export interface ContextOptions {
   maxFileBytes?: number;
   /** The checkout's tracked files when the caller has them already (default: `listTrackedFiles`). */
   files?: readonly string[];
+  /** Interpreter whose `ast` module outlines the files (default `python3`). */
+  python?: string;
 }
 
 export interface Context {
   /** The issue text shown to the model. */
   issue: string;
-  /** Files shown in full, in order, with why each was chosen. */
-  files: { path: string; content: string; reason: "mentioned" | "retrieved" }[];
-  /** Tokens used by file contents. */
+  /** Files shown, best first: whole, or an outline plus chosen line ranges, with why each was chosen. */
+  files: ContextFile[];
+  /** Estimated tokens used by the files as rendered. */
   fileTokens: number;
+  /** What went wrong while locating, for people (e.g. no Python to outline with); never shown to the model. */
+  notes: string[];
 }
 
-const SOURCE_FILE = /\.(py|pyx|pyi|cfg|toml|ini|txt|rst|c|h|js)$/;
+/** Files whose text may be shown; only `.py` files are located inside. */
+export const SOURCE_FILE = /\.(py|pyx|pyi|cfg|toml|ini|txt|rst|c|h|js)$/;
+
+/** The issue as the model sees it: the problem statement, and the hints only when asked. */
+export function issueText(options: Pick<ContextOptions, "instance" | "includeHints">): string {
+  const { instance } = options;
+  return options.includeHints && instance.hints_text.trim()
+    ? `${instance.problem_statement}\n\nHints:\n${instance.hints_text}`
+    : instance.problem_statement;
+}
 
 /**
- * Picks the files a model most likely needs: those the issue names (paths, tracebacks, dotted
- * modules) first, then BM25 over source files, within a token budget. Reads only the files at the
- * workspace's checkout (the files of base_commit's tree), never the history, so nothing after
- * base_commit leaks.
+ * Locates the code an issue is about and shows it within a token budget. Evidence from the issue
+ * (paths, traceback frames, names it uses, error messages, words) picks candidate files; Python's
+ * own parser outlines them; definitions are ranked; small files are shown whole, large ones as an
+ * outline plus their best definitions with line numbers. Reads only the checkout (base_commit's
+ * tree), never the history nor the row's patch or test_patch, so nothing after base_commit leaks.
  */
 export async function buildContext(options: ContextOptions): Promise<Context> {
-  const { instance, dir } = options;
+  const { dir } = options;
   const maxFileBytes = options.maxFileBytes ?? 400_000;
   const repositoryFiles = (options.files ?? (await listTrackedFiles(dir))).filter((path) =>
     SOURCE_FILE.test(path),
   );
-  const issue =
-    options.includeHints && instance.hints_text.trim()
-      ? `${instance.problem_statement}\n\nHints:\n${instance.hints_text}`
-      : instance.problem_statement;
-
+  const issue = issueText(options);
+  const read = readIssueEvidence(issue);
   const mentioned = findMentionedPaths(issue, repositoryFiles);
   const documents = new Map<string, string>();
   for (const path of repositoryFiles.filter((file) => file.endsWith(".py"))) {
     const size = (await stat(join(dir, path)).catch(() => undefined))?.size ?? 0;
     if (size > 0 && size <= maxFileBytes) documents.set(path, await readFile(join(dir, path), "utf8"));
   }
-  const retrieved = rankFilesBm25(issue, documents, 30).map((ranked) => ranked.path);
-
-  const files: Context["files"] = [];
-  let fileTokens = 0;
-  const candidates = [
-    ...mentioned.map((path) => ({ path, reason: "mentioned" as const })),
-    ...retrieved
-      .filter((path) => !mentioned.includes(path))
-      .map((path) => ({ path, reason: "retrieved" as const })),
-  ];
-  for (const candidate of candidates) {
-    const content =
-      documents.get(candidate.path) ?? (await readFile(join(dir, candidate.path), "utf8").catch(() => ""));
-    const tokens = estimateTokens(content);
-    if (!content || fileTokens + tokens > options.tokenBudget) continue;
-    files.push({ path: candidate.path, content, reason: candidate.reason });
-    fileTokens += tokens;
+  // Files the issue names that are not Python (setup.cfg, a .rst) are shown whole when they fit.
+  for (const path of mentioned)
+    if (!documents.has(path)) {
+      const text = await readFile(join(dir, path), "utf8").catch(() => "");
+      if (text && text.length <= maxFileBytes) documents.set(path, text);
+    }
+  const evidence = { ...read, messages: distinctiveLiterals(read.messages, documents) };
+  const frames: ResolvedFrame[] = [];
+  for (const frame of evidence.frames) {
+    const path = resolveRepositoryPath(frame.path, repositoryFiles);
+    if (path) frames.push({ path, line: frame.line, order: frame.order });
   }
-  return { issue, files, fileTokens };
+  const candidates = chooseCandidateFiles(
+    issue,
+    evidence,
+    mentioned,
+    frames.map((frame) => frame.path).reverse(),
+    documents,
+  );
+  const notes: string[] = [];
+  const outlined = await outlinePythonFiles(
+    dir,
+    candidates.map((candidate) => candidate.path).filter((path) => path.endsWith(".py")),
+    options.python,
+  );
+  if (!outlined.ok) notes.push(`files not outlined, shown whole or not at all: ${outlined.message}`);
+  const outlines = outlined.ok ? outlined.outlines : new Map();
+  const ranked = rankDefinitions(issue, evidence, candidates, outlines, documents, frames);
+  const planned = planContextFiles(ranked, documents, outlines, {
+    ...DEFAULT_PLAN_LIMITS,
+    tokenBudget: options.tokenBudget,
+  });
+  return { issue, files: planned.files, fileTokens: planned.tokens, notes };
 }
 
-/**
- * The files the checkout at `dir` tracks — what `git ls-files` lists (after a reset to base_commit,
- * the files of its tree) — read from the index file in-process, or from git when the index is not
- * one `readIndexPaths` reads (e.g. a SHA-256 repository).
- */
-export async function listTrackedFiles(dir: string): Promise<string[]> {
-  const index = await gitIndexPath(dir);
-  const fromIndex = index ? await readIndexPaths(index) : undefined;
-  if (fromIndex) return fromIndex;
-  const listed = await git(["ls-files", "-z"], { cwd: dir });
-  if (listed.code !== 0) throw new Error(`git ls-files failed in ${dir}: ${listed.stderr.trim()}`);
-  return listed.stdout.split("\0").filter(Boolean);
-}
+// The checkout's tracked files are a workspace concern; re-exported for the agent's callers.
+export { listTrackedFiles };

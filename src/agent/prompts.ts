@@ -1,3 +1,4 @@
+import { renderContextFile } from "../context/render-context-file.js";
 import type { Context } from "./build-context.js";
 
 /** The instructions every attempt starts from: answer with SEARCH/REPLACE edits only. */
@@ -23,20 +24,16 @@ export const TOOLS_PROMPT = `You may call the read-only tools view_file, search_
 repository before you answer (the files above are a selection). Use them sparingly; when you know the fix,
 answer with the explanation and the SEARCH/REPLACE blocks, without further tool calls.`;
 
-/** The first user message: the issue and the located files. */
+/** The first user message: the issue and the located code, each piece with its line numbers. */
 export function renderTaskMessage(context: Context): string {
-  const files = context.files
-    .map(
-      (file) => `${file.path}\n\`\`\`python\n${file.content}${file.content.endsWith("\n") ? "" : "\n"}\`\`\``,
-    )
-    .join("\n\n");
+  const files = context.files.map(renderContextFile).join("\n\n");
   return [
     "<issue>",
     context.issue.trim(),
     "</issue>",
     "",
     context.files.length > 0
-      ? "Files from the repository that are likely relevant (current contents):"
+      ? "Code from the repository that is likely relevant (current contents; a large file is shown as an outline with line numbers plus the full text of chosen line ranges — copy SEARCH lines only from full text, never from an outline):"
       : "No files could be located automatically; name the files you change by their repository paths.",
     "",
     files,

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { registerContextCommand } from "./context.js";
 import { registerDatasetCommand } from "./dataset.js";
 import { registerEditsCommand } from "./edits.js";
 import { registerEnvCommand } from "./env.js";
@@ -24,4 +25,5 @@ export function registerCommands(program: Command): void {
   registerReportCommands(program);
   registerDatasetCommand(program);
   registerEditsCommand(program);
+  registerContextCommand(program);
 }

@@ -1,0 +1,101 @@
+// What the model sees on attempt 1, old (whole files: named, then BM25) against new (definitions
+// located and shown as outline + pieces), on real SWE-bench rows at their base commits, side by side.
+// Needs SWEGATE_BENCH_REPO_URL (a clone URL template such as /mirrors/{owner}+{name}/repo) and
+// SWEGATE_BENCH_CONTEXT_DATASETS (comma-separated JSONL files, e.g. the development set lite-dev.jsonl
+// and lite-sample.jsonl); repositories without a mirror are skipped with a line saying so.
+// SWEGATE_BENCH_CONTEXT_DETAIL=1 prints one line per instance. Run alone: `npx tsx bench/context-bench.ts`.
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildContext, DEFAULT_CONTEXT_TOKEN_BUDGET, listTrackedFiles } from "../src/agent/build-context.js";
+import { buildWholeFileContext } from "../src/agent/build-whole-file-context.js";
+import { renderTaskMessage } from "../src/agent/prompts.js";
+import {
+  type ContextReport,
+  reportContext,
+  summarizeReports,
+} from "../src/context/measure-instance-context.js";
+import type { Instance } from "../src/dataset/instance.js";
+import { loadDataset } from "../src/dataset/load-dataset.js";
+import { createWorkspace, drainWorkspacePool } from "../src/workspace/create-workspace.js";
+import { createRepoCache, repoUrl } from "../src/workspace/repo-cache.js";
+
+/** Printable lines: coverage and tokens of both builders over the same instances. */
+export async function benchContext(): Promise<string[]> {
+  const template = process.env.SWEGATE_BENCH_REPO_URL;
+  const datasets = (process.env.SWEGATE_BENCH_CONTEXT_DATASETS ?? "").split(",").filter(Boolean);
+  if (!template || datasets.length === 0)
+    return [
+      "context: skipped — needs SWEGATE_BENCH_REPO_URL (mirror template, e.g. /mirrors/{owner}+{name}/repo) " +
+        "and SWEGATE_BENCH_CONTEXT_DATASETS (comma-separated SWE-bench JSONL files)",
+    ];
+  const lines: string[] = [];
+  const instances: Instance[] = [];
+  for (const path of datasets) instances.push(...(await loadDataset(path)).instances);
+  const repos = [...new Set(instances.map((instance) => instance.repo))].sort();
+  const present = repos.filter((repo) => {
+    const url = repoUrl(template, repo);
+    return !url.startsWith("/") || existsSync(url);
+  });
+  for (const repo of repos.filter((name) => !present.includes(name)))
+    lines.push(
+      `context: skipped ${repo} (${instances.filter((i) => i.repo === repo).length} instances): no mirror at ${repoUrl(template, repo)}`,
+    );
+  const scratch = mkdtempSync(join(tmpdir(), "swegate-context-bench-"));
+  const old: ContextReport[] = [];
+  const fresh: ContextReport[] = [];
+  const millis: number[] = [];
+  const detail = process.env.SWEGATE_BENCH_CONTEXT_DETAIL === "1";
+  try {
+    const cache = createRepoCache({ cacheDir: join(scratch, "cache"), repoUrlTemplate: template });
+    for (const instance of instances.filter((row) => present.includes(row.repo))) {
+      await cache.ensureCommit(instance.repo, instance.base_commit);
+      const workspace = await createWorkspace(cache, {
+        repo: instance.repo,
+        baseCommit: instance.base_commit,
+      });
+      try {
+        const options = { instance, dir: workspace.dir, tokenBudget: DEFAULT_CONTEXT_TOKEN_BUDGET };
+        const files = await listTrackedFiles(workspace.dir);
+        const before = await buildWholeFileContext({ ...options, files });
+        old.push(reportContext(instance.instance_id, before, renderTaskMessage(before), instance.patch));
+        const started = performance.now();
+        const after = await buildContext({ ...options, files });
+        millis.push(performance.now() - started);
+        const report = reportContext(instance.instance_id, after, renderTaskMessage(after), instance.patch);
+        fresh.push(report);
+        if (detail) lines.push(describe(old.at(-1), report));
+      } finally {
+        await workspace.dispose();
+      }
+    }
+    for (const repo of present) await drainWorkspacePool(cache, repo);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  const a = summarizeReports(old);
+  const b = summarizeReports(fresh);
+  const percent = (value: number) => `${(100 * value).toFixed(1)}%`;
+  const sorted = [...millis].sort((x, y) => x - y);
+  lines.push(
+    `context: ${b.instances} instances (${present.join(", ")}), budget ${DEFAULT_CONTEXT_TOKEN_BUDGET} tokens of files`,
+    "context:                               whole files (old)   located (new)",
+    `context: every edited file shown        ${percent(a.fileCoverage).padStart(10)}   ${percent(b.fileCoverage).padStart(12)}`,
+    `context: gold hunks in verbatim text    ${percent(a.hunkCoverage).padStart(10)}   ${percent(b.hunkCoverage).padStart(12)}`,
+    `context: instances with every hunk      ${percent(a.allHunksCovered).padStart(10)}   ${percent(b.allHunksCovered).padStart(12)}`,
+    `context: mean tokens, first message     ${a.meanTokens.toFixed(0).padStart(10)}   ${b.meanTokens.toFixed(0).padStart(12)}`,
+    `context: new builder median ${sorted[Math.floor(sorted.length / 2)]?.toFixed(0)} ms, max ${sorted.at(-1)?.toFixed(0)} ms an instance`,
+  );
+  return lines;
+}
+
+function describe(before: ContextReport | undefined, after: ContextReport): string {
+  const mark = (report: ContextReport | undefined) =>
+    report?.score
+      ? `${report.score.coveredHunks}/${report.score.hunks}${report.score.allFilesShown ? "" : " file missed"}`
+      : "?";
+  return `context: ${after.instance_id.padEnd(32)} old ${mark(before).padEnd(16)} new ${mark(after).padEnd(16)} ${before?.tokens ?? 0} → ${after.tokens} tokens`;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`)
+  for (const line of await benchContext()) console.log(line);

@@ -1,0 +1,115 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { commitFiles, makeGitRepo } from "../../workspace/test-support/make-git-repo.js";
+import { runCli } from "../test-support/run-cli.js";
+
+const scratch = mkdtempSync(join(tmpdir(), "swegate-context-cli-"));
+afterAll(() => rm(scratch, { recursive: true, force: true }));
+
+/** `widgets/render.py`: enough functions that the file is shown as an outline plus pieces. */
+function renderModule(): string {
+  const parts = ['"""Rendering."""', "import html", ""];
+  for (let index = 0; index < 400; index++)
+    parts.push(
+      "",
+      `def render_part_${index}(value):`,
+      `    """Renders part ${index}."""`,
+      `    return html.escape(str(value)) * ${index}`,
+    );
+  parts.push("", "", "def render_title(title):", '    """The page title."""', "    return title.upper()", "");
+  return `${parts.join("\n")}\n`;
+}
+
+describe("swegate context", () => {
+  it("prints what attempt 1 shows and scores it against the gold patch, which never reaches the prompt", () => {
+    const module = renderModule();
+    const titleLine = module.split("\n").findIndex((line) => line.startsWith("def render_title")) + 1;
+    const repo = makeGitRepo(
+      {
+        "widgets/__init__.py": "",
+        "widgets/render.py": module,
+        "tests/test_render.py": "def test_ok():\n    pass\n",
+      },
+      join(scratch, "repos", "acme+widgets"),
+    );
+    // A later commit (the fix as upstream made it): the checkout is at base_commit, so it stays unseen.
+    commitFiles(repo.dir, { "widgets/later.py": "FUTURE_ONLY_MARKER = 1\n" }, "later");
+    const patch = [
+      "diff --git a/widgets/render.py b/widgets/render.py",
+      "--- a/widgets/render.py",
+      "+++ b/widgets/render.py",
+      `@@ -${titleLine},3 +${titleLine},3 @@`,
+      " def render_title(title):",
+      '     """The page title."""',
+      "-    return title.upper()",
+      "+    return title.title()  # GOLD_ONLY_MARKER",
+      "",
+    ].join("\n");
+    const testPatch = [
+      "diff --git a/tests/test_render.py b/tests/test_render.py",
+      "--- a/tests/test_render.py",
+      "+++ b/tests/test_render.py",
+      "@@ -1,2 +1,5 @@",
+      " def test_ok():",
+      "     pass",
+      "+",
+      "+def test_TEST_ONLY_MARKER():",
+      "+    assert render_title('a b') == 'A B'",
+      "",
+    ].join("\n");
+    const row = {
+      instance_id: "acme__widgets-1",
+      repo: "acme/widgets",
+      base_commit: repo.commit,
+      patch,
+      test_patch: testPatch,
+      problem_statement: "`render_title` shouts: the title should be in title case, not upper case.",
+      hints_text: "HINT_ONLY_MARKER",
+      created_at: "2024-01-01T00:00:00Z",
+      version: "1.0",
+      FAIL_TO_PASS: ["tests/test_render.py::test_TEST_ONLY_MARKER"],
+      PASS_TO_PASS: [],
+      environment_setup_commit: repo.commit,
+    };
+    const dataset = join(scratch, "rows.jsonl");
+    writeFileSync(dataset, `${JSON.stringify(row)}\n`);
+    // A small budget, so the module is shown as an outline plus pieces rather than whole.
+    const where = ["--budget", "3000", "--cache-dir", join(scratch, "cache")];
+    where.push("--repo-url", join(scratch, "repos", "{owner}+{name}"));
+
+    const scored = runCli(["context", dataset, "--json", "--score", ...where]);
+    expect(scored.stderr).toBe("");
+    expect(scored.code).toBe(0);
+    const [line, summary] = scored.stdout
+      .trim()
+      .split("\n")
+      .map((text) => JSON.parse(text));
+    expect(line.instance_id).toBe("acme__widgets-1");
+    expect(line.tokens).toBeGreaterThan(0);
+    const render = line.files.find((file: { path: string }) => file.path === "widgets/render.py");
+    expect(render.reason).toBe("symbol");
+    expect(render.ranges).toContainEqual([titleLine, titleLine + 2]);
+    expect(line.score).toMatchObject({ editedFiles: ["widgets/render.py"], hunks: 1, coveredHunks: 1 });
+    expect(summary.summary).toMatchObject({ instances: 1, fileCoverage: 1, hunkCoverage: 1 });
+
+    const shown = runCli(["context", dataset, "--message", ...where]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain(`widgets/render.py lines ${titleLine}-${titleLine + 2}:`);
+    expect(shown.stdout).toContain("    return title.upper()");
+    for (const marker of [
+      "GOLD_ONLY_MARKER",
+      "TEST_ONLY_MARKER",
+      "FUTURE_ONLY_MARKER",
+      "HINT_ONLY_MARKER",
+      "title.title()",
+    ])
+      expect(shown.stdout).not.toContain(marker);
+
+    const readable = runCli(["context", dataset, "--score", ...where]);
+    expect(readable.stdout).toContain(`widgets/render.py (symbol): outline + lines`);
+    expect(readable.stdout).toContain("files 1/1, hunks 1/1");
+  });
+});

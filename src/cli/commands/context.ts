@@ -1,0 +1,153 @@
+import { join } from "node:path";
+import type { Command } from "commander";
+import { DEFAULT_CONTEXT_TOKEN_BUDGET, listTrackedFiles } from "../../agent/build-context.js";
+import { buildWholeFileContext } from "../../agent/build-whole-file-context.js";
+import { prepareFirstMessage } from "../../agent/prepare-first-message.js";
+import { renderTaskMessage } from "../../agent/prompts.js";
+import {
+  type ContextReport,
+  reportContext,
+  summarizeReports,
+} from "../../context/measure-instance-context.js";
+import { buildDemoRepositories } from "../../dataset/demo/build-demo-repositories.js";
+import { UserError } from "../../errors.js";
+import { resetToBase } from "../../workspace/apply-patch.js";
+import { createRepoCache, DEFAULT_REPO_URL_TEMPLATE, defaultCacheDir } from "../../workspace/repo-cache.js";
+import { withWorkspace } from "../../workspace/with-workspace.js";
+import { positiveInteger } from "../backend-options.js";
+import { addDatasetOptions, type DatasetOptions, resolveInstances } from "../dataset-options.js";
+import { printJsonLine, printLine } from "../output.js";
+
+interface ContextCommandOptions extends DatasetOptions {
+  json?: boolean;
+  score?: boolean;
+  budget: string;
+  hints?: boolean;
+  python?: string;
+  builder: string;
+  message?: boolean;
+  cacheDir: string;
+  workspaceDir?: string;
+  repoUrl?: string;
+}
+
+/**
+ * `swegate context`: what the model is shown on attempt 1, per instance, built as `run` builds it
+ * (a checkout at base_commit, the same builder and budget). `--score` measures it against the
+ * row's gold patch, read only after the context exists.
+ */
+export function registerContextCommand(program: Command): void {
+  const command = program
+    .command("context")
+    .description("show what the model sees on attempt 1: the located files and line ranges, per instance")
+    .argument("[dataset]", "JSONL, JSON or parquet file (default: the bundled demo)");
+  addDatasetOptions(command)
+    .option("--json", "one JSON line per instance: {instance_id, tokens, files: [{path, reason, ranges}]}")
+    .option("--score", "add coverage of the gold patch's edited files and hunks, and a summary")
+    .option(
+      "--budget <tokens>",
+      "tokens of code shown (estimated, 4 characters a token)",
+      String(DEFAULT_CONTEXT_TOKEN_BUDGET),
+    )
+    .option("--hints", "include the issue's hints_text, as `run` never does")
+    .option("--python <path>", "interpreter whose ast module outlines the files", "python3")
+    .option(
+      "--builder <name>",
+      "located (what run uses) or whole-files (the builder before it, for comparison)",
+      "located",
+    )
+    .option("--message", "without --json: print the whole first message instead of the summary")
+    .option("--cache-dir <dir>", "repository mirrors and workspaces", defaultCacheDir())
+    .option("--workspace-dir <dir>", "where checkouts are made (default <cache-dir>/workspaces)")
+    .option("--repo-url <template>", "where mirrors are cloned from ({repo}, {owner}, {name})")
+    .action(async (datasetArgument: string | undefined, options: ContextCommandOptions) => {
+      const budget = positiveInteger(options.budget, "--budget");
+      if (options.builder !== "located" && options.builder !== "whole-files")
+        throw new UserError(`unknown builder ${JSON.stringify(options.builder)}`, {
+          where: `--builder=${options.builder}`,
+          hint: "use located or whole-files",
+        });
+      const { dataset, instances } = await resolveInstances(datasetArgument, options);
+      // As `run` makes it; the bundled demo's repositories are built locally and need no network.
+      const cache = createRepoCache({
+        cacheDir: options.cacheDir,
+        repoUrlTemplate:
+          options.repoUrl ??
+          (dataset.source === "demo"
+            ? buildDemoRepositories(join(options.cacheDir, "demo-repos")).repoUrlTemplate
+            : DEFAULT_REPO_URL_TEMPLATE),
+        workspacesDir: options.workspaceDir,
+      });
+      const reports: ContextReport[] = [];
+      for (const instance of instances) {
+        await cache.ensureCommit(instance.repo, instance.base_commit);
+        const report = await withWorkspace(
+          cache,
+          { repo: instance.repo, baseCommit: instance.base_commit },
+          async (workspace) => {
+            await resetToBase(workspace.dir, instance.base_commit);
+            const settings = {
+              instance,
+              dir: workspace.dir,
+              files: await listTrackedFiles(workspace.dir),
+              tokenBudget: budget,
+              includeHints: options.hints === true,
+              python: options.python,
+            };
+            let first: { context: Awaited<ReturnType<typeof buildWholeFileContext>>; message: string };
+            if (options.builder === "whole-files") {
+              const context = await buildWholeFileContext(settings);
+              first = { context, message: renderTaskMessage(context) };
+            } else first = await prepareFirstMessage(settings);
+            for (const note of first.context.notes)
+              process.stderr.write(`swegate: ${instance.instance_id}: ${note}\n`);
+            const built = reportContext(
+              instance.instance_id,
+              first.context,
+              first.message,
+              options.score ? instance.patch : undefined,
+            );
+            if (!options.json && options.message) printLine(first.message);
+            return built;
+          },
+        );
+        reports.push(report);
+        if (options.json) printJsonLine(report);
+        else if (!options.message) printReadable(report);
+      }
+      if (options.score) {
+        const summary = summarizeReports(reports);
+        if (options.json) printJsonLine({ summary });
+        else
+          printLine(
+            `${summary.instances} instances: every edited file shown ${percent(summary.fileCoverage)}, ` +
+              `gold hunks in shown text ${percent(summary.hunkCoverage)}, every hunk ${percent(summary.allHunksCovered)}, ` +
+              `mean ${Math.round(summary.meanTokens)} tokens`,
+          );
+      }
+    });
+}
+
+function printReadable(report: ContextReport): void {
+  const score = report.score
+    ? `  files ${report.score.shownFiles.length}/${report.score.editedFiles.length}, hunks ${report.score.coveredHunks}/${report.score.hunks}`
+    : "";
+  printLine(`${report.instance_id}: ${report.tokens} tokens${score}`);
+  for (const file of report.files) {
+    const shown =
+      file.ranges === null
+        ? "whole file"
+        : file.ranges.length === 0
+          ? "outline only"
+          : `outline + lines ${file.ranges.map(([start, end]) => `${start}-${end}`).join(", ")}`;
+    printLine(`  ${file.path} (${file.reason}): ${shown}`);
+  }
+  if (report.score && !report.score.allFilesShown)
+    printLine(
+      `  not shown: ${report.score.editedFiles.filter((path) => !report.score?.shownFiles.includes(path)).join(", ")}`,
+    );
+}
+
+function percent(share: number): string {
+  return `${(100 * share).toFixed(1)}%`;
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { distinctiveLiterals, readIssueEvidence } from "./issue-evidence.js";
+
+describe("evidence read from an issue", () => {
+  it("reads Python, Windows and pytest traceback frames in order", () => {
+    const evidence = readIssueEvidence(
+      [
+        "Traceback (most recent call last):",
+        '  File "C:\\Users\\me\\sympy\\core\\basic.py", line 12, in subs',
+        '  File "/usr/lib/python3/site-packages/sympy/core/expr.py", line 40, in __add__',
+        "src/_pytest/main.py:611: in collect",
+      ].join("\n"),
+    );
+    expect(evidence.frames).toEqual([
+      { path: "C:/Users/me/sympy/core/basic.py", line: 12, func: "subs", order: 0 },
+      { path: "/usr/lib/python3/site-packages/sympy/core/expr.py", line: 40, func: "__add__", order: 1 },
+      { path: "src/_pytest/main.py", line: 611, func: "collect", order: 2 },
+    ]);
+  });
+
+  it("takes names from backticks and code, not plain words, and the literal parts of error messages", () => {
+    const evidence = readIssueEvidence(
+      [
+        "`lambdify` fails when the Matrix is empty; see Query.diagonal and the dummify flag.",
+        "```",
+        ">>> f = lambdify(x, expr)",
+        "This works fine",
+        "```",
+        "ValueError: Cannot convert 'abc' to a numeric matrix of shape (2, 3)",
+        "Running with --collect-only shows it.",
+      ].join("\n"),
+    );
+    const names = evidence.symbols.map(
+      (symbol) => `${symbol.qualifier ? `${symbol.qualifier}.` : ""}${symbol.name}`,
+    );
+    expect(names).toContain("lambdify");
+    expect(names).toContain("Query.diagonal");
+    expect(names).not.toContain("This");
+    expect(names).not.toContain("works");
+    expect(evidence.messages).toEqual(["to a numeric matrix of shape", "--collect-only"]);
+    const documents = new Map([
+      ["a.py", 'raise ValueError("Cannot convert %r to a numeric matrix of shape %s")'],
+      ["b.py", "x = 1"],
+    ]);
+    expect(distinctiveLiterals(evidence.messages, documents)).toEqual(["to a numeric matrix of shape"]);
+  });
+});

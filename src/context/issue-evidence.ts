@@ -1,0 +1,132 @@
+/** A traceback frame named in the issue: where the failing code ran. */
+export interface Frame {
+  /** The path as the issue writes it (often absolute, from someone's site-packages). */
+  path: string;
+  /** Line number (1-based) the frame points at. */
+  line: number;
+  /** Function name the frame names, when it names one. */
+  func?: string;
+  /** Position among the issue's frames (0 = first); later frames are nearer the failure. */
+  order: number;
+}
+
+/** A name the issue uses that may be a class, function or method of the repository. */
+export interface NamedSymbol {
+  /** The last part of the name (`method` in `Class.method`). */
+  name: string;
+  /** The part before it when the issue wrote a dotted name (`Class` or `package.module.Class`). */
+  qualifier?: string;
+  /** How sure the issue is that this is code: 2 in backticks or a code block, 1 as a bare word in prose. */
+  strength: 1 | 2;
+}
+
+/** What an issue text says about where the code is, read without any model. */
+export interface IssueEvidence {
+  /** Traceback frames, in the issue's order. */
+  frames: Frame[];
+  /** Names that may be definitions, strongest first, each once. */
+  symbols: NamedSymbol[];
+  /** Literal pieces of error messages (≥ 16 characters) and command-line options, to look for in the code. */
+  messages: string[];
+}
+
+const PYTHON_FRAME = /File "([^"]+\.py)", line (\d+)(?:, in ([A-Za-z_]\w*))?/g;
+// pytest's short traceback style: `src/_pytest/main.py:123: in collect` or `path.py:12: ValueError`.
+const PYTEST_FRAME = /([\w./-]+\.py):(\d+):(?: in ([A-Za-z_]\w*))?/g;
+const ERROR_LINE = /^\s*(?:[\w.]+\.)?\w*(?:Error|Exception|Warning|Exit|Failure)\b:\s*(.+)$/gm;
+const WORDS_TO_SKIP = new Set(
+  "self cls none true false print import from return def class lambda with assert raise yield python pip".split(
+    " ",
+  ),
+);
+
+/** Reads traceback frames, names and error messages out of an issue's text. */
+export function readIssueEvidence(text: string): IssueEvidence {
+  const frames: Frame[] = [];
+  for (const pattern of [PYTHON_FRAME, PYTEST_FRAME])
+    for (const match of text.matchAll(pattern)) {
+      const [, path = "", line = "0", func] = match;
+      if (frames.some((frame) => frame.path === path.replaceAll("\\", "/") && frame.line === Number(line)))
+        continue;
+      // Windows tracebacks write `C:\\...\\sympy\\core\\basic.py`.
+      frames.push({
+        path: path.replaceAll("\\", "/"),
+        line: Number(line),
+        ...(func ? { func } : {}),
+        order: match.index ?? 0,
+      });
+    }
+  frames.sort((left, right) => left.order - right.order);
+  frames.forEach((frame, index) => {
+    frame.order = index;
+  });
+
+  const symbols = new Map<string, NamedSymbol>();
+  const add = (dotted: string, strength: 1 | 2) => {
+    const parts = dotted.split(".").filter(Boolean);
+    const name = parts.at(-1);
+    if (!name || name.length < 3 || WORDS_TO_SKIP.has(name.toLowerCase()) || /^\d/.test(name)) return;
+    const qualifier = parts.length > 1 ? parts.slice(0, -1).join(".") : undefined;
+    const key = `${qualifier ?? ""}.${name}`;
+    const known = symbols.get(key);
+    if (!known || known.strength < strength)
+      symbols.set(key, { name, ...(qualifier ? { qualifier } : {}), strength });
+  };
+  // Inline backticks name code; in fenced blocks (sessions, output) only words used as code do.
+  for (const match of text.matchAll(/`[^`\n]+`/g))
+    for (const word of match[0].matchAll(/[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*/g)) add(word[0], 2);
+  for (const block of text.matchAll(/```[\s\S]*?```/g))
+    for (const word of block[0].matchAll(/[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*/g))
+      if (looksLikeCode(word[0]) || block[0].startsWith("(", (word.index ?? 0) + word[0].length))
+        add(word[0], 2);
+  // Prose: only words shaped like code (snake_case, CamelCase, dotted) — plain English words are not names.
+  const prose = text.replace(/```[\s\S]*?```|`[^`\n]+`/g, " ");
+  for (const match of prose.matchAll(/\b[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*\b/g))
+    if (looksLikeCode(match[0])) add(match[0], 1);
+
+  const messages: string[] = [];
+  for (const match of text.matchAll(ERROR_LINE))
+    for (const piece of literalPieces(match[1] ?? "")) if (!messages.includes(piece)) messages.push(piece);
+  // Command-line options are spelled literally where they are declared.
+  for (const match of text.matchAll(/(?<![\w-])--[a-z][\w-]{2,}/g))
+    if (!messages.includes(match[0])) messages.push(match[0]);
+
+  return {
+    frames,
+    symbols: [...symbols.values()].sort((left, right) => right.strength - left.strength),
+    messages,
+  };
+}
+
+/**
+ * The parts of an error message that the code most likely spells literally: runs between quoted
+ * values, numbers and reprs, which a format string fills in at run time.
+ */
+export function literalPieces(message: string): string[] {
+  return message
+    .split(/'[^']*'|"[^"]*"|<[^>]*>|\([^)]*\)|\[[^\]]*\]|\{[^}]*\}|\b\d[\w.]*/)
+    .map((piece) => piece.trim().replace(/[\s:,.]+$/, ""))
+    .filter((piece) => piece.length >= 16 && /[a-z]{3,}/i.test(piece) && piece.split(" ").length >= 3);
+}
+
+/** snake_case, CamelCase, dotted or dunder: a word written as code, not as English. */
+function looksLikeCode(word: string): boolean {
+  return (
+    word.includes(".") || /[a-z0-9]_[a-z0-9]|^_/i.test(word) || /[a-z][A-Z]|^[A-Z][a-z]+[A-Z]/.test(word)
+  );
+}
+
+/**
+ * The literals worth following: those found in at most a few files. Python's own messages (`is not
+ * defined`, `object has no attribute`) occur all over and point nowhere.
+ */
+export function distinctiveLiterals(
+  literals: readonly string[],
+  documents: ReadonlyMap<string, string>,
+): string[] {
+  return literals.filter((literal) => {
+    let count = 0;
+    for (const text of documents.values()) if (text.includes(literal) && ++count > 3) return false;
+    return count > 0;
+  });
+}

@@ -1,0 +1,139 @@
+import { rankFilesBm25 } from "../agent/rank-files-bm25.js";
+import type { CandidateFile } from "./choose-candidate-files.js";
+import { qualifierMatches } from "./choose-candidate-files.js";
+import type { IssueEvidence } from "./issue-evidence.js";
+import { type Definition, enclosingDefinition, type FileOutline } from "./outline-python-files.js";
+import type { ContextReason } from "./render-context-file.js";
+
+/** A definition with how strongly the issue points at it. */
+export interface ScoredDefinition {
+  /** Path of its file. */
+  path: string;
+  /** The definition. */
+  definition: Definition;
+  /** Evidence points (no unit; higher is stronger). */
+  score: number;
+  /** Lines (1-based) traceback frames point at inside it. */
+  frameLines: number[];
+}
+
+/** A candidate file with its ranked definitions. */
+export interface RankedFile {
+  /** Path relative to the checkout. */
+  path: string;
+  /** The strongest evidence that chose it. */
+  reason: ContextReason;
+  /** Evidence points for the file (no unit; higher is stronger). */
+  score: number;
+  /** Its definitions with a score above 0, best first. */
+  definitions: ScoredDefinition[];
+}
+
+/** Where a resolved traceback frame points. */
+export interface ResolvedFrame {
+  /** Repository path of the frame's file. */
+  path: string;
+  /** Line (1-based). */
+  line: number;
+  /** 0 for the first frame of the issue; higher is nearer the failure. */
+  order: number;
+}
+
+const TEST_PATH = /(^|\/)(tests?|testing)\/|(^|\/)test_[^/]*\.py$|_tests?\.py$|(^|\/)conftest\.py$/;
+
+/**
+ * Scores every definition of the candidate files from the issue's evidence — the frame lines inside
+ * it, names it defines that the issue uses (rarer names weigh more, a matching qualifier more still),
+ * error messages it spells, and BM25 over its own text, path and name — and each file by its best
+ * definition plus whole-file evidence. Test files weigh less: a fix belongs in the code, and the
+ * tests that will judge it are not shown.
+ */
+export function rankDefinitions(
+  issue: string,
+  evidence: IssueEvidence,
+  candidates: readonly CandidateFile[],
+  outlines: ReadonlyMap<string, FileOutline>,
+  documents: ReadonlyMap<string, string>,
+  frames: readonly ResolvedFrame[],
+): RankedFile[] {
+  const definitionCount = new Map<string, number>();
+  for (const outline of outlines.values())
+    for (const definition of outline.definitions)
+      definitionCount.set(definition.name, (definitionCount.get(definition.name) ?? 0) + 1);
+
+  // BM25 over definitions: each one's text with its path and qualified name, so long files do not drown.
+  const texts = new Map<string, string>();
+  const byKey = new Map<string, { path: string; definition: Definition }>();
+  for (const candidate of candidates) {
+    const outline = outlines.get(candidate.path);
+    const lines = (documents.get(candidate.path) ?? "").split("\n");
+    for (const definition of outline?.definitions ?? []) {
+      const key = `${candidate.path} ${definition.qualname.replaceAll(".", " ")}#${definition.start}`;
+      const end = definition.firstChildStart ? definition.firstChildStart - 1 : definition.end;
+      texts.set(key, lines.slice(definition.start - 1, end).join("\n"));
+      byKey.set(key, { path: candidate.path, definition });
+    }
+  }
+  const lexical = rankFilesBm25(issue, texts, 200);
+  const topLexical = lexical[0]?.score ?? 1;
+  const lexicalScore = new Map(lexical.map((ranked) => [ranked.path, (3 * ranked.score) / topLexical]));
+  const topFileBm25 = Math.max(1e-9, ...candidates.map((candidate) => candidate.bm25));
+
+  const ranked: RankedFile[] = [];
+  for (const candidate of candidates) {
+    const outline = outlines.get(candidate.path);
+    const text = documents.get(candidate.path) ?? "";
+    const scores = new Map<Definition, ScoredDefinition>();
+    const scored = (definition: Definition) => {
+      let entry = scores.get(definition);
+      if (!entry) {
+        entry = { path: candidate.path, definition, score: 0, frameLines: [] };
+        scores.set(definition, entry);
+      }
+      return entry;
+    };
+    for (const [key, score] of lexicalScore) {
+      const owner = byKey.get(key);
+      if (owner?.path === candidate.path) scored(owner.definition).score += score;
+    }
+    let fileScore = candidate.reason === "mentioned" ? 4 : 0;
+    for (const frame of frames.filter((entry) => entry.path === candidate.path)) {
+      const weight = 6 + (4 * (frame.order + 1)) / frames.length;
+      fileScore = Math.max(fileScore, weight);
+      const definition = outline && enclosingDefinition(outline, frame.line);
+      if (!definition) continue;
+      const entry = scored(definition);
+      entry.score += weight;
+      entry.frameLines.push(frame.line);
+    }
+    for (const definition of outline?.definitions ?? []) {
+      for (const symbol of evidence.symbols) {
+        if (symbol.name !== definition.name) continue;
+        const rarity = 1 / (1 + Math.log2(definitionCount.get(definition.name) ?? 1));
+        let points = (symbol.strength === 2 ? 4 : 2) * rarity;
+        if (symbol.qualifier) {
+          const owner = definition.qualname.split(".").slice(0, -1).join(".");
+          if (owner && symbol.qualifier.split(".").at(-1) === owner.split(".").at(-1)) points += 4;
+          else if (qualifierMatches(symbol.qualifier, candidate.path, "")) points += 3;
+        }
+        scored(definition).score += points;
+      }
+    }
+    if (evidence.messages.length > 0 && outline) {
+      const lines = text.split("\n");
+      for (const message of evidence.messages) {
+        const at = lines.findIndex((line) => line.includes(message));
+        const definition = at >= 0 ? enclosingDefinition(outline, at + 1) : undefined;
+        if (definition) scored(definition).score += 6;
+      }
+    }
+    const definitions = [...scores.values()]
+      .filter((entry) => entry.score > 0)
+      .sort((left, right) => right.score - left.score || left.definition.start - right.definition.start);
+    const best = definitions[0]?.score ?? 0;
+    let score = Math.max(fileScore, best) + (2 * candidate.bm25) / topFileBm25;
+    if (TEST_PATH.test(candidate.path)) score *= 0.3;
+    ranked.push({ path: candidate.path, reason: candidate.reason, score, definitions });
+  }
+  return ranked.sort((left, right) => right.score - left.score || left.path.localeCompare(right.path));
+}
