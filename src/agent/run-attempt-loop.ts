@@ -130,11 +130,9 @@ export async function runAttemptLoop(options: AttemptLoopOptions): Promise<Attem
     attempts.push(record);
     onEvent?.({ type: "attempt-end", instanceId: instance.instance_id, attempt: record });
     if (stop) return finish(stop.reason, stop.passed, stop.error);
-    carry = { patch: carriedPatch, feedback: undefined };
-    if (attemptNumber < options.maxAttempts) {
-      feedbackHistory.push(record.feedback);
-      carry.feedback = record.feedback;
-    }
+    // History holds the feedback that was sent: after the last attempt there is no one to send it to.
+    if (attemptNumber < options.maxAttempts) feedbackHistory.push(record.feedback);
+    carry = { patch: carriedPatch, feedback: record.feedback };
   }
   return finish("max_attempts", false, null);
 }
