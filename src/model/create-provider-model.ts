@@ -1,4 +1,4 @@
-import { APICallError, generateText, jsonSchema, type LanguageModel, type ToolSet, tool } from "ai";
+import type { LanguageModel, ToolSet } from "ai";
 import type PQueue from "p-queue";
 import type { Model, ModelRequest, ModelResponse, ToolCall, Usage } from "./model.js";
 import { computeCostUsd, type PriceTable } from "./price-table.js";
@@ -59,7 +59,10 @@ interface Answer {
  */
 export function createProviderModel(options: ProviderModelOptions): Model {
   const { provider, settings } = options;
-  const language: LanguageModel = provider.create({ ...settings, fetch: settings.fetch ?? globalThis.fetch });
+  // Made on the first call: the SDK packages are loaded only by runs that talk to a provider.
+  let language: Promise<LanguageModel> | undefined;
+  const languageModel = () =>
+    (language ??= provider.create({ ...settings, fetch: settings.fetch ?? globalThis.fetch }));
   const cachePoint = provider.cachePoint?.(settings.modelName);
 
   async function tryOnce(request: ModelRequest): Promise<TryOutcome<Answer>> {
@@ -70,16 +73,17 @@ export function createProviderModel(options: ProviderModelOptions): Model {
       options.outputLimit === undefined
         ? wanted
         : Math.min(wanted ?? options.outputLimit, options.outputLimit);
+    const sdk = await loadSdk();
     try {
-      const result = await generateText({
-        model: language,
+      const result = await sdk.generateText({
+        model: await languageModel(),
         system: cachePoint
           ? { role: "system", content: request.system, providerOptions: cachePoint }
           : request.system,
         messages: toSdkMessages(request.messages, cachePoint),
         ...(request.tools?.length
           ? {
-              tools: toolSet(request.tools),
+              tools: toolSet(sdk, request.tools),
               ...(request.toolChoice ? { toolChoice: request.toolChoice } : {}),
             }
           : {}),
@@ -107,7 +111,7 @@ export function createProviderModel(options: ProviderModelOptions): Model {
       if (request.signal?.aborted) return { done: false, retryable: false, problem: "cancelled" };
       if (timeout.aborted)
         return { done: false, retryable: true, problem: `network: no answer within ${options.timeoutMs} ms` };
-      return readCallError(error);
+      return readCallError(sdk, error);
     }
   }
 
@@ -143,19 +147,24 @@ export function createProviderModel(options: ProviderModelOptions): Model {
   };
 }
 
+type Sdk = typeof import("ai");
+let sdkModule: Promise<Sdk> | undefined;
+/** The `ai` package, loaded once, on the first provider call. */
+const loadSdk = () => (sdkModule ??= import("ai"));
+
 /** swegate's tool specs as AI SDK tools without `execute`: the SDK hands the calls back to swegate. */
-function toolSet(tools: NonNullable<ModelRequest["tools"]>): ToolSet {
+function toolSet(sdk: Sdk, tools: NonNullable<ModelRequest["tools"]>): ToolSet {
   return Object.fromEntries(
     tools.map((spec) => [
       spec.name,
-      tool({ description: spec.description, inputSchema: jsonSchema(spec.parameters as never) }),
+      sdk.tool({ description: spec.description, inputSchema: sdk.jsonSchema(spec.parameters as never) }),
     ]),
   );
 }
 
 /** A failed SDK call as one try's outcome: the provider's HTTP answer classified, else network or shape. */
-function readCallError(error: unknown): TryOutcome<never> {
-  if (APICallError.isInstance(error)) {
+function readCallError(sdk: Sdk, error: unknown): TryOutcome<never> {
+  if (sdk.APICallError.isInstance(error)) {
     const status = error.statusCode;
     const body = error.responseBody ?? "";
     if (status === undefined) {
