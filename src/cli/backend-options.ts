@@ -1,24 +1,21 @@
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { buildDemoRepositories } from "../dataset/demo/build-demo-repositories.js";
 import type { Instance } from "../dataset/instance.js";
 import type { Dataset } from "../dataset/load-dataset.js";
-import {
-  createEnvironment,
-  defaultEnvironmentName,
-  readEnvironment,
-  releaseForPython,
-} from "../environments/debian-environments.js";
+import { defaultDebianMirror, readEnvironment } from "../environments/debian-environments.js";
+import { createEnvironmentResolver } from "../environments/per-instance-environments.js";
+import { createSpecPythonLabeller, minorVersion, specPython } from "../environments/spec-python.js";
 import { UserError } from "../errors.js";
 import type { Backend } from "../exec/backend.js";
-import { createLazyBackend } from "../exec/create-lazy-backend.js";
 import { createDockerBackendResolver } from "../exec/docker-backend.js";
 import { createHostBackend } from "../exec/host-backend.js";
 import { createIsolatedBackend } from "../exec/isolated-backend.js";
 import { findPytestConfigAbove } from "../exec/pytest-config-above.js";
 import { loadPythonConfig, resolvePython } from "../exec/python-config.js";
-import { specFor } from "../specs/spec-for.js";
 import {
   createRepoCache,
   DEFAULT_REPO_URL_TEMPLATE,
@@ -33,6 +30,8 @@ export const DEFAULT_STORE = ".swegate";
 export interface BackendOptions {
   /** With --backend isolated: a Debian environment by name (else chosen per instance from the spec's Python). */
   env?: string;
+  /** Debian archive environments are built from (default: the one this machine's apt uses). */
+  debianMirror?: string;
   backend: string;
   python?: string;
   pythonConfig?: string;
@@ -48,13 +47,17 @@ export function addBackendOptions(command: Command): Command {
   return command
     .option(
       "--backend <name>",
-      "where tests run: host (a subprocess), isolated (bubblewrap: no network, only the workspace writable) or docker (the official SWE-bench image per instance; DOCKER_HOST or Podman's socket)",
+      "where tests run: host (a subprocess, the interpreter you give), isolated (bubblewrap: no network, only the workspace writable, a Debian environment with the spec's Python or the nearest; recommended for verdicts to publish without Docker) or docker (the official SWE-bench image per instance, the harness's own environment; DOCKER_HOST or Podman's socket)",
       "host",
     )
     .option("--python <path>", "interpreter (or venv folder) for every instance")
     .option(
       "--env <name>",
-      "with --backend isolated: run in this Debian environment (default: one per the spec's Python, built on first need)",
+      "with --backend isolated: run in this Debian environment (default: the one whose Python is nearest the spec's, built on first need)",
+    )
+    .option(
+      "--debian-mirror <url>",
+      "with --backend isolated: the Debian archive environments are built from (default: this machine's apt archive; old releases: http://archive.debian.org/debian)",
     )
     .option(
       "--python-config <file>",
@@ -131,15 +134,25 @@ export function createBackendResolver(options: BackendOptions): (instance: Insta
     });
   const config = options.pythonConfig ? loadPythonConfig(options.pythonConfig) : undefined;
   if (options.backend === "isolated" && !options.env && !options.python && !config)
-    return resolveEnvironmentPerInstance(options);
+    return createEnvironmentResolver({
+      cacheDir: options.cacheDir,
+      mirror: options.debianMirror ?? defaultDebianMirror(),
+      warn: (line) => process.stderr.write(`swegate: warning: ${line}\n`),
+      progress: (line) => process.stderr.write(`${line}\n`),
+    });
   // Environments named in the mapping are checked now, so a missing one is a one-line error up front.
   if (config && options.backend === "isolated")
     for (const value of Object.values(config))
       if (value.startsWith("env:"))
         createBackendFromOptions({ ...options, python: value, pythonConfig: undefined });
+  const label = createSpecPythonLabeller();
+  const warnMismatch = interpreterMismatchWarner(options);
   if (!config) {
     const backend = createBackendFromOptions(options);
-    return () => backend;
+    return (instance) => {
+      warnMismatch(instance, options.python);
+      return label(backend, specPython(instance));
+    };
   }
   const backends = new Map<string, Backend>();
   return (instance) => {
@@ -149,8 +162,49 @@ export function createBackendResolver(options: BackendOptions): (instance: Insta
       backend = createBackendFromOptions({ ...options, python, pythonConfig: undefined });
       backends.set(python, backend);
     }
-    return backend;
+    warnMismatch(instance, python);
+    return label(backend, specPython(instance));
   };
+}
+
+/**
+ * Warns once per repo@version when the interpreter that will run it is not the spec's Python minor
+ * version: verdicts can differ from the harness's there (django-14787 passes on 3.11, fails on 3.8).
+ */
+function interpreterMismatchWarner(options: BackendOptions): (instance: Instance, python?: string) => void {
+  const versions = new Map<string, string | undefined>();
+  const warned = new Set<string>();
+  const versionOf = (python: string | undefined) => {
+    const key = python ?? "";
+    if (!versions.has(key)) versions.set(key, interpreterVersion(options, python));
+    return versions.get(key);
+  };
+  return (instance, python) => {
+    const key = `${instance.repo}@${instance.version}`;
+    const wanted = minorVersion(specPython(instance));
+    if (!wanted || warned.has(key)) return;
+    warned.add(key);
+    const used = versionOf(python);
+    if (!used || used === wanted) return;
+    process.stderr.write(
+      `swegate: warning: ${key} runs on Python ${used}, the harness on ${wanted}: verdicts may differ from the harness's (for faithful ones use --backend isolated, which picks the nearest environment, or docker)\n`,
+    );
+  };
+}
+
+/** `3.11` for the interpreter a host or isolated run would use; undefined when it cannot be asked. */
+function interpreterVersion(options: BackendOptions, python: string | undefined): string | undefined {
+  if (python?.startsWith("env:") || (options.backend === "isolated" && options.env)) {
+    const name = python?.startsWith("env:") ? python.slice(4) : (options.env as string);
+    return minorVersion(readEnvironment(options.cacheDir, name)?.python_version);
+  }
+  try {
+    const program = python ?? "python3";
+    const executable = existsSync(join(program, "bin", "python")) ? join(program, "bin", "python") : program;
+    return minorVersion(execFileSync(executable, ["--version"], { encoding: "utf8", stdio: "pipe" }));
+  } catch {
+    return undefined;
+  }
 }
 
 /** The repository cache; the bundled demo's repositories are built locally and need no network. */
@@ -171,36 +225,4 @@ export function createCacheFromOptions(options: BackendOptions, dataset: Dataset
       `swegate: warning: ${above} configures pytest and sits above the checkouts; pytest applies it to repositories without a config of their own, unlike the harness: move it, or put the checkouts elsewhere with --workspace-dir\n`,
     );
   return cache;
-}
-
-/**
- * `--backend isolated` with no `--env`: each instance runs in the Debian environment whose Python is
- * closest to its spec's (built with debootstrap on first need, then cached); instances whose spec
- * asks for the host's own Python use the host system, sandboxed.
- */
-function resolveEnvironmentPerInstance(options: BackendOptions): (instance: Instance) => Backend {
-  const host = createIsolatedBackend({});
-  const hostRelease = releaseForPython(process.env.SWEGATE_HOST_PYTHON ?? "3.11").release;
-  const backends = new Map<string, Backend>();
-  return (instance) => {
-    const wanted = specFor(instance).python;
-    if (!wanted || releaseForPython(wanted).release === hostRelease) return host;
-    const name = defaultEnvironmentName(wanted);
-    let backend = backends.get(name);
-    if (!backend) {
-      backend = createLazyBackend("isolated", async () => {
-        const environment =
-          readEnvironment(options.cacheDir, name) ??
-          (await createEnvironment({
-            cacheDir: options.cacheDir,
-            name,
-            python: wanted,
-            onProgress: (line) => process.stderr.write(`env ${name}: ${line}\n`),
-          }));
-        return createIsolatedBackend({ root: environment.root, environment });
-      });
-      backends.set(name, backend);
-    }
-    return backend;
-  };
 }

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
+  createEnvironment,
   defaultDebianMirror,
   defaultEnvironmentName,
   listEnvironments,
@@ -61,5 +62,29 @@ describe("Debian environments", () => {
       "# local\ndeb [arch=amd64] http://local.example/debian bookworm main\n",
     );
     expect(defaultDebianMirror(apt)).toBe("http://local.example/debian");
+  });
+
+  it("refuses a release the archive lacks, and shows debootstrap's own reason when a build fails", async () => {
+    const archive = join(scratch, "archive");
+    mkdirSync(join(archive, "dists", "bullseye"), { recursive: true });
+    writeFileSync(join(archive, "dists", "bullseye", "Release"), "Suite: bullseye\n");
+    const create = (release: string) =>
+      createEnvironment({
+        cacheDir: scratch,
+        name: `try-${release}`,
+        python: "3.7",
+        release,
+        mirror: archive,
+      });
+    await expect(create("buster")).rejects.toThrow(
+      `Debian buster is not in ${archive} (no dists/buster/Release)`,
+    );
+    // A Release file with nothing behind it: debootstrap stops (or is absent, or needs root) and says why.
+    await expect(create("bullseye")).rejects.toThrow(
+      new RegExp(
+        `cannot build the bullseye environment from ${archive}: (.+\\(debootstrap exited \\d+\\)|debootstrap is not installed)`,
+      ),
+    );
+    expect(readEnvironment(scratch, "try-bullseye")).toBeUndefined();
   });
 });

@@ -1,9 +1,10 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { EnvironmentError, UserError } from "../errors.js";
+import { OLD_RELEASES_ARCHIVE, releaseMissingFrom } from "./debian-archive.js";
 
 const run = promisify(execFile);
 
@@ -146,31 +147,26 @@ export async function createEnvironment(options: {
     ]),
   ];
   const mirror = options.mirror ?? defaultDebianMirror();
+  const absent = await releaseMissingFrom(mirror, release);
+  if (absent !== undefined) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new EnvironmentError(`Debian ${release} is not in ${mirror} (${absent})`, {
+      where: `env create ${options.name}`,
+      hint: `Debian drops old releases from its main archive: use an archive that has it (e.g. ${OLD_RELEASES_ARCHIVE}) or another release`,
+    });
+  }
   options.onProgress?.(
     `debootstrap ${release} with ${packages.length} packages from ${mirror} (several minutes)`,
   );
-  try {
-    const child = execFile(
-      "debootstrap",
-      ["--variant=minbase", `--include=${packages.join(",")}`, release, partial, mirror],
-      {
-        maxBuffer: 256 * 1024 * 1024,
-      },
-    );
-    child.stdout?.on("data", (chunk: Buffer) => {
-      for (const line of chunk.toString().split("\n"))
-        if (/^I: (Retrieving|Installing|Configuring|Base system)/.test(line))
-          options.onProgress?.(line.slice(3));
-    });
-    await new Promise<void>((resolve, reject) => {
-      child.on("error", reject);
-      child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`debootstrap exited ${code}`))));
-    });
-  } catch (error) {
+  const failure = await runDebootstrap(
+    ["--variant=minbase", `--include=${packages.join(",")}`, release, partial, mirror],
+    options.onProgress,
+  );
+  if (failure !== undefined) {
     rmSync(partial, { recursive: true, force: true });
-    throw new EnvironmentError(`cannot build the ${release} environment: ${(error as Error).message}`, {
+    throw new EnvironmentError(`cannot build the ${release} environment from ${mirror}: ${failure}`, {
       where: `env create ${options.name}`,
-      hint: "debootstrap needs root and Debian's archive (apt-get install debootstrap)",
+      hint: buildHint(failure),
     });
   }
   renameSync(partial, join(dir, "root"));
@@ -202,4 +198,44 @@ export async function createEnvironment(options: {
   };
   writeFileSync(join(dir, "environment.json"), `${JSON.stringify(record, null, 2)}\n`);
   return { ...record, root };
+}
+
+/**
+ * Runs debootstrap and returns why it failed (its own last `E:` line, else its last output line),
+ * or undefined when it succeeded: a failed build names the archive's or debootstrap's reason.
+ */
+async function runDebootstrap(
+  args: string[],
+  onProgress?: (line: string) => void,
+): Promise<string | undefined> {
+  const child = spawn("debootstrap", args, { stdio: ["ignore", "pipe", "pipe"] });
+  const tail: string[] = [];
+  const keep = (chunk: Buffer, progress: boolean) => {
+    for (const line of chunk.toString().split("\n")) {
+      if (!line.trim()) continue;
+      tail.push(line.trim());
+      if (tail.length > 40) tail.shift();
+      if (progress && /^I: (Retrieving|Installing|Configuring|Base system)/.test(line))
+        onProgress?.(line.slice(3));
+    }
+  };
+  child.stdout.on("data", (chunk: Buffer) => keep(chunk, true));
+  child.stderr.on("data", (chunk: Buffer) => keep(chunk, false));
+  return new Promise((resolve) => {
+    child.on("error", (error: NodeJS.ErrnoException) =>
+      resolve(error.code === "ENOENT" ? "debootstrap is not installed" : error.message),
+    );
+    child.on("close", (code, signal) => {
+      if (code === 0) return resolve(undefined);
+      const reason = [...tail].reverse().find((line) => line.startsWith("E: ")) ?? tail.at(-1);
+      resolve(`${reason ? reason.replace(/^E: /, "") : "no output"} (debootstrap exited ${code ?? signal})`);
+    });
+  });
+}
+
+/** What to do about a failed build, from debootstrap's reason. */
+function buildHint(reason: string): string {
+  if (/not installed/.test(reason)) return "apt-get install debootstrap";
+  if (/root/i.test(reason)) return "debootstrap needs root";
+  return "check the archive, or name another with --debian-mirror URL";
 }

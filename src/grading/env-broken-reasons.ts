@@ -1,5 +1,6 @@
 /** Why a test environment cannot judge an instance (a fixed taxonomy). */
 export type EnvBrokenReason =
+  | "environment_unavailable"
   | "missing_dependency"
   | "dependency_version"
   | "import_error"
@@ -19,8 +20,16 @@ export interface EnvironmentEvidence {
   module?: string;
 }
 
+/**
+ * The line a backend whose environment cannot be had (a Debian release its archive lacks, a failed
+ * build) prints instead of running anything: the gates then record the instance as env_broken with
+ * the reason, like any environment that cannot run the tests, and the other instances go on.
+ */
+export const ENVIRONMENT_UNAVAILABLE_MARKER = "swegate: environment unavailable:";
+
 // Order matters: the most specific explanation wins.
 const RULES: { reason: EnvBrokenReason; pattern: RegExp }[] = [
+  { reason: "environment_unavailable", pattern: /^swegate: environment unavailable: / },
   {
     reason: "interpreter_incompatibility",
     pattern:

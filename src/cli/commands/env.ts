@@ -24,7 +24,11 @@ export function registerEnvCommand(program: Command): void {
       "--packages <list>",
       "Debian packages (comma-separated; default: python3, pytest, git and the known repositories' packages)",
     )
-    .option("--mirror <url>", "Debian archive", defaultDebianMirror())
+    .option(
+      "--mirror, --debian-mirror <url>",
+      "Debian archive (its main archive no longer has buster: use http://archive.debian.org/debian for it)",
+      defaultDebianMirror(),
+    )
     .option("--cache-dir <dir>", "cache folder", defaultCacheDir())
     .option("--json", "print JSON only")
     .action(
@@ -34,7 +38,7 @@ export function registerEnvCommand(program: Command): void {
           python: string;
           release?: string;
           packages?: string;
-          mirror: string;
+          debianMirror: string;
           cacheDir: string;
           json?: boolean;
         },
@@ -44,7 +48,7 @@ export function registerEnvCommand(program: Command): void {
           name,
           python: options.python,
           release: options.release,
-          mirror: options.mirror,
+          mirror: options.debianMirror,
           packages: options.packages
             ?.split(",")
             .map((item) => item.trim())

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -36,19 +36,36 @@ describe("swegate eval on the bundled demo (real git, real pytest)", () => {
     expect(onDisk).toMatchObject({
       total_instances: 5,
       submitted_instances: 5,
-      completed_instances: 5,
-      error_instances: 0,
+      completed_instances: 4,
+      error_instances: 1,
     });
-    // Healthy ones (and already-1, whose F2P already passes) resolve; broken-1 cannot import its test.
+    // Healthy ones (and already-1, whose F2P already passes) resolve. broken-1's test cannot import a
+    // module the environment lacks: its tests never ran, so it is an error, not an unresolved patch.
     expect(onDisk.resolved_ids).toEqual([
       "swegate-demo__already-1",
       "swegate-demo__calculator-1",
       "swegate-demo__calculator-2",
       "swegate-demo__textutils-1",
     ]);
-    expect(onDisk.unresolved_ids).toEqual(["swegate-demo__broken-1"]);
+    expect(onDisk.unresolved_ids).toEqual([]);
+    expect(onDisk.error_ids).toEqual(["swegate-demo__broken-1"]);
+    expect(onDisk.env_broken_reasons).toEqual({ "swegate-demo__broken-1": "missing_dependency" });
     expect(onDisk.ambiguous_failure_ids).toEqual(["swegate-demo__broken-1"]);
     expect(onDisk.failure_reasons).toEqual({ "swegate-demo__broken-1": "missing_module" });
+    // report.json keeps the harness's fields as it would write them; swegate's own say why.
+    const broken = JSON.parse(
+      readFileSync(join(runs, "g1", "gold", "swegate-demo__broken-1", "report.json"), "utf8"),
+    )["swegate-demo__broken-1"];
+    expect(broken).toMatchObject({ patch_successfully_applied: true, resolved: false });
+    expect(broken.tests_status.FAIL_TO_PASS.failure).toEqual(["tests/test_title.py::test_title_case"]);
+    expect(broken.swegate.env_broken.reason).toBe("missing_dependency");
+    expect(broken.swegate.env_broken.evidence.join("\n")).toContain("yaml_frobnicator");
+    // Where the tests ran: the demo's spec names no Python, the one used is recorded.
+    expect(broken.swegate.environment).toMatchObject({ backend: "host", spec_python: null });
+    expect(broken.swegate.environment.python_version).toMatch(/^Python 3\./);
+    expect(Object.values(onDisk.environments)).toEqual([
+      expect.objectContaining({ instances: 5, python_version: broken.swegate.environment.python_version }),
+    ]);
     const dir = join(runs, "g1", "gold", "swegate-demo__calculator-1");
     for (const file of ["patch.diff", "test_output.txt", "report.json", "run_instance.log"])
       expect(existsSync(join(dir, file)), file).toBe(true);
@@ -63,6 +80,26 @@ describe("swegate eval on the bundled demo (real git, real pytest)", () => {
     expect(readFileSync(join(dir, "test_output.txt"), "utf8")).toMatch(
       />>>>> Start Test Output[\s\S]*>>>>> End Test Output/,
     );
+    // The same command again evaluates only the prediction whose tests never ran, like the harness
+    // evaluates its errors again: a fixed environment then judges it.
+    const brokenOutput = join(runs, "g1", "gold", "swegate-demo__broken-1", "test_output.txt");
+    const fineOutput = join(runs, "g1", "gold", "swegate-demo__calculator-1", "test_output.txt");
+    rmSync(brokenOutput);
+    rmSync(fineOutput);
+    const again = runCli([
+      "eval",
+      "demo",
+      "--predictions",
+      "gold",
+      "--run-id",
+      "g1",
+      "--output-dir",
+      join(scratch, "out"),
+      ...common,
+    ]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(existsSync(brokenOutput)).toBe(true);
+    expect(existsSync(fineOutput)).toBe(false);
   });
 
   it("counts empty patches, patches that do not apply (errors) and unsubmitted instances like the harness", async () => {

@@ -6,11 +6,16 @@ import type { Instance } from "../../dataset/instance.js";
 import { modelFolderName, type Prediction, readPredictions } from "../../dataset/read-predictions.js";
 import { quoteName, requireSafeName, unsafeNameProblem } from "../../dataset/safe-name.js";
 import { UserError } from "../../errors.js";
-import type { Backend } from "../../exec/backend.js";
+import type { Backend, EnvironmentDescription } from "../../exec/backend.js";
 import { withSignal } from "../../exec/with-signal.js";
-import { buildHarnessReport, HARNESS_MARKERS } from "../../grading/build-harness-report.js";
+import {
+  buildHarnessReport,
+  HARNESS_MARKERS,
+  type HarnessReportEntry,
+} from "../../grading/build-harness-report.js";
 import { classifyInfrastructureFailure } from "../../grading/env-broken-reasons.js";
 import { runGreenGate } from "../../grading/green-gate.js";
+import { type TestsNeverRan, testsNeverRan } from "../../grading/tests-never-ran.js";
 import type { RepoCache } from "../../workspace/repo-cache.js";
 import { withWorkspace } from "../../workspace/with-workspace.js";
 import {
@@ -37,6 +42,14 @@ function instanceDir(outputDir: string, runId: string, prediction: Prediction): 
   return join(outputDir, "logs", "run_evaluation", runId, model, prediction.instance_id);
 }
 
+/** report.json's `swegate` object: the grading's findings plus where the tests ran and whether they did. */
+type SwegateFields = NonNullable<HarnessReportEntry["swegate"]> & {
+  /** Backend, environment name, the Python used and the spec's (the harness image's). */
+  environment?: { backend: string; name: string | null; python_version: string; spec_python: string | null };
+  /** The tests never ran, so this is no verdict on the patch (the summary counts it as an error). */
+  env_broken?: TestsNeverRan;
+};
+
 /**
  * Evaluates one prediction as the harness's `run_instance` does: patch.diff, then the green gate
  * (candidate, test_patch files reset, test_patch, tests); test_output.txt carries the harness's
@@ -49,6 +62,7 @@ async function evaluatePrediction(options: {
   dir: string;
   cache: RepoCache;
   backendFor: (instance: Instance) => Backend;
+  describe: (backend: Backend, cwd: string) => Promise<EnvironmentDescription>;
   timeoutSeconds: number;
   signal: AbortSignal;
 }): Promise<void> {
@@ -62,11 +76,23 @@ async function evaluatePrediction(options: {
       options.cache,
       { repo: instance.repo, baseCommit: instance.base_commit },
       async (workspace) => {
+        const backend = options.backendFor(instance);
+        const described = await options.describe(backend, workspace.dir);
+        // swegate's own: where the tests ran, beside the Python the harness's image has.
+        const environment = {
+          backend: described.backend,
+          name: described.details?.root ?? null,
+          python_version: described.pythonVersion,
+          spec_python: described.details?.spec_python ?? null,
+        };
+        notes.push(
+          `Environment (swegate): ${environment.backend} ${environment.name ?? ""} ${environment.python_version}; the harness's image has Python ${environment.spec_python ?? "unknown"}`,
+        );
         const green = await runGreenGate({
           instance,
           dir: workspace.dir,
           patch,
-          backend: options.backendFor(instance),
+          backend,
           timeoutSeconds: options.timeoutSeconds,
         });
         // Cut short by Ctrl-C: no report.json, so the same command evaluates it again.
@@ -90,7 +116,7 @@ async function evaluatePrediction(options: {
               patch_exists: true,
               patch_successfully_applied: true,
               resolved: false,
-              swegate: { refused: green.refused },
+              swegate: { refused: green.refused, environment },
             },
           };
           writeFileSync(join(dir, "report.json"), JSON.stringify(report, null, 4));
@@ -106,12 +132,22 @@ async function evaluatePrediction(options: {
         }
         writeFileSync(join(dir, "test_output.txt"), output);
         const report = buildHarnessReport({ instance, log: output, patch });
-        const entry = report[instance.instance_id];
+        const entry = report[instance.instance_id] as
+          | (HarnessReportEntry & { swegate?: SwegateFields })
+          | undefined;
+        if (entry) entry.swegate = { environment };
         if (entry && green.suspicious.length > 0) {
           // The harness's fields stay as its rules give them, except that a suspicious pass is no pass.
           notes.push(`>>>>> Suspicious (swegate): ${green.suspicious.join("; ")}`);
-          entry.swegate = { suspicious: green.suspicious, log_resolved: entry.resolved };
+          entry.swegate = { ...entry.swegate, suspicious: green.suspicious, log_resolved: entry.resolved };
           entry.resolved = false;
+        }
+        // Tests that never ran judge the environment, not the patch: the harness's fields stay as
+        // it would write them, and swegate's summary counts the prediction as an error.
+        const neverRan = testsNeverRan({ instance, patch, log: green.log, tests: green.tests });
+        if (entry && neverRan) {
+          notes.push(`>>>>> Environment broken (swegate): ${neverRan.reason}: ${neverRan.evidence[0] ?? ""}`);
+          entry.swegate = { ...entry.swegate, env_broken: neverRan };
         }
         writeFileSync(join(dir, "report.json"), JSON.stringify(report, null, 4));
         notes.push(`Result for ${instance.instance_id}: resolved: ${report[instance.instance_id]?.resolved}`);
@@ -121,6 +157,15 @@ async function evaluatePrediction(options: {
     notes.push(`Error in evaluating ${instance.instance_id}: ${(error as Error).stack ?? String(error)}`);
   } finally {
     writeFileSync(join(dir, "run_instance.log"), `${notes.join("\n")}\n`);
+  }
+}
+
+/** True when an earlier report.json says the instance's tests never ran (or cannot be read). */
+function testsNeverRanIn(file: string, instance: Instance): boolean {
+  try {
+    return JSON.parse(readFileSync(file, "utf8"))[instance.instance_id]?.swegate?.env_broken !== undefined;
+  } catch {
+    return true;
   }
 }
 
@@ -141,6 +186,11 @@ function summarize(
     suspicious: [] as string[],
     refused: [] as string[],
   };
+  const envBroken: Record<string, string> = {};
+  const environments: Record<
+    string,
+    { python_version: string; spec_python: string | null; instances: number }
+  > = {};
   for (const { instance_id: id } of selected) {
     const prediction = predictions.get(id);
     if (!prediction) ids.incomplete.push(id);
@@ -152,8 +202,26 @@ function summarize(
         const report = JSON.parse(
           readFileSync(join(instanceDir(outputDir, runId, prediction), "report.json"), "utf8"),
         );
+        const own = report[id].swegate;
+        if (own?.environment) {
+          const key = `${own.environment.backend} ${own.environment.name ?? ""}`.trim();
+          const seen = environments[key] ?? { ...own.environment, instances: 0 };
+          seen.instances++;
+          environments[key] = {
+            python_version: seen.python_version,
+            spec_python: seen.spec_python,
+            instances: seen.instances,
+          };
+        }
+        if (own?.env_broken) {
+          // The tests never ran: no verdict on the patch, an error like the harness's own.
+          envBroken[id] = own.env_broken.reason;
+          ids.completed.pop();
+          ids.error.push(id);
+          continue;
+        }
         (report[id].resolved ? ids.resolved : ids.unresolved).push(id);
-        if (report[id].swegate?.suspicious) ids.suspicious.push(id);
+        if (own?.suspicious) ids.suspicious.push(id);
         if (report[id].swegate?.refused) ids.refused.push(id);
       } catch {
         ids.error.push(id);
@@ -200,6 +268,10 @@ function summarize(
     suspicious_ids: sorted(ids.suspicious),
     /** swegate's own: unresolved because the patch changes the test machinery (no test ran). */
     refused_ids: sorted(ids.refused),
+    /** swegate's own: errors because the tests never ran (import/collection error, interpreter crash), with the env_broken reason. */
+    env_broken_reasons: Object.fromEntries(Object.entries(envBroken).sort()),
+    /** swegate's own: where the tests ran (backend and environment), with the spec's Python and the one used. */
+    environments,
     schema_version: 2,
   };
 }
@@ -254,6 +326,13 @@ export function registerEvalCommand(program: Command): void {
       );
       const { signal } = interrupt;
       const backendFor = withSignal(createBackendResolver(options), signal);
+      // A backend's environment does not change during the command: ask once (it starts an interpreter).
+      const descriptions = new WeakMap<Backend, Promise<EnvironmentDescription>>();
+      const describe = (backend: Backend, cwd: string) => {
+        const known = descriptions.get(backend) ?? backend.describe({ cwd });
+        descriptions.set(backend, known);
+        return known;
+      };
       const cache = createCacheFromOptions(options, dataset);
       const timeoutSeconds = positiveInteger(options.timeout, "--timeout");
       const queue = new PQueue({ concurrency: positiveInteger(options.workers, "--workers") });
@@ -263,9 +342,20 @@ export function registerEvalCommand(program: Command): void {
         if (!prediction?.model_patch) continue;
         const dir = instanceDir(options.outputDir, options.runId, prediction);
         // Already evaluated in this run id: the harness skips it too, so an interrupted eval resumes.
-        if (existsSync(join(dir, "report.json"))) continue;
+        // Tests that never ran are an error, which the harness evaluates again: so does swegate.
+        if (existsSync(join(dir, "report.json")) && !testsNeverRanIn(join(dir, "report.json"), instance))
+          continue;
         queue.add(() =>
-          evaluatePrediction({ instance, prediction, dir, cache, backendFor, timeoutSeconds, signal }),
+          evaluatePrediction({
+            instance,
+            prediction,
+            dir,
+            cache,
+            backendFor,
+            describe,
+            timeoutSeconds,
+            signal,
+          }),
         );
       }
       await queue.onIdle();
@@ -282,10 +372,20 @@ export function registerEvalCommand(program: Command): void {
       mkdirSync(options.outputDir, { recursive: true });
       const summaryFile = join(options.outputDir, `${model}.${options.runId}.json`);
       writeFileSync(summaryFile, JSON.stringify(summary, null, 4));
+      const reasons = Object.values(summary.env_broken_reasons);
+      // An environment that could not be had evaluated nothing: the command did not do its job.
+      if (reasons.includes("environment_unavailable")) process.exitCode = 1;
       if (options.json) return printJson({ summary_file: summaryFile, ...summary });
-      printLine(
-        `resolved ${summary.resolved_instances}/${summary.total_instances} · unresolved ${summary.unresolved_instances} · empty ${summary.empty_patch_instances} · errors ${summary.error_instances} · suspicious ${summary.suspicious_ids.length} · refused ${summary.refused_ids.length} · not submitted ${summary.incomplete_ids.length}`,
+      const broken = [...new Set(reasons)].map(
+        (reason) => `${reasons.filter((other) => other === reason).length} ${reason}`,
       );
+      printLine(
+        `resolved ${summary.resolved_instances}/${summary.total_instances} · unresolved ${summary.unresolved_instances} · empty ${summary.empty_patch_instances} · errors ${summary.error_instances}${broken.length > 0 ? ` (env_broken, tests never ran: ${broken.join(", ")})` : ""} · suspicious ${summary.suspicious_ids.length} · refused ${summary.refused_ids.length} · not submitted ${summary.incomplete_ids.length}`,
+      );
+      for (const [where, seen] of Object.entries(summary.environments))
+        printLine(
+          `  ${String(seen.instances).padStart(5)}  ${where}, ${seen.python_version}${seen.spec_python ? ` (spec ${seen.spec_python})` : ""}`,
+        );
       printLine(`summary: ${summaryFile}`);
     },
   );

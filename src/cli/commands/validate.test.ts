@@ -4,6 +4,7 @@ import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { pydicomDataset } from "../../environments/test-support/pydicom-dataset.js";
 import { runCli } from "../test-support/run-cli.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "swegate-validate-"));
@@ -109,5 +110,28 @@ describe("swegate validate on the bundled demo (real git, real pytest)", () => {
       expect(result.stderr.trim().split("\n").at(-1)).toContain(`interpreter ${missing} not found`);
       expect(result.stderr).not.toContain("    at "); // no stack
     }
+  });
+
+  it("warns once per repo@version whose spec asks another Python than the host's, and records both", () => {
+    const { file, repoUrl } = pydicomDataset(join(scratch, "pydicom"));
+    const python = execFileSync("python3", ["--version"], { encoding: "utf8" }).trim();
+    const result = runCli([
+      ...["validate", file, "--json", "--instances", "pydicom__pydicom-10,pydicom__pydicom-11"],
+      ...["--repo-url", repoUrl, ...common("store-mismatch")],
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const warnings = result.stderr.split("\n").filter((line) => line.includes("warning"));
+    expect(warnings).toEqual([
+      expect.stringContaining(
+        `pydicom/pydicom@1.0 runs on Python ${python.split(" ")[1]?.split(".").slice(0, 2).join(".")}, the harness on 3.6`,
+      ),
+      expect.stringContaining("pydicom/pydicom@1.1 runs on Python"),
+    ]);
+    const rows = result.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    for (const row of rows)
+      expect(row.environment).toMatchObject({ backend: "host", python_version: python, spec_python: "3.6" });
   });
 });

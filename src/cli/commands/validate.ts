@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import PQueue from "p-queue";
+import { environmentLabel } from "../../environments/spec-python.js";
 import { UserError } from "../../errors.js";
 import { withSignal } from "../../exec/with-signal.js";
 import { environmentFingerprint } from "../../grading/environment-fingerprint.js";
@@ -104,6 +105,12 @@ export function registerValidateCommand(program: Command): void {
                   warnings: red.warnings,
                 },
                 green: { resolved: record.green_resolved, message: green?.message ?? null },
+                environment: {
+                  backend: environment.backend,
+                  name: environment.details?.root ?? null,
+                  python_version: environment.pythonVersion,
+                  spec_python: environment.details?.spec_python ?? null,
+                },
                 duration_ms: record.duration_ms,
               });
             } else {
@@ -141,7 +148,10 @@ export function registerValidateCommand(program: Command): void {
         process.exitCode = interrupt.exitCode() ?? 130;
         return;
       }
-      if (failures.length > 0) process.exitCode = 1;
+      // An environment that could not be had judged nothing: its instances are recorded, but the
+      // command did not do what was asked of it.
+      const unavailable = rows.filter((row) => row.red_reason === "environment_unavailable");
+      if (failures.length > 0 || unavailable.length > 0) process.exitCode = 1;
       if (options.json) return;
       const table = new Map<string, number>();
       for (const row of rows) {
@@ -160,6 +170,25 @@ export function registerValidateCommand(program: Command): void {
         );
       for (const [key, count] of [...table.entries()].sort((left, right) => right[1] - left[1]))
         printLine(`  ${String(count).padStart(5)}  ${key}`);
+      // Which environment each verdict is for: a verdict from one interpreter says nothing of another.
+      const byEnvironment = new Map<string, { healthy: number; total: number }>();
+      for (const row of rows) {
+        const label = environmentLabel(row.environment);
+        const counts = byEnvironment.get(label) ?? { healthy: 0, total: 0 };
+        counts.total++;
+        if (row.healthy) counts.healthy++;
+        byEnvironment.set(label, counts);
+      }
+      printLine("by environment:");
+      for (const [label, counts] of byEnvironment)
+        printLine(`  ${String(counts.total).padStart(5)}  ${label}: ${counts.healthy} healthy`);
+      for (const [environment, reason] of new Map(
+        unavailable.map((row) => [
+          row.environment.details?.root ?? "",
+          row.environment.details?.unavailable ?? "",
+        ]),
+      ))
+        printLine(`environment ${environment} could not be had (its instances are env_broken): ${reason}`);
     },
   );
 }

@@ -1,0 +1,27 @@
+import type { Backend, CommandResult } from "../exec/backend.js";
+import { ENVIRONMENT_UNAVAILABLE_MARKER } from "../grading/env-broken-reasons.js";
+
+/**
+ * A backend for an environment that cannot be had: every command "fails" at once with the reason as
+ * its output, so the gates record its instances as env_broken (environment_unavailable) — a value,
+ * not an exception — and every other instance of the command goes on.
+ */
+export function createUnavailableBackend(name: string, environment: string, reason: string): Backend {
+  const result: CommandResult = {
+    exitCode: 1,
+    output: `${ENVIRONMENT_UNAVAILABLE_MARKER} ${environment}: ${reason}\n`,
+    durationMs: 0,
+    timedOut: false,
+    truncatedBytes: 0,
+  };
+  return {
+    name,
+    run: async () => result,
+    describe: async () => ({
+      backend: name,
+      python: "",
+      pythonVersion: "unavailable",
+      details: { root: environment, unavailable: reason },
+    }),
+  };
+}
