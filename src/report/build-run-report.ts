@@ -92,7 +92,7 @@ export function buildRunReport(
       .filter((result) => result.status === "suspicious")
       .map((result) => ({
         instance_id: result.instance_id,
-        reasons: (result.green_gate as { suspicious?: string[] } | null)?.suspicious ?? [result.reason ?? ""],
+        reasons: result.green_gate?.suspicious ?? [result.reason ?? ""],
       })),
     cost: {
       total_usd: results.reduce((total, result) => total + (result.cost_usd ?? 0), 0),
