@@ -37,6 +37,15 @@ function instance(id: string, extra: Record<string, unknown> = {}): Instance {
     extra,
   };
 }
+/** What `action` threw; fails the test when it throws nothing. */
+function thrownBy(action: () => unknown): unknown {
+  try {
+    action();
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected a throw, but nothing was thrown");
+}
 const ask = (instanceId: string, answers: string[] = []): ModelRequest => ({
   system: "sys",
   instanceId,
@@ -146,7 +155,8 @@ describe("transcripts and replay", () => {
       usage: { inputTokens: 10, outputTokens: 2 },
       raw: { usage: { prompt_tokens: 10 } },
     });
-    expect(first.response.ok && first.response.costUsd).toBeGreaterThan(0);
+    // gpt-4.1-mini's shipped prices: $0.40 in, $1.60 out per million tokens.
+    expect(first.response.ok && first.response.costUsd).toBeCloseTo((10 * 0.4 + 2 * 1.6) / 1e6, 12);
     expect(first.duration_ms).toBeGreaterThanOrEqual(0);
     expect(Date.parse(first.started_at)).not.toBeNaN();
 
@@ -213,11 +223,9 @@ describe("transcripts and replay", () => {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, "transcript.jsonl"), '{"request_sha256":"ab","response":{}}\n{oops\n');
     expect(() => createModel(`replay:${dir}`)).toThrow(UserError);
-    try {
-      readTranscript(dir);
-    } catch (error) {
-      expect((error as UserError).where).toBe(`${join(dir, "transcript.jsonl")}:2`);
-    }
+    const thrown = thrownBy(() => readTranscript(dir));
+    expect(thrown).toBeInstanceOf(UserError);
+    expect(thrown).toMatchObject({ where: `${join(dir, "transcript.jsonl")}:2` });
     expect(() => createModel(`replay:${join(scratch, "absent.jsonl")}`)).toThrow(/ENOENT/);
   });
 });

@@ -356,29 +356,25 @@ describe("swegate run on the bundled demo (real git, real pytest)", () => {
   });
 
   it("replays a recorded transcript with no model and the same outcome", () => {
-    const store = openStore(join(scratch, "demo-store"));
+    // Its own recording: the demo model on calculator-2, which needs two attempts.
+    const only = ["--instances", "swegate-demo__calculator-2", "--json"];
+    const recorded = runCli(["run", ...only, ...common("record-store")], { env });
+    expect(recorded.code, recorded.stderr).toBe(0);
+    expect(endEvents(recorded.stdout)[0]).toMatchObject({ status: "verified", attempts_made: 2 });
+    const store = openStore(join(scratch, "record-store"));
     const runId = store.listRuns()[0]?.run_id as string;
     store.close();
     const transcript = join(
       scratch,
-      "demo-store",
+      "record-store",
       "runs",
       runId,
       "swegate-demo__calculator-2",
       "transcript.jsonl",
     );
-    const replayed = runCli(
-      [
-        "run",
-        "--model",
-        `replay:${transcript}`,
-        "--instances",
-        "swegate-demo__calculator-2",
-        "--json",
-        ...common("replay-store"),
-      ],
-      { env },
-    );
+    const replayed = runCli(["run", "--model", `replay:${transcript}`, ...only, ...common("replay-store")], {
+      env,
+    });
     expect(replayed.code, replayed.stderr).toBe(0);
     expect(endEvents(replayed.stdout)[0]).toMatchObject({ status: "verified", attempts_made: 2 });
   });
