@@ -32,6 +32,13 @@ export function findMentionedPaths(text: string, repositoryFiles: readonly strin
         );
       if (path) {
         add(path);
+        // A package's main module often carries its name (`printing/pretty/pretty.py`): the
+        // package's __init__ only re-exports it.
+        const name = parts[length - 1];
+        const main = path.endsWith("/__init__.py")
+          ? repositoryFiles.find((file) => file === path.replace(/__init__\.py$/, `${name}.py`))
+          : undefined;
+        if (main) add(main);
         break;
       }
     }

@@ -43,5 +43,11 @@ describe("evidence read from an issue", () => {
       ["b.py", "x = 1"],
     ]);
     expect(distinctiveLiterals(evidence.messages, documents)).toEqual(["to a numeric matrix of shape"]);
+    // Tests that repeat an option do not make it common: where the code declares it still counts.
+    const withTests = new Map([
+      ["src/main.py", 'parser.addoption("--collect-only")'],
+      ...[1, 2, 3, 4].map((index): [string, string] => [`testing/test_${index}.py`, 'run("--collect-only")']),
+    ]);
+    expect(distinctiveLiterals(["--collect-only"], withTests)).toEqual(["--collect-only"]);
   });
 });

@@ -1,3 +1,5 @@
+import { isTestPath } from "./is-test-path.js";
+
 /** A traceback frame named in the issue: where the failing code ran. */
 export interface Frame {
   /** The path as the issue writes it (often absolute, from someone's site-packages). */
@@ -126,7 +128,9 @@ export function distinctiveLiterals(
 ): string[] {
   return literals.filter((literal) => {
     let count = 0;
-    for (const text of documents.values()) if (text.includes(literal) && ++count > 3) return false;
+    // Tests repeat messages and options all over; where the code spells them is what counts.
+    for (const [path, text] of documents)
+      if (!isTestPath(path) && text.includes(literal) && ++count > 3) return false;
     return count > 0;
   });
 }

@@ -1,6 +1,10 @@
+import { estimateTokens } from "./estimate-tokens.js";
 import type { Definition, FileOutline } from "./outline-python-files.js";
 import type { RankedFile, ScoredDefinition } from "./rank-definitions.js";
-import { type ContextFile, type ContextSection, renderContextFile } from "./render-context-file.js";
+import { type ContextFile, renderContextFile } from "./render-context-file.js";
+import { renderOutline } from "./render-outline.js";
+
+export { estimateTokens } from "./estimate-tokens.js";
 
 /** Limits of the shown context; every figure is in estimated tokens (4 characters a token) unless named. */
 export interface PlanLimits {
@@ -8,38 +12,51 @@ export interface PlanLimits {
   tokenBudget: number;
   /** A file up to this many tokens is shown whole. */
   wholeFileTokens: number;
+  /** Share (0–1) of the budget up to which the best file, then the second, is shown whole. */
+  wholeShares: number[];
   /** Largest single piece; a longer definition is cut to its header and the lines around its frames. */
   pieceTokens: number;
-  /** Largest outline of one file. */
-  outlineTokens: number;
+  /** Largest outline of one of the three best files, then of any other. */
+  outlineTokens: [number, number];
   /** Largest import block shown verbatim at the top of a partly shown file. */
   importTokens: number;
-  /** Most definitions shown in full from one partly shown file (a count). */
+  /** Most definitions offered from one file (a count). */
   definitionsPerFile: number;
-  /** Share (0–1) of the budget still left that the file of each rank may take; the last applies to the rest. */
-  shares: number[];
+  /** Most files offered (a count). */
+  files: number;
+  /** How much each further definition of the same file weighs against the file's best (0–1). */
+  decay: number;
 }
 
 /** Tuned on the development set only (see bench/context-bench.ts). */
 export const DEFAULT_PLAN_LIMITS: Omit<PlanLimits, "tokenBudget"> = {
   wholeFileTokens: 3_000,
+  wholeShares: [0.45, 0.25],
   pieceTokens: 2_500,
-  outlineTokens: 700,
+  outlineTokens: [700, 250],
   importTokens: 500,
   definitionsPerFile: 12,
-  shares: [0.45, 0.4, 0.3],
+  files: 15,
+  decay: 0.92,
 };
 
-/** Rough token count: 4 characters a token is close enough for budgeting prompts. */
-export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 4);
+/** Something that may be shown: a whole file, or one more piece of a partly shown one. */
+interface Offer {
+  /** Index of the file in the ranked list. */
+  rank: number;
+  /** Evidence points for showing it (no unit); offers are taken highest first. */
+  priority: number;
+  /** Line ranges it adds, or null for the whole file. */
+  ranges: [number, number][] | null;
 }
 
 /**
- * Turns ranked files into what the model is shown, best first, within the budget: a small file
- * whole; a large one as an outline (imports, signatures, first docstring lines, each with its line
- * number) plus the full text of its best definitions — so a 4,000-line file costs what its relevant
- * functions cost, and every piece carries its line numbers.
+ * Turns ranked files into what the model is shown, within the budget. Every file and definition
+ * competes for the same budget, strongest evidence first: a small file is one offer (the whole
+ * file); a large one offers its definitions one by one, each weighing less than the one before, so
+ * the best file gets most of the room but a strong definition in the tenth file still gets in. A
+ * partly shown file carries an outline (signatures and first docstring lines with their line
+ * numbers), and every piece its line numbers.
  */
 export function planContextFiles(
   ranked: readonly RankedFile[],
@@ -47,79 +64,101 @@ export function planContextFiles(
   outlines: ReadonlyMap<string, FileOutline>,
   limits: PlanLimits,
 ): { files: ContextFile[]; tokens: number } {
-  const files: ContextFile[] = [];
-  let tokens = 0;
-  for (const [rank, entry] of ranked.entries()) {
-    const remaining = limits.tokenBudget - tokens;
-    if (remaining < 100) break;
-    // The best files get most of what is left: the fix is nearly always in the first two or three.
-    const share = Math.min(remaining, remaining * (limits.shares[rank] ?? limits.shares.at(-1) ?? 1));
-    const text = documents.get(entry.path);
-    if (!text) continue;
-    const lines = splitLines(text);
-    const whole: ContextFile = {
-      path: entry.path,
-      reason: entry.reason,
-      ranges: null,
-      lineCount: lines.length,
-      sections: [{ start: 1, end: lines.length, text }],
-    };
-    const wholeTokens = estimateTokens(renderContextFile(whole));
+  const offered = ranked.slice(0, limits.files);
+  const lines = offered.map((entry) => splitLines(documents.get(entry.path) ?? ""));
+  const offers: Offer[] = [];
+  for (const [rank, entry] of offered.entries()) {
+    const fileLines = lines[rank] ?? [];
+    if (fileLines.length === 0) continue;
     const outline = outlines.get(entry.path);
-    if (wholeTokens <= Math.min(Math.max(limits.wholeFileTokens, share), remaining)) {
-      files.push(whole);
-      tokens += wholeTokens;
+    const wholeLimit = Math.max(limits.wholeFileTokens, (limits.wholeShares[rank] ?? 0) * limits.tokenBudget);
+    if (estimateTokens(fileLines.join("\n")) <= wholeLimit || !outline?.definitions.length) {
+      offers.push({ rank, priority: entry.score, ranges: null });
       continue;
     }
-    if (!outline?.definitions.length) continue;
-    const partial = planPartialFile(entry, lines, outline, limits, share);
-    if (!partial) continue;
-    files.push(partial.file);
-    tokens += partial.tokens;
+    const best = entry.definitions[0]?.score ?? 0;
+    const chosen = entry.definitions
+      .filter((scored) => scored.score >= Math.max(0.5, best * 0.15))
+      .slice(0, limits.definitionsPerFile);
+    chosen.forEach((scored, index) => {
+      const weight = limits.decay ** index * (0.5 + (0.5 * scored.score) / (best || 1));
+      offers.push({
+        rank,
+        priority: entry.score * weight,
+        ranges: piecesOf(scored, fileLines, limits.pieceTokens),
+      });
+    });
+    // The imports verbatim when short, just after the best definition: many fixes add an import.
+    const lastImport = outline.imports.at(-1)?.[1];
+    if (
+      chosen.length > 0 &&
+      lastImport &&
+      estimateTokens(fileLines.slice(0, lastImport).join("\n")) <= limits.importTokens
+    )
+      offers.push({ rank, priority: entry.score * limits.decay * 0.99, ranges: [[1, lastImport]] });
   }
+  offers.sort((left, right) => right.priority - left.priority || left.rank - right.rank);
+
+  const shown = new Map<number, ContextFile>();
+  const cost = new Map<number, number>();
+  let tokens = 0;
+  for (const offer of offers) {
+    const entry = offered[offer.rank];
+    const fileLines = lines[offer.rank];
+    if (!entry || !fileLines) continue;
+    const current = shown.get(offer.rank);
+    if (current?.ranges === null) continue;
+    const file: ContextFile =
+      offer.ranges === null
+        ? {
+            path: entry.path,
+            reason: entry.reason,
+            ranges: null,
+            lineCount: fileLines.length,
+            sections: [{ start: 1, end: fileLines.length, text: documents.get(entry.path) ?? "" }],
+          }
+        : partialFile(
+            entry,
+            fileLines,
+            outlines.get(entry.path),
+            // Further down the list an outline says less: a short one leaves room for code.
+            limits.outlineTokens[offer.rank < 3 ? 0 : 1],
+            [...(current?.ranges ?? []), ...offer.ranges],
+          );
+    const fileTokens = estimateTokens(renderContextFile(file));
+    const added = fileTokens - (cost.get(offer.rank) ?? 0);
+    if (tokens + added > limits.tokenBudget) continue;
+    shown.set(offer.rank, file);
+    cost.set(offer.rank, fileTokens);
+    tokens += added;
+  }
+  const files = [...shown.entries()].sort(([left], [right]) => left - right).map(([, file]) => file);
   return { files, tokens };
 }
 
-function planPartialFile(
+function partialFile(
   entry: RankedFile,
   lines: string[],
-  outline: FileOutline,
-  limits: PlanLimits,
-  remaining: number,
-): { file: ContextFile; tokens: number } | undefined {
-  const best = entry.definitions[0]?.score ?? 0;
-  const chosen = entry.definitions
-    .filter((scored) => scored.score >= Math.max(0.5, best * 0.15))
-    .slice(0, limits.definitionsPerFile);
-  const outlineText = renderOutline(outline, lines, chosen, limits.outlineTokens);
-  const file: ContextFile = {
+  outline: FileOutline | undefined,
+  outlineTokens: number,
+  ranges: [number, number][],
+): ContextFile {
+  const merged = mergeRanges(ranges);
+  const chosen = entry.definitions.filter((scored) =>
+    merged.some(([start, end]) => start <= scored.definition.start && scored.definition.start <= end),
+  );
+  return {
     path: entry.path,
     reason: entry.reason,
-    ranges: [],
+    ranges: merged,
     lineCount: lines.length,
-    sections: [],
-    outline: outlineText,
+    sections: merged.map(([start, end]) => ({
+      start,
+      end,
+      text: `${lines.slice(start - 1, end).join("\n")}\n`,
+    })),
+    ...(outline ? { outline: renderOutline(outline, lines, chosen, outlineTokens) } : {}),
   };
-  let tokens = estimateTokens(renderContextFile(file));
-  if (tokens > remaining) return undefined;
-  const ranges: [number, number][] = [];
-  // Best first, so the budget goes to the strongest evidence; shown afterwards in line order.
-  const wanted = chosen.map((scored) => piecesOf(scored, lines, limits.pieceTokens));
-  // The imports verbatim, when short, after the best definition: many fixes add an import, and
-  // they tell what the names in the code are.
-  const lastImport = outline.imports.at(-1)?.[1];
-  if (lastImport && estimateTokens(lines.slice(0, lastImport).join("\n")) <= limits.importTokens)
-    wanted.splice(1, 0, [[1, lastImport]]);
-  for (const pieces of wanted) {
-    const fresh = pieces.filter(([start, end]) => !ranges.some(([from, to]) => from <= start && end <= to));
-    const trial = mergeRanges([...ranges, ...fresh]);
-    const trialFile = { ...file, ranges: trial, sections: sectionsOf(trial, lines) };
-    const trialTokens = estimateTokens(renderContextFile(trialFile));
-    if (trialTokens > remaining) continue;
-    ranges.splice(0, ranges.length, ...trial);
-    tokens = trialTokens;
-  }
-  return { file: { ...file, ranges, sections: sectionsOf(ranges, lines) }, tokens };
 }
 
 /**
@@ -147,66 +186,6 @@ function piecesOf(scored: ScoredDefinition, lines: string[], pieceTokens: number
   return [[definition.start, to]];
 }
 
-/** One line per definition (`  120:     def name(args):`) after one for the imports, up to a token cap. */
-export function renderOutline(
-  outline: FileOutline,
-  lines: string[],
-  chosen: readonly ScoredDefinition[],
-  maxTokens: number,
-): string {
-  const entries: { line: number; text: string; level: number }[] = [];
-  // Imports are one line: listing them would take the room the signatures need.
-  const first = outline.imports[0]?.[0];
-  const last = outline.imports.at(-1)?.[1];
-  if (first && last)
-    entries.push({
-      line: first,
-      text: `(lines ${first}-${last}: ${outline.imports.length} import statements)`,
-      level: 0,
-    });
-  const chosenClasses = new Set(
-    chosen.map((scored) => scored.definition.qualname.split(".").slice(0, -1).join(".")).filter(Boolean),
-  );
-  for (const definition of outline.definitions) {
-    if (definition.kind === "variable") continue;
-    const owner = definition.qualname.split(".").slice(0, -1).join(".");
-    // Methods of other classes are the first thing to go when the outline is too long.
-    const level = owner === "" ? 0 : chosenClasses.has(owner) ? 1 : 2;
-    const at = lineOfDef(definition, lines);
-    entries.push({ line: at, text: clip(lines[at - 1] ?? ""), level });
-    if (definition.docLine && level === 0)
-      entries.push({ line: definition.docLine, text: clip(lines[definition.docLine - 1] ?? ""), level: 0 });
-  }
-  const width = String(lines.length).length;
-  const render = (maxLevel: number) =>
-    entries
-      .filter((entry) => entry.level <= maxLevel)
-      .sort((left, right) => left.line - right.line)
-      .map((entry) => `${String(entry.line).padStart(width)}: ${entry.text}`);
-  for (const level of [2, 1, 0]) {
-    const rendered = render(level);
-    if (estimateTokens(rendered.join("\n")) <= maxTokens) return rendered.join("\n");
-  }
-  const kept: string[] = [];
-  for (const line of render(0)) {
-    if (estimateTokens([...kept, line].join("\n")) > maxTokens) break;
-    kept.push(line);
-  }
-  return [...kept, "(outline cut here)"].join("\n");
-}
-
-/** The `def`/`class` line itself (decorators come before it). */
-function lineOfDef(definition: Definition, lines: string[]): number {
-  for (let line = definition.start; line <= definition.headerEnd; line++)
-    if (/^\s*(async\s+def|def|class)\s/.test(lines[line - 1] ?? "")) return line;
-  return definition.start;
-}
-
-function clip(text: string): string {
-  const trimmed = text.replace(/\s+$/, "");
-  return trimmed.length > 110 ? `${trimmed.slice(0, 107)}...` : trimmed;
-}
-
 /** Ranges sorted and merged when they overlap or touch (a gap of up to 2 lines is shown too). */
 export function mergeRanges(ranges: readonly [number, number][]): [number, number][] {
   const sorted = [...ranges].sort((left, right) => left[0] - right[0]);
@@ -217,10 +196,6 @@ export function mergeRanges(ranges: readonly [number, number][]): [number, numbe
     else merged.push([start, end]);
   }
   return merged;
-}
-
-function sectionsOf(ranges: readonly [number, number][], lines: string[]): ContextSection[] {
-  return ranges.map(([start, end]) => ({ start, end, text: `${lines.slice(start - 1, end).join("\n")}\n` }));
 }
 
 /** A file's lines; a final newline does not start another line. */

@@ -1,6 +1,7 @@
 import { rankFilesBm25 } from "../agent/rank-files-bm25.js";
 import type { CandidateFile } from "./choose-candidate-files.js";
 import { qualifierMatches } from "./choose-candidate-files.js";
+import { isTestPath } from "./is-test-path.js";
 import type { IssueEvidence } from "./issue-evidence.js";
 import { type Definition, enclosingDefinition, type FileOutline } from "./outline-python-files.js";
 import type { ContextReason } from "./render-context-file.js";
@@ -38,8 +39,6 @@ export interface ResolvedFrame {
   /** 0 for the first frame of the issue; higher is nearer the failure. */
   order: number;
 }
-
-const TEST_PATH = /(^|\/)(tests?|testing)\/|(^|\/)test_[^/]*\.py$|_tests?\.py$|(^|\/)conftest\.py$/;
 
 /**
  * Scores every definition of the candidate files from the issue's evidence — the frame lines inside
@@ -132,7 +131,7 @@ export function rankDefinitions(
       .sort((left, right) => right.score - left.score || left.definition.start - right.definition.start);
     const best = definitions[0]?.score ?? 0;
     let score = Math.max(fileScore, best) + (2 * candidate.bm25) / topFileBm25;
-    if (TEST_PATH.test(candidate.path)) score *= 0.3;
+    if (isTestPath(candidate.path)) score *= 0.3;
     ranked.push({ path: candidate.path, reason: candidate.reason, score, definitions });
   }
   return ranked.sort((left, right) => right.score - left.score || left.path.localeCompare(right.path));
