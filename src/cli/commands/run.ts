@@ -8,9 +8,9 @@ import { requireSafeName } from "../../dataset/safe-name.js";
 import { UserError } from "../../errors.js";
 import { createModel } from "../../model/create-model.js";
 import { loadPriceTable, requirePriceForBudget } from "../../model/price-table.js";
-import { type BatchOptions, newRunId, runBatch } from "../../run/run-batch.js";
-import { openStore } from "../../store/open-store.js";
-import { type InstanceResult, reproducedTheBug } from "../../store/records.js";
+import { type BatchOptions, newRunId } from "../../run/run-batch.js";
+import { openStore, type Store } from "../../store/open-store.js";
+import { type InstanceResult, type RunRecord, reproducedTheBug } from "../../store/records.js";
 import {
   addBackendOptions,
   type BackendOptions,
@@ -22,13 +22,13 @@ import {
   positiveInteger,
 } from "../backend-options.js";
 import { addDatasetOptions, type DatasetOptions, resolveInstances } from "../dataset-options.js";
-import { interruptOnSignals } from "../interrupt-on-signals.js";
 import { printLine } from "../output.js";
 import { packageVersion } from "../package-version.js";
 import { createProgressReporter } from "../progress/create-progress-reporter.js";
 import { refusedKeyError } from "../refused-key.js";
 import {
   applyRecordedSettings,
+  type Contradiction,
   checkDataset,
   checkModel,
   checkSelection,
@@ -36,6 +36,7 @@ import {
   RUN_SETTINGS,
   recordSettings,
 } from "../run-settings.js";
+import { runBatchWithProgress } from "./run-batch-with-progress.js";
 
 export interface RunOptions extends BackendOptions, DatasetOptions {
   model?: string;
@@ -81,139 +82,196 @@ export function registerRunCommand(program: Command): void {
     .option("--max-cost-usd <usd>", "stop starting instances once the run has cost this much")
     .option("--json", "JSON-line events only");
   addBackendOptions(addDatasetOptions(addModelOptions(command))).action(
-    async (datasetArgument: string | undefined, flags: RunOptions, command: Command) => {
-      if (flags.resume) requireSafeRunId(flags.resume, `--resume=${flags.resume}`);
-      if (flags.runId) requireSafeRunId(flags.runId, `--run-id=${flags.runId}`);
-      const store = openStore(flags.store);
-      const runId = flags.resume ?? flags.runId ?? newRunId();
-      const previous = store.getRun(runId);
-      if (flags.resume && !previous)
-        throw new UserError(`no run ${flags.resume}`, {
-          where: `--store=${flags.store}`,
-          hint: "see swegate runs",
-        });
-      const against = previous && {
-        run: previous,
-        hint: flags.resume
-          ? "drop the flag to resume as started"
-          : "drop the flag to finish the run as started, or choose another --run-id",
-      };
-      const isGiven = givenFlags(command);
-      if (against) checkModel(flags.model, against);
-      // A ramp's phase keeps healthy-only in the plan, not in its recorded settings.
-      const recorded = previous?.config.ramp === undefined ? RUN_SETTINGS : RAMP_SETTINGS;
-      const { options, unrecorded } = against
-        ? applyRecordedSettings(flags, isGiven, recorded, against)
-        : { options: flags, unrecorded: [] };
-      if (options.mode !== "oracle" && options.mode !== "blind")
-        throw new UserError("must be oracle or blind", { where: `--mode=${options.mode}` });
-      const { dataset, instances: selected } = await resolveInstances(
-        datasetArgument ?? previous?.dataset_source,
-        options,
-      );
-      let instances: Instance[];
-      if (against) {
-        checkDataset(dataset, datasetArgument !== undefined, against);
-        checkSelection(
-          selected.map((instance) => instance.instance_id),
-          givenSelection(options, isGiven),
-          options.healthyOnly === true,
-          against,
-        );
-        instances = against.run.selection
-          .map((id) => dataset.instances.find((instance) => instance.instance_id === id))
-          .filter((instance) => instance !== undefined);
-      } else {
-        const healthy = options.healthyOnly
-          ? new Set(
-              store
-                .listHealth()
-                .filter((row) => row.healthy)
-                .map((row) => row.instance_id),
-            )
-          : undefined;
-        instances = healthy ? selected.filter((instance) => healthy.has(instance.instance_id)) : selected;
-        if (instances.length === 0)
-          throw new UserError(
-            `none of the ${selected.length} selected instances is healthy in the health registry`,
-            {
-              where: `--healthy-only --store=${options.store}`,
-              hint: "run swegate validate on them first, or drop --healthy-only",
-            },
-          );
-      }
-      const modelSpec = previous?.model ?? options.model ?? (dataset.source === "demo" ? "demo" : undefined);
-      if (!modelSpec)
-        throw new UserError("no model given", {
-          where: "--model",
-          hint: "e.g. --model anthropic:claude-haiku-4-5, or --model oracle to check the pipeline with gold patches",
-        });
-      requirePriceForBudget(
-        loadPriceTable(options.prices),
-        modelSpec,
-        options.maxCostUsd === undefined
-          ? undefined
-          : nonNegativeNumber(options.maxCostUsd, "--max-cost-usd"),
-      );
-      const json = options.json === true;
-      const mode = options.mode as "oracle" | "blind";
-      if (unrecorded.length > 0)
-        process.stderr.write(
-          `swegate: run ${runId} was recorded before swegate kept ${unrecorded.join(", ")}: those come from the flags given, else the defaults\n`,
-        );
-      if (!json && (modelSpec === "demo" || modelSpec === "oracle" || modelSpec.startsWith("replay:"))) {
-        printLine(
-          modelSpec === "demo"
-            ? "model: demo — scripted answers, not a language model"
-            : `model: ${modelSpec} — scripted, not a language model`,
-        );
-      }
-      const reporter = createProgressReporter({
-        json,
-        total: instances.length,
-        tty: process.stdout.isTTY === true,
-      });
-      const job = prepareJob(options, dataset, modelSpec, mode);
-      const interrupt = interruptOnSignals();
-      const { run, refusedKey } = await runBatch({
-        runId,
-        dataset,
-        instances,
-        store,
-        workers: positiveInteger(options.workers, "--workers"),
-        maxCostUsd:
-          options.maxCostUsd === undefined
-            ? undefined
-            : nonNegativeNumber(options.maxCostUsd, "--max-cost-usd"),
-        infraRetries: nonNegativeInteger(options.infraRetries, "--infra-retries"),
-        config: recordSettings(options, RUN_SETTINGS),
-        job,
-        onEvent: reporter.onEvent,
-        signal: interrupt.signal,
-        takeover: options.takeover === true,
-      }).finally(() => interrupt.dispose());
-      reporter.stop();
-      const results = store.getInstanceResults(run.run_id);
-      store.close();
-      if (refusedKey) throw refusedKeyError(modelSpec, refusedKey, resumeCommand(run.run_id, options.store));
-      if (run.status === "interrupted") {
-        process.stderr.write(
-          `run ${run.run_id} interrupted: ${results.length} of ${instances.length} instances have a result; finish it with: ${resumeCommand(run.run_id, options.store)}\n`,
-        );
-        process.exitCode = interrupt.exitCode() ?? 130;
-        return;
-      }
-      if (json) return;
-      printSummary(
-        run.run_id,
-        results,
-        mode,
-        modelSpec,
-        !job.signingKey,
-        instances.every((instance) => isDemoRepository(instance.repo)),
-      );
-    },
+    (datasetArgument: string | undefined, flags: RunOptions, command: Command) =>
+      runCommand(datasetArgument, flags, givenFlags(command)),
   );
+}
+
+/** A run to start or finish: the store, the run's id and what the store already has under it. */
+interface RunTarget {
+  store: Store;
+  runId: string;
+  previous: RunRecord | undefined;
+  /** Set when the run exists: its recorded settings, dataset and selection win over the flags. */
+  against: Contradiction | undefined;
+}
+
+/** The run command: its settings, instances and model, then the batch, then what to tell the user. */
+async function runCommand(
+  datasetArgument: string | undefined,
+  flags: RunOptions,
+  isGiven: (option: string) => boolean,
+): Promise<void> {
+  const target = openRunTarget(flags);
+  const { store, runId } = target;
+  const { options, unrecorded } = settleOptions(flags, isGiven, target);
+  const { dataset, instances } = await chooseInstances(datasetArgument, options, isGiven, target);
+  const modelSpec = chooseModel(target.previous, options, dataset);
+  const json = options.json === true;
+  const mode = options.mode as "oracle" | "blind";
+  announceRun(runId, unrecorded, modelSpec, json);
+  const reporter = createProgressReporter({
+    json,
+    total: instances.length,
+    tty: process.stdout.isTTY === true,
+  });
+  const job = prepareJob(options, dataset, modelSpec, mode);
+  const { run, refusedKey, signalExitCode } = await runBatchWithProgress(reporter, {
+    runId,
+    dataset,
+    instances,
+    store,
+    workers: positiveInteger(options.workers, "--workers"),
+    maxCostUsd: maxCostUsd(options),
+    infraRetries: nonNegativeInteger(options.infraRetries, "--infra-retries"),
+    config: recordSettings(options, RUN_SETTINGS),
+    job,
+    takeover: options.takeover === true,
+  });
+  const results = store.getInstanceResults(run.run_id);
+  store.close();
+  if (refusedKey) throw refusedKeyError(modelSpec, refusedKey, resumeCommand(run.run_id, options.store));
+  if (run.status === "interrupted") {
+    process.stderr.write(
+      `run ${run.run_id} interrupted: ${results.length} of ${instances.length} instances have a result; finish it with: ${resumeCommand(run.run_id, options.store)}\n`,
+    );
+    process.exitCode = signalExitCode ?? 130;
+    return;
+  }
+  if (json) return;
+  printSummary(
+    run.run_id,
+    results,
+    mode,
+    modelSpec,
+    !job.signingKey,
+    instances.every((instance) => isDemoRepository(instance.repo)),
+  );
+}
+
+/** Opens the store and finds the run that --resume or --run-id names (a --resume must exist). */
+function openRunTarget(flags: RunOptions): RunTarget {
+  if (flags.resume) requireSafeRunId(flags.resume, `--resume=${flags.resume}`);
+  if (flags.runId) requireSafeRunId(flags.runId, `--run-id=${flags.runId}`);
+  const store = openStore(flags.store);
+  const runId = flags.resume ?? flags.runId ?? newRunId();
+  const previous = store.getRun(runId);
+  if (flags.resume && !previous)
+    throw new UserError(`no run ${flags.resume}`, {
+      where: `--store=${flags.store}`,
+      hint: "see swegate runs",
+    });
+  const against = previous && {
+    run: previous,
+    hint: flags.resume
+      ? "drop the flag to resume as started"
+      : "drop the flag to finish the run as started, or choose another --run-id",
+  };
+  return { store, runId, previous, against };
+}
+
+/**
+ * The options the run goes by: the flags, with a started run's recorded settings in their place (a
+ * flag that contradicts them is refused). Also the settings that run has no record of.
+ */
+function settleOptions(
+  flags: RunOptions,
+  isGiven: (option: string) => boolean,
+  { previous, against }: RunTarget,
+): { options: RunOptions; unrecorded: string[] } {
+  if (against) checkModel(flags.model, against);
+  // A ramp's phase keeps healthy-only in the plan, not in its recorded settings.
+  const recorded = previous?.config.ramp === undefined ? RUN_SETTINGS : RAMP_SETTINGS;
+  const settled = against
+    ? applyRecordedSettings(flags, isGiven, recorded, against)
+    : { options: flags, unrecorded: [] };
+  const { mode } = settled.options;
+  if (mode !== "oracle" && mode !== "blind")
+    throw new UserError("must be oracle or blind", { where: `--mode=${mode}` });
+  return settled;
+}
+
+/**
+ * The dataset and the instances to run: a started run's own selection (a dataset or selection flag
+ * that contradicts it is refused), else the selection the flags make, healthy ones only if asked.
+ */
+async function chooseInstances(
+  datasetArgument: string | undefined,
+  options: RunOptions,
+  isGiven: (option: string) => boolean,
+  { store, previous, against }: RunTarget,
+): Promise<{ dataset: Dataset; instances: Instance[] }> {
+  const { dataset, instances: selected } = await resolveInstances(
+    datasetArgument ?? previous?.dataset_source,
+    options,
+  );
+  if (!against) return { dataset, instances: keepHealthy(selected, options, store) };
+  checkDataset(dataset, datasetArgument !== undefined, against);
+  checkSelection(
+    selected.map((instance) => instance.instance_id),
+    givenSelection(options, isGiven),
+    options.healthyOnly === true,
+    against,
+  );
+  const instances = against.run.selection
+    .map((id) => dataset.instances.find((instance) => instance.instance_id === id))
+    .filter((instance) => instance !== undefined);
+  return { dataset, instances };
+}
+
+/** With --healthy-only, the selected instances the health registry calls healthy (none is an error). */
+function keepHealthy(selected: Instance[], options: RunOptions, store: Store): Instance[] {
+  if (!options.healthyOnly) return selected;
+  const healthy = new Set(
+    store
+      .listHealth()
+      .filter((row) => row.healthy)
+      .map((row) => row.instance_id),
+  );
+  const instances = selected.filter((instance) => healthy.has(instance.instance_id));
+  if (instances.length === 0)
+    throw new UserError(
+      `none of the ${selected.length} selected instances is healthy in the health registry`,
+      {
+        where: `--healthy-only --store=${options.store}`,
+        hint: "run swegate validate on them first, or drop --healthy-only",
+      },
+    );
+  return instances;
+}
+
+/** The model: a started run's, else --model, else the demo model on the demo; priced if a budget is set. */
+function chooseModel(previous: RunRecord | undefined, options: RunOptions, dataset: Dataset): string {
+  const modelSpec = previous?.model ?? options.model ?? (dataset.source === "demo" ? "demo" : undefined);
+  if (!modelSpec)
+    throw new UserError("no model given", {
+      where: "--model",
+      hint: "e.g. --model anthropic:claude-haiku-4-5, or --model oracle to check the pipeline with gold patches",
+    });
+  requirePriceForBudget(loadPriceTable(options.prices), modelSpec, maxCostUsd(options));
+  return modelSpec;
+}
+
+/** --max-cost-usd as a number, undefined when not given. */
+function maxCostUsd(options: RunOptions): number | undefined {
+  return options.maxCostUsd === undefined
+    ? undefined
+    : nonNegativeNumber(options.maxCostUsd, "--max-cost-usd");
+}
+
+/** Says which settings an old run has no record of, and that a scripted model is not a language model. */
+function announceRun(runId: string, unrecorded: string[], modelSpec: string, json: boolean): void {
+  if (unrecorded.length > 0)
+    process.stderr.write(
+      `swegate: run ${runId} was recorded before swegate kept ${unrecorded.join(", ")}: those come from the flags given, else the defaults\n`,
+    );
+  if (!json && (modelSpec === "demo" || modelSpec === "oracle" || modelSpec.startsWith("replay:"))) {
+    printLine(
+      modelSpec === "demo"
+        ? "model: demo — scripted answers, not a language model"
+        : `model: ${modelSpec} — scripted, not a language model`,
+    );
+  }
 }
 
 /** Whether the user typed a flag (commander fills in defaults, which must not count as asking). */
