@@ -58,7 +58,7 @@ export function rankDefinitions(
   const definitionCount = new Map<string, number>();
   for (const outline of outlines.values())
     for (const definition of outline.definitions)
-      definitionCount.set(definition.name, (definitionCount.get(definition.name) ?? 0) + 1);
+      definitionCount.set(countKey(definition), (definitionCount.get(countKey(definition)) ?? 0) + 1);
 
   // BM25 over definitions: each one's text with its path and qualified name, so long files do not drown.
   const texts = new Map<string, string>();
@@ -108,7 +108,7 @@ export function rankDefinitions(
     for (const definition of outline?.definitions ?? []) {
       for (const symbol of evidence.symbols) {
         if (symbol.name !== definition.name) continue;
-        const rarity = 1 / (1 + Math.log2(definitionCount.get(definition.name) ?? 1));
+        const rarity = 1 / (1 + Math.log2(definitionCount.get(countKey(definition)) ?? 1));
         let points = (symbol.strength === 2 ? 4 : 2) * rarity;
         if (symbol.qualifier) {
           const owner = definition.qualname.split(".").slice(0, -1).join(".");
@@ -135,4 +135,12 @@ export function rankDefinitions(
     ranked.push({ path: candidate.path, reason: candidate.reason, score, definitions });
   }
   return ranked.sort((left, right) => right.score - left.score || left.path.localeCompare(right.path));
+}
+
+/**
+ * Classes are counted apart from functions of the same name: sympy's handlers define methods named
+ * after classes (`AskDiagonalHandler.MatrixSymbol`), which must not make the class itself look common.
+ */
+function countKey(definition: Definition): string {
+  return `${definition.kind === "class" ? "class" : "other"} ${definition.name}`;
 }
