@@ -18,6 +18,26 @@ describe("evidence read from an issue", () => {
     ]);
   });
 
+  it("reads IPython traceback frames: the file and function, then the line marked with an arrow", () => {
+    const evidence = readIssueEvidence(
+      [
+        "/usr/local/lib/python3.8/dist-packages/sympy/printing/latex.py in _print_Pow(self, expr)",
+        "    649         else:",
+        "--> 651                 return self._print(expr.base, exp=self._print(expr.exp))",
+        "",
+        "TypeError: _print_SingularityFunction() got an unexpected keyword argument 'exp'",
+      ].join("\n"),
+    );
+    expect(evidence.frames).toEqual([
+      {
+        path: "/usr/local/lib/python3.8/dist-packages/sympy/printing/latex.py",
+        line: 651,
+        func: "_print_Pow",
+        order: 0,
+      },
+    ]);
+  });
+
   it("takes names from backticks and code, not plain words, and the literal parts of error messages", () => {
     const evidence = readIssueEvidence(
       [

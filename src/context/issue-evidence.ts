@@ -58,6 +58,11 @@ export function readIssueEvidence(text: string): IssueEvidence {
         order: match.index ?? 0,
       });
     }
+  frames.push(
+    ...ipythonFrames(text).filter(
+      (frame) => !frames.some((known) => known.path === frame.path && known.line === frame.line),
+    ),
+  );
   frames.sort((left, right) => left.order - right.order);
   frames.forEach((frame, index) => {
     frame.order = index;
@@ -98,6 +103,29 @@ export function readIssueEvidence(text: string): IssueEvidence {
     symbols: [...symbols.values()].sort((left, right) => right.strength - left.strength),
     messages,
   };
+}
+
+/**
+ * IPython's tracebacks: a `path.py in func(args)` line, then the frame's source with the current
+ * line marked `--> 651`.
+ */
+function ipythonFrames(text: string): Frame[] {
+  const frames: Frame[] = [];
+  const lines = text.split("\n");
+  let offset = 0;
+  let open: { path: string; func: string; order: number } | undefined;
+  for (const line of lines) {
+    const header = /^(\S+\.py) in ([A-Za-z_]\w*)/.exec(line);
+    if (header)
+      open = { path: (header[1] ?? "").replaceAll("\\", "/"), func: header[2] ?? "", order: offset };
+    const marked = open && /^-+>\s*(\d+)/.exec(line);
+    if (open && marked) {
+      frames.push({ path: open.path, line: Number(marked[1]), func: open.func, order: open.order });
+      open = undefined;
+    }
+    offset += line.length + 1;
+  }
+  return frames;
 }
 
 /**

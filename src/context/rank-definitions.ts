@@ -105,6 +105,7 @@ export function rankDefinitions(
       entry.score += weight;
       entry.frameLines.push(frame.line);
     }
+    const inTraceback = frames.some((frame) => frame.path === candidate.path);
     for (const definition of outline?.definitions ?? []) {
       for (const symbol of evidence.symbols) {
         if (symbol.name !== definition.name) continue;
@@ -115,6 +116,8 @@ export function rankDefinitions(
           if (owner && symbol.qualifier.split(".").at(-1) === owner.split(".").at(-1)) points += 4;
           else if (qualifierMatches(symbol.qualifier, candidate.path, "")) points += 3;
         }
+        // A name defined in several files is most likely the one in a file the traceback runs through.
+        if (inTraceback) points += 3;
         scored(definition).score += points;
       }
     }
