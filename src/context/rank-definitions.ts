@@ -40,27 +40,28 @@ export interface ResolvedFrame {
   order: number;
 }
 
+/** How many definitions share each name (and kind): a name defined in many places says little. */
+function countDefinitions(outlines: ReadonlyMap<string, FileOutline>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const outline of outlines.values())
+    for (const definition of outline.definitions)
+      counts.set(countKey(definition), (counts.get(countKey(definition)) ?? 0) + 1);
+  return counts;
+}
+
 /**
- * Scores every definition of the candidate files from the issue's evidence — the frame lines inside
- * it, names it defines that the issue uses (rarer names weigh more, a matching qualifier more still),
- * error messages it spells, and BM25 over its own text, path and name — and each file by its best
- * definition plus whole-file evidence. Test files weigh less: a fix belongs in the code, and the
- * tests that will judge it are not shown.
+ * BM25 over definitions: each one's own text with its path and qualified name, so long files do not
+ * drown, scaled so the best scores 3. Keys are `path qual name#line`.
  */
-export function rankDefinitions(
+function scoreDefinitionTexts(
   issue: string,
-  evidence: IssueEvidence,
   candidates: readonly CandidateFile[],
   outlines: ReadonlyMap<string, FileOutline>,
   documents: ReadonlyMap<string, string>,
-  frames: readonly ResolvedFrame[],
-): RankedFile[] {
-  const definitionCount = new Map<string, number>();
-  for (const outline of outlines.values())
-    for (const definition of outline.definitions)
-      definitionCount.set(countKey(definition), (definitionCount.get(countKey(definition)) ?? 0) + 1);
-
-  // BM25 over definitions: each one's text with its path and qualified name, so long files do not drown.
+): {
+  lexicalScore: Map<string, number>;
+  byKey: Map<string, { path: string; definition: Definition }>;
+} {
   const texts = new Map<string, string>();
   const byKey = new Map<string, { path: string; definition: Definition }>();
   for (const candidate of candidates) {
@@ -76,6 +77,26 @@ export function rankDefinitions(
   const lexical = rankFilesBm25(issue, texts, 200);
   const topLexical = lexical[0]?.score ?? 1;
   const lexicalScore = new Map(lexical.map((ranked) => [ranked.path, (3 * ranked.score) / topLexical]));
+  return { lexicalScore, byKey };
+}
+
+/**
+ * Scores every definition of the candidate files from the issue's evidence — the frame lines inside
+ * it, names it defines that the issue uses (rarer names weigh more, a matching qualifier more still),
+ * error messages it spells, and BM25 over its own text, path and name — and each file by its best
+ * definition plus whole-file evidence. Test files weigh less: a fix belongs in the code, and the
+ * tests that will judge it are not shown.
+ */
+export function rankDefinitions(
+  issue: string,
+  evidence: IssueEvidence,
+  candidates: readonly CandidateFile[],
+  outlines: ReadonlyMap<string, FileOutline>,
+  documents: ReadonlyMap<string, string>,
+  frames: readonly ResolvedFrame[],
+): RankedFile[] {
+  const definitionCount = countDefinitions(outlines);
+  const { lexicalScore, byKey } = scoreDefinitionTexts(issue, candidates, outlines, documents);
   const topFileBm25 = Math.max(1e-9, ...candidates.map((candidate) => candidate.bm25));
 
   const ranked: RankedFile[] = [];
