@@ -30,6 +30,7 @@ export const RUN_SETTINGS: readonly RunSetting[] = [
   { key: "python", option: "python", flag: "--python", kind: "text" },
   { key: "python_config", option: "pythonConfig", flag: "--python-config", kind: "text" },
   { key: "env", option: "env", flag: "--env", kind: "text" },
+  { key: "debian_mirror", option: "debianMirror", flag: "--debian-mirror", kind: "text" },
   { key: "base_url", option: "baseUrl", flag: "--base-url", kind: "text" },
   { key: "healthy_only", option: "healthyOnly", flag: "--healthy-only", kind: "switch" },
 ];

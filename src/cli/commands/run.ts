@@ -1,3 +1,4 @@
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { defaultKeyDir, loadPrivateKey, PRIVATE_KEY_FILE } from "../../certificate/keys.js";
@@ -5,6 +6,7 @@ import { isDemoRepository } from "../../dataset/demo/load-demo-dataset.js";
 import type { Instance } from "../../dataset/instance.js";
 import type { Dataset } from "../../dataset/load-dataset.js";
 import { requireSafeName } from "../../dataset/safe-name.js";
+import { healthyHere } from "../../environments/healthy-here.js";
 import { UserError } from "../../errors.js";
 import { createModel } from "../../model/create-model.js";
 import { loadPriceTable, requirePriceForBudget } from "../../model/price-table.js";
@@ -138,6 +140,14 @@ async function runCommand(
     process.exitCode = signalExitCode ?? 130;
     return;
   }
+  // An environment that could not be had is not a verdict on those instances: the run says so in its exit code.
+  const unavailable = results.filter((result) => result.reason === "env_broken: environment_unavailable");
+  if (unavailable.length > 0) {
+    process.stderr.write(
+      `swegate: ${unavailable.length} instance(s) had no environment (env_broken: environment_unavailable); see swegate show ${run.run_id}\n`,
+    );
+    process.exitCode = 1;
+  }
   if (json) return;
   printSummary(
     run.run_id,
@@ -205,7 +215,7 @@ async function chooseInstances(
     datasetArgument ?? previous?.dataset_source,
     options,
   );
-  if (!against) return { dataset, instances: keepHealthy(selected, options, store) };
+  if (!against) return { dataset, instances: await keepHealthy(selected, options, store) };
   checkDataset(dataset, datasetArgument !== undefined, against);
   checkSelection(
     selected.map((instance) => instance.instance_id),
@@ -219,25 +229,32 @@ async function chooseInstances(
   return { dataset, instances };
 }
 
-/** With --healthy-only, the selected instances the health registry calls healthy (none is an error). */
-function keepHealthy(selected: Instance[], options: RunOptions, store: Store): Instance[] {
+/**
+ * With --healthy-only, the selected instances the health registry calls healthy in the environment
+ * each would run in now (a verdict from Python 3.9 in bullseye says nothing of the host's 3.11);
+ * those healthy only elsewhere are named, and none left is an error.
+ */
+async function keepHealthy(selected: Instance[], options: RunOptions, store: Store): Promise<Instance[]> {
   if (!options.healthyOnly) return selected;
-  const healthy = new Set(
-    store
-      .listHealth()
-      .filter((row) => row.healthy)
-      .map((row) => row.instance_id),
-  );
-  const instances = selected.filter((instance) => healthy.has(instance.instance_id));
-  if (instances.length === 0)
+  const { healthy, elsewhere } = await healthyHere({
+    rows: store.listHealth(),
+    instances: selected,
+    backendFor: createBackendResolver(options),
+    cwd: tmpdir(),
+  });
+  for (const { instance, environment } of elsewhere)
+    process.stderr.write(
+      `swegate: ${instance.instance_id} is healthy only in ${environment}, not where it would run now: left out (validate it here first)\n`,
+    );
+  if (healthy.length === 0)
     throw new UserError(
-      `none of the ${selected.length} selected instances is healthy in the health registry`,
+      `none of the ${selected.length} selected instances is healthy in the health registry for the environment it would run in`,
       {
         where: `--healthy-only --store=${options.store}`,
-        hint: "run swegate validate on them first, or drop --healthy-only",
+        hint: "run swegate validate on them first (with the same backend options), or drop --healthy-only",
       },
     );
-  return instances;
+  return healthy;
 }
 
 /** The model: a started run's, else --model, else the demo model on the demo; priced if a budget is set. */
