@@ -1,5 +1,11 @@
 import type { Backend, CommandResult } from "../exec/backend.js";
-import { ENVIRONMENT_UNAVAILABLE_MARKER } from "../grading/env-broken-reasons.js";
+
+/**
+ * The line a backend whose environment cannot be had (a Debian release its archive lacks, a failed
+ * build) prints instead of running anything: the gates then record the instance as env_broken with
+ * the reason, like any environment that cannot run the tests, and the other instances go on.
+ */
+export const ENVIRONMENT_UNAVAILABLE_MARKER = "swegate: environment unavailable:";
 
 /**
  * A backend for an environment that cannot be had: every command "fails" at once with the reason as

@@ -20,13 +20,6 @@ export interface EnvironmentEvidence {
   module?: string;
 }
 
-/**
- * The line a backend whose environment cannot be had (a Debian release its archive lacks, a failed
- * build) prints instead of running anything: the gates then record the instance as env_broken with
- * the reason, like any environment that cannot run the tests, and the other instances go on.
- */
-export const ENVIRONMENT_UNAVAILABLE_MARKER = "swegate: environment unavailable:";
-
 // Order matters: the most specific explanation wins.
 const RULES: { reason: EnvBrokenReason; pattern: RegExp }[] = [
   { reason: "environment_unavailable", pattern: /^swegate: environment unavailable: / },

@@ -1,8 +1,8 @@
 import type { Instance } from "../dataset/instance.js";
+import { environmentLabel } from "../environments/spec-python.js";
 import type { Backend, EnvironmentDescription } from "../exec/backend.js";
 import { environmentFingerprint } from "../grading/environment-fingerprint.js";
 import type { HealthRecord } from "../store/records.js";
-import { environmentLabel } from "./spec-python.js";
 
 /** The registry's verdicts sorted by where the instances would run now. */
 export interface HealthHere {
