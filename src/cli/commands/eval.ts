@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import PQueue from "p-queue";
 import type { Instance } from "../../dataset/instance.js";
+import type { Dataset } from "../../dataset/load-dataset.js";
 import { modelFolderName, type Prediction, readPredictions } from "../../dataset/read-predictions.js";
 import { quoteName, requireSafeName, unsafeNameProblem } from "../../dataset/safe-name.js";
 import { UserError } from "../../errors.js";
@@ -169,6 +170,45 @@ function testsNeverRanIn(file: string, instance: Instance): boolean {
   }
 }
 
+/** Where the tests ran, by backend and environment: the spec's Python, the one used, and how many instances. */
+type EnvironmentTally = Record<
+  string,
+  { python_version: string; spec_python: string | null; instances: number }
+>;
+
+function tallyEnvironment(
+  environments: EnvironmentTally,
+  environment: { backend: string; name?: string; python_version: string; spec_python: string | null },
+): void {
+  const key = `${environment.backend} ${environment.name ?? ""}`.trim();
+  const seen = environments[key];
+  environments[key] = {
+    python_version: seen?.python_version ?? environment.python_version,
+    spec_python: seen?.spec_python ?? environment.spec_python,
+    instances: (seen?.instances ?? 0) + 1,
+  };
+}
+
+/** The harness's infrastructure-failure classes of the unresolved and errored predictions, from their logs. */
+function findInfrastructureFailures(ids: string[], dirOf: (id: string) => string) {
+  const infrastructure = {
+    environment: [] as string[],
+    ambiguous: [] as string[],
+    reasons: {} as Record<string, string>,
+  };
+  for (const id of ids) {
+    const dir = dirOf(id);
+    const logs = ["test_output.txt", "run_instance.log"].map((name) =>
+      existsSync(join(dir, name)) ? readFileSync(join(dir, name), "utf8") : "",
+    );
+    const found = classifyInfrastructureFailure(logs.join("\n"));
+    if (!found) continue;
+    infrastructure.reasons[id] = found.reason;
+    infrastructure[found.tier].push(id);
+  }
+  return infrastructure;
+}
+
 /** The harness's `make_run_report` summary, read back from the per-instance folders on disk. */
 function summarize(
   predictions: Map<string, Prediction>,
@@ -187,10 +227,7 @@ function summarize(
     refused: [] as string[],
   };
   const envBroken: Record<string, string> = {};
-  const environments: Record<
-    string,
-    { python_version: string; spec_python: string | null; instances: number }
-  > = {};
+  const environments: EnvironmentTally = {};
   for (const { instance_id: id } of selected) {
     const prediction = predictions.get(id);
     if (!prediction) ids.incomplete.push(id);
@@ -203,16 +240,7 @@ function summarize(
           readFileSync(join(instanceDir(outputDir, runId, prediction), "report.json"), "utf8"),
         );
         const own = report[id].swegate;
-        if (own?.environment) {
-          const key = `${own.environment.backend} ${own.environment.name ?? ""}`.trim();
-          const seen = environments[key] ?? { ...own.environment, instances: 0 };
-          seen.instances++;
-          environments[key] = {
-            python_version: seen.python_version,
-            spec_python: seen.spec_python,
-            instances: seen.instances,
-          };
-        }
+        if (own?.environment) tallyEnvironment(environments, own.environment);
         if (own?.env_broken) {
           // The tests never ran: no verdict on the patch, an error like the harness's own.
           envBroken[id] = own.env_broken.reason;
@@ -228,21 +256,9 @@ function summarize(
       }
     }
   }
-  const infrastructure = {
-    environment: [] as string[],
-    ambiguous: [] as string[],
-    reasons: {} as Record<string, string>,
-  };
-  for (const id of [...ids.unresolved, ...ids.error]) {
-    const dir = instanceDir(outputDir, runId, predictions.get(id) as Prediction);
-    const logs = ["test_output.txt", "run_instance.log"].map((name) =>
-      existsSync(join(dir, name)) ? readFileSync(join(dir, name), "utf8") : "",
-    );
-    const found = classifyInfrastructureFailure(logs.join("\n"));
-    if (!found) continue;
-    infrastructure.reasons[id] = found.reason;
-    infrastructure[found.tier].push(id);
-  }
+  const infrastructure = findInfrastructureFailures([...ids.unresolved, ...ids.error], (id) =>
+    instanceDir(outputDir, runId, predictions.get(id) as Prediction),
+  );
   const sorted = (list: string[]) => [...list].sort();
   return {
     total_instances: selected.length,
@@ -276,6 +292,33 @@ function summarize(
   };
 }
 
+/**
+ * The predictions to evaluate: the file's, or the gold patches of the selected instances. Like the
+ * harness, a prediction for an instance the dataset lacks is an error, not a skip.
+ */
+function predictionsFor(source: string, dataset: Dataset, instances: Instance[]): Prediction[] {
+  const list =
+    source === "gold"
+      ? instances.map((instance) => ({
+          instance_id: instance.instance_id,
+          model_name_or_path: "gold",
+          model_patch: instance.patch,
+        }))
+      : readPredictions(source);
+  if (list.length === 0) throw new UserError("no predictions", { where: `--predictions=${source}` });
+  const known = new Set(dataset.instances.map((instance) => instance.instance_id));
+  const unknown = list.filter((prediction) => !known.has(prediction.instance_id));
+  if (unknown.length > 0)
+    throw new UserError(
+      `${unknown.length} prediction(s) name instances not in the dataset: ${unknown
+        .slice(0, 3)
+        .map((item) => item.instance_id)
+        .join(", ")}`,
+      { where: `--predictions=${source}`, hint: "pass the dataset these predictions were made for" },
+    );
+  return list;
+}
+
 export function registerEvalCommand(program: Command): void {
   const command = program
     .command("eval [dataset]")
@@ -296,30 +339,7 @@ export function registerEvalCommand(program: Command): void {
       // The run id names a folder of the layout and the summary file: refuse it before any work.
       requireSafeName(options.runId, "run id", `--run-id=${options.runId}`);
       const { dataset, instances } = await resolveInstances(datasetArgument, options);
-      const list =
-        options.predictions === "gold"
-          ? instances.map((instance) => ({
-              instance_id: instance.instance_id,
-              model_name_or_path: "gold",
-              model_patch: instance.patch,
-            }))
-          : readPredictions(options.predictions);
-      if (list.length === 0)
-        throw new UserError("no predictions", { where: `--predictions=${options.predictions}` });
-      // Like the harness: a prediction for an instance the dataset lacks is an error, not a skip.
-      const known = new Set(dataset.instances.map((instance) => instance.instance_id));
-      const unknown = list.filter((prediction) => !known.has(prediction.instance_id));
-      if (unknown.length > 0)
-        throw new UserError(
-          `${unknown.length} prediction(s) name instances not in the dataset: ${unknown
-            .slice(0, 3)
-            .map((item) => item.instance_id)
-            .join(", ")}`,
-          {
-            where: `--predictions=${options.predictions}`,
-            hint: "pass the dataset these predictions were made for",
-          },
-        );
+      const list = predictionsFor(options.predictions, dataset, instances);
       const predictions = new Map(list.map((prediction) => [prediction.instance_id, prediction]));
       const interrupt = interruptOnSignals(
         "No prediction starts any more; the ones in flight are stopped and get no report.json, so the same command evaluates them again.",
