@@ -16,6 +16,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { type CliResult, runCli, runCliAsync, swegateBin } from "../cli/test-support/run-cli.js";
 import { openStore } from "../store/open-store.js";
 import { commitFiles, makeGitRepo } from "../workspace/test-support/make-git-repo.js";
+import { newFileDiff } from "../workspace/test-support/new-file-diff.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "swegate-interrupt-"));
 afterAll(() => rm(scratch, { recursive: true, force: true }));
@@ -103,16 +104,7 @@ function makeDataset() {
     "+    return x + x",
     "",
   ].join("\n");
-  const testPatch = (file: string, body: string[]) =>
-    [
-      `diff --git a/tests/${file} b/tests/${file}`,
-      "new file mode 100644",
-      "--- /dev/null",
-      `+++ b/tests/${file}`,
-      `@@ -0,0 +1,${body.length} @@`,
-      ...body.map((line) => `+${line}`),
-      "",
-    ].join("\n");
+  const testPatch = (file: string, body: string[]) => newFileDiff(`tests/${file}`, body);
   const row = (id: string, file: string, body: string[]) => ({
     repo: "acme/slow",
     instance_id: `acme__slow-${id}`,

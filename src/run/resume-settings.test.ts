@@ -8,6 +8,7 @@ import { runCli, runCliAsync, swegateBin } from "../cli/test-support/run-cli.js"
 import { answerJson, serveJson } from "../model/test-support/serve-json.js";
 import { openStore } from "../store/open-store.js";
 import { makeGitRepo } from "../workspace/test-support/make-git-repo.js";
+import { newFileDiff } from "../workspace/test-support/new-file-diff.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "swegate-resume-settings-"));
 afterAll(() => rm(scratch, { recursive: true, force: true }));
@@ -27,16 +28,7 @@ function makeDataset() {
     { "lib.py": "def double(x):\n    return x + x + 1\n", "tests/__init__.py": "" },
     repo,
   );
-  const test = (file: string, body: string[]) =>
-    [
-      `diff --git a/tests/${file} b/tests/${file}`,
-      "new file mode 100644",
-      "--- /dev/null",
-      `+++ b/tests/${file}`,
-      `@@ -0,0 +1,${body.length} @@`,
-      ...body.map((line) => `+${line}`),
-      "",
-    ].join("\n");
+  const test = (file: string, body: string[]) => newFileDiff(`tests/${file}`, body);
   const row = (id: string, file: string, body: string[]) => ({
     repo: "acme/slow",
     instance_id: `acme__slow-${id}`,
