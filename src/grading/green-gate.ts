@@ -4,7 +4,7 @@ import { applyDisjointPatches, applyPatch, resetPatchFiles, resetToBase } from "
 import { listTouchedPaths } from "../workspace/snapshot-paths.js";
 import { gradeInstance, type Resolution, type TestsStatus } from "./grade-instance.js";
 import { runInstanceTests } from "./run-instance-tests.js";
-import { scanPatchForTampering } from "./scan-patch.js";
+import { describeFinding, scanPatchForTampering } from "./scan-patch.js";
 import type { EvidenceCheck } from "./test-evidence.js";
 import { findTestMachineryEdits } from "./test-machinery.js";
 import type { TestStatus } from "./test-status.js";
@@ -118,9 +118,7 @@ export async function runGreenGate(options: {
     ...(grade.resolved
       ? run.evidence.filter((check) => !check.ok).map((check) => `${check.kind}: ${check.detail}`)
       : []),
-    ...scanPatchForTampering(options.patch, instance).map(
-      (finding) => `patch: ${finding.path} ${finding.why} (${finding.rule}: ${finding.line.slice(0, 120)})`,
-    ),
+    ...scanPatchForTampering(options.patch, instance).map((finding) => `patch: ${describeFinding(finding)}`),
   ];
   return {
     ...base,

@@ -108,19 +108,29 @@ export function scanPatchForTampering(
 
 function findAdded(patch: string, rules: TamperRule[], skipPaths: Set<string>): TamperFinding[] {
   const findings: TamperFinding[] = [];
+  for (const { path, code } of listAddedLines(patch)) {
+    if (skipPaths.has(path) || /^\s*#/.test(code)) continue;
+    for (const rule of rules)
+      if (rule.pattern.test(code)) findings.push({ rule: rule.name, path, line: code.trim(), why: rule.why });
+  }
+  return findings;
+}
+
+/** The lines a patch adds (without their `+`), each with the path its `+++` header names. */
+export function listAddedLines(patch: string): { path: string; code: string }[] {
+  const added: { path: string; code: string }[] = [];
   let path = "";
   for (const line of patch.split("\n")) {
     const header = /^\+\+\+ (.+?)\s*$/.exec(line);
     if (header) {
       const name = header[1] ?? "";
       path = name === "/dev/null" ? "" : name.replace(/^b\//, "");
-      continue;
-    }
-    if (!line.startsWith("+") || !path || skipPaths.has(path)) continue;
-    const code = line.slice(1);
-    if (/^\s*#/.test(code)) continue;
-    for (const rule of rules)
-      if (rule.pattern.test(code)) findings.push({ rule: rule.name, path, line: code.trim(), why: rule.why });
+    } else if (line.startsWith("+") && path) added.push({ path, code: line.slice(1) });
   }
-  return findings;
+  return added;
+}
+
+/** One finding in one line, for feedback and reports. */
+export function describeFinding(finding: TamperFinding): string {
+  return `${finding.path} ${finding.why} (${finding.rule}: ${finding.line.slice(0, 120)})`;
 }

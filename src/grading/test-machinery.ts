@@ -3,6 +3,7 @@ import { basename, join } from "node:path";
 import type { Instance } from "../dataset/instance.js";
 import { git } from "../workspace/git.js";
 import { listPatchPaths } from "../workspace/snapshot-paths.js";
+import { listAddedLines } from "./scan-patch.js";
 
 /**
  * Files that decide how tests are collected, run or reported rather than what they test. A candidate
@@ -63,20 +64,12 @@ export async function findTestMachineryEdits(options: {
   return reasons;
 }
 
-/** Lines a patch adds to Python files outside `exempt` that set `pytest_plugins`. */
+/** Python files outside `exempt` to which a patch adds a line setting `pytest_plugins`. */
 function addedPluginLines(patch: string, exempt: Set<string>): { path: string }[] {
-  const found: { path: string }[] = [];
-  let path = "";
-  for (const line of patch.split("\n")) {
-    const header = /^\+\+\+ (?:b\/)?(.+?)\s*$/.exec(line);
-    if (header) {
-      path = header[1] ?? "";
-      continue;
-    }
-    if (line.startsWith("+") && /\bpytest_plugins\b/.test(line) && path.endsWith(".py") && !exempt.has(path))
-      if (!found.some((entry) => entry.path === path)) found.push({ path });
-  }
-  return found;
+  const paths = listAddedLines(patch)
+    .filter(({ path, code }) => /\bpytest_plugins\b/.test(code) && path.endsWith(".py") && !exempt.has(path))
+    .map(({ path }) => path);
+  return [...new Set(paths)].map((path) => ({ path }));
 }
 
 /** True when the pytest/tox sections of `path` differ between base_commit and the checkout. */

@@ -4,7 +4,7 @@ import type { Instance } from "../dataset/instance.js";
 import type { Backend } from "../exec/backend.js";
 import type { GreenGateResult } from "../grading/green-gate.js";
 import { runInstanceTests } from "../grading/run-instance-tests.js";
-import { scanPatchForTampering } from "../grading/scan-patch.js";
+import { describeFinding, scanPatchForTampering } from "../grading/scan-patch.js";
 import { findTestMachineryEdits } from "../grading/test-machinery.js";
 
 /** The green gate on a candidate patch in the instance's workspace (each patch run once). */
@@ -115,9 +115,7 @@ function refuseTampering(check: Checker, instance: Instance): Checker {
         feedback: refusalFeedback(refused),
         summary: `refused: the patch changes the test machinery (${refused[0]})`,
       };
-    const findings = scanPatchForTampering(input.patch, instance).map(
-      (finding) => `${finding.path} ${finding.why} (${finding.rule}: ${finding.line.slice(0, 120)})`,
-    );
+    const findings = scanPatchForTampering(input.patch, instance).map(describeFinding);
     if (findings.length > 0)
       return {
         passed: false,
