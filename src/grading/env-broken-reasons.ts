@@ -1,3 +1,5 @@
+import { ENVIRONMENT_UNAVAILABLE_MARKER } from "../environments/unavailable-backend.js";
+
 /** Why a test environment cannot judge an instance (a fixed taxonomy). */
 export type EnvBrokenReason =
   | "environment_unavailable"
@@ -22,7 +24,8 @@ export interface EnvironmentEvidence {
 
 // Order matters: the most specific explanation wins.
 const RULES: { reason: EnvBrokenReason; pattern: RegExp }[] = [
-  { reason: "environment_unavailable", pattern: /^swegate: environment unavailable: / },
+  // The line an unavailable environment's backend prints instead of running anything.
+  { reason: "environment_unavailable", pattern: new RegExp(`^${ENVIRONMENT_UNAVAILABLE_MARKER} `) },
   {
     reason: "interpreter_incompatibility",
     pattern:
