@@ -88,6 +88,8 @@ export interface Usage {
   cacheReadTokens: number;
   /** Input tokens written to the provider's prompt cache. */
   cacheWriteTokens: number;
+  /** Of `outputTokens`, those spent thinking (reasoning models; priced as output), when the provider says. */
+  reasoningTokens?: number;
 }
 
 export type ModelResponse =

@@ -77,11 +77,16 @@ export function fromSdkToolCall(
   };
 }
 
-/** The AI SDK's usage in swegate's shape: uncached input apart from cache reads and writes; output with reasoning. */
+/**
+ * The AI SDK's usage in swegate's shape: uncached input apart from cache reads and writes; output
+ * with reasoning, and the reasoning part on its own where the provider reports it.
+ */
 export function fromSdkUsage(usage: {
   inputTokens?: number;
   outputTokens?: number;
   inputTokenDetails?: { noCacheTokens?: number; cacheReadTokens?: number; cacheWriteTokens?: number };
+  outputTokenDetails?: { reasoningTokens?: number };
+  reasoningTokens?: number;
 }): Usage {
   const count = (value: number | undefined) => (typeof value === "number" && value > 0 ? value : 0);
   const cacheReadTokens = count(usage.inputTokenDetails?.cacheReadTokens);
@@ -95,5 +100,6 @@ export function fromSdkUsage(usage: {
     outputTokens: count(usage.outputTokens),
     cacheReadTokens,
     cacheWriteTokens,
+    reasoningTokens: count(usage.outputTokenDetails?.reasoningTokens ?? usage.reasoningTokens),
   };
 }

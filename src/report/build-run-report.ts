@@ -27,7 +27,14 @@ export interface RunReport {
   env_broken_reasons: Record<string, number>;
   /** Instances whose final patch the log grades but the evidence does not back, or that tamper with the test run: with the reasons. */
   suspicious: { instance_id: string; reasons: string[] }[];
-  cost: { total_usd: number; unknown_instances: number; tokens_in: number; tokens_out: number };
+  cost: {
+    total_usd: number;
+    unknown_instances: number;
+    tokens_in: number;
+    tokens_out: number;
+    /** Of `tokens_out`, those spent thinking (where providers report it). */
+    tokens_reasoning: number;
+  };
   /** Present in oracle mode: the numbers are not leaderboard-comparable. */
   leaderboard_warning: string | null;
   instances: (InstanceResult & { attempts: AttemptRecord[] })[];
@@ -99,6 +106,7 @@ export function buildRunReport(
       unknown_instances: results.filter((result) => result.cost_usd === null).length,
       tokens_in: results.reduce((total, result) => total + result.tokens.input + result.tokens.cache_read, 0),
       tokens_out: results.reduce((total, result) => total + result.tokens.output, 0),
+      tokens_reasoning: results.reduce((total, result) => total + (result.tokens.reasoning ?? 0), 0),
     },
     leaderboard_warning:
       run.mode === "oracle"

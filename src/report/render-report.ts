@@ -42,7 +42,7 @@ export function renderMarkdown(report: RunReport): string {
           "",
         ]
       : []),
-    `Cost: $${report.cost.total_usd.toFixed(4)}${report.cost.unknown_instances ? ` (+${report.cost.unknown_instances} instance(s) of unknown price)` : ""}, tokens in ${report.cost.tokens_in}, out ${report.cost.tokens_out}.`,
+    `Cost: $${report.cost.total_usd.toFixed(4)}${report.cost.unknown_instances ? ` (+${report.cost.unknown_instances} instance(s) of unknown price)` : ""}, tokens in ${report.cost.tokens_in}, out ${report.cost.tokens_out}${report.cost.tokens_reasoning ? ` (${report.cost.tokens_reasoning} thinking)` : ""}.`,
     "",
     "| instance | status | attempts | reason |",
     "| --- | --- | --- | --- |",

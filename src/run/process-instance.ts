@@ -328,6 +328,7 @@ function loopTotals(loop: AttemptLoopResult) {
       output: loop.usage.outputTokens,
       cache_read: loop.usage.cacheReadTokens,
       cache_write: loop.usage.cacheWriteTokens,
+      reasoning: loop.usage.reasoningTokens ?? 0,
     },
     cost_usd: loop.cost_usd,
     attempts_made: loop.attempts.length,

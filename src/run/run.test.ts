@@ -283,7 +283,7 @@ describe("swegate run on the bundled demo (real git, real pytest)", () => {
   it("with --tools, runs the model's read-only tool calls on the base checkout and records them", async () => {
     const reply = (message: Record<string, unknown>) => ({
       choices: [{ message: { role: "assistant", ...message }, finish_reason: "stop" }],
-      usage: { prompt_tokens: 10, completion_tokens: 5 },
+      usage: { prompt_tokens: 10, completion_tokens: 5, completion_tokens_details: { reasoning_tokens: 3 } },
     });
     const call = (id: string, name: string, args: unknown) => ({
       id,
@@ -328,6 +328,8 @@ describe("swegate run on the bundled demo (real git, real pytest)", () => {
       expect(result.code, result.stderr).toBe(0);
       const [outcome] = endEvents(result.stdout);
       expect(outcome).toMatchObject({ status: "verified", attempts_made: 1 });
+      // Three calls: their thinking is part of the output and also counted on its own.
+      expect(outcome?.tokens).toMatchObject({ input: 30, output: 15, reasoning: 9 });
       const bodies = server.seen.map((request) => request.body) as {
         messages: Record<string, unknown>[];
         tools?: unknown[];

@@ -37,6 +37,8 @@ export interface TokenUsage {
   cacheReadTokens: number;
   /** Input tokens written to the provider's prompt cache. */
   cacheWriteTokens: number;
+  /** Of `outputTokens`, those spent thinking, when the provider says. */
+  reasoningTokens?: number;
 }
 
 /** Everything that happened in one attempt: what the model saw and said, and what came of it. */

@@ -100,7 +100,8 @@ export interface InstanceResult {
   /** The model's id (`provider:model-id`, `demo`, `oracle`). */
   model: string;
   /** Token totals over all attempts. */
-  tokens: { input: number; output: number; cache_read: number; cache_write: number };
+  /** `reasoning` is the part of `output` spent thinking, where the provider reports it (absent in older records). */
+  tokens: { input: number; output: number; cache_read: number; cache_write: number; reasoning?: number };
   /** Total cost in USD; null when a price was unknown. */
   cost_usd: number | null;
   /** Wall time of the whole instance, milliseconds. */
