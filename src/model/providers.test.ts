@@ -89,7 +89,13 @@ const CASES: ProviderCase[] = [
         cache_creation_input_tokens: 10,
       },
     },
-    usage: { inputTokens: 100, outputTokens: 20, cacheReadTokens: 1000, cacheWriteTokens: 10, reasoningTokens: 0 },
+    usage: {
+      inputTokens: 100,
+      outputTokens: 20,
+      cacheReadTokens: 1000,
+      cacheWriteTokens: 10,
+      reasoningTokens: 0,
+    },
     costUsd: (100 * 1 + 20 * 5 + 1000 * 0.1 + 10 * 1.25) / 1e6,
   },
   {
@@ -122,7 +128,13 @@ const CASES: ProviderCase[] = [
         thoughtsTokenCount: 10,
       },
     },
-    usage: { inputTokens: 800, outputTokens: 50, cacheReadTokens: 100, cacheWriteTokens: 0, reasoningTokens: 10 },
+    usage: {
+      inputTokens: 800,
+      outputTokens: 50,
+      cacheReadTokens: 100,
+      cacheWriteTokens: 0,
+      reasoningTokens: 10,
+    },
     costUsd: (800 * 0.3 + 50 * 2.5 + 100 * 0.03) / 1e6,
   },
   {
@@ -153,7 +165,13 @@ const CASES: ProviderCase[] = [
         completion_tokens_details: { reasoning_tokens: 30 },
       },
     },
-    usage: { inputTokens: 300, outputTokens: 50, cacheReadTokens: 200, cacheWriteTokens: 0, reasoningTokens: 30 },
+    usage: {
+      inputTokens: 300,
+      outputTokens: 50,
+      cacheReadTokens: 200,
+      cacheWriteTokens: 0,
+      reasoningTokens: 30,
+    },
     costUsd: (300 * 0.25 + 50 * 2 + 200 * 0.025) / 1e6,
   },
   {
