@@ -189,7 +189,9 @@ describe("swegate run on the bundled demo (real git, real pytest)", () => {
     expect(
       ends.map((item) => [item.instance_id, item.status, item.patch.split("\n")[0]]).sort(),
       // On a failure, what the green gate weighed says why.
-      JSON.stringify(ends.map((item) => [item.reason, item.green_gate?.suspicious, item.green_gate?.evidence])),
+      JSON.stringify(
+        ends.map((item) => [item.reason, item.green_gate?.suspicious, item.green_gate?.evidence]),
+      ),
     ).toEqual([
       ["swegate-demo__calculator-1", "verified", "diff --git a/calculator/ops.py b/calculator/ops.py"],
       ["swegate-demo__textutils-1", "verified", expect.stringMatching(/^diff --git a\/\S+ b\/\S+$/)],
