@@ -127,6 +127,32 @@ describe("the attempt loop's records", () => {
     expect(loop.patch).toContain("+    return a * b");
   });
 
+  it("shows the model the real lines around its SEARCH's nearest match, with their line numbers, in either mode", async () => {
+    for (const mode of ["oracle", "blind"] as const) {
+      const repo = makeGitRepo(FILES, join(scratch, `nearest-${mode}`));
+      // The SEARCH pictures `return a + b` where the file says `return a - b`.
+      const model = scripted([
+        answer(block("def add(a, b):\n    return a + b\n", "def add(a, b):\n    return a * b\n")),
+        answer(block("def add(a, b):\n    return a - b\n", "def add(a, b):\n    return a + b\n")),
+      ]);
+      const loop = await runAttemptLoop({
+        instance: instanceFor(repo.commit),
+        model,
+        dir: repo.dir,
+        maxAttempts: 2,
+        mode,
+        check: async () => ({ passed: true, feedback: "", summary: "ok" }),
+      });
+      expect(loop.attempts[0]?.failure_class).toBe("edit_not_applied");
+      const feedback = model.requests[1]?.messages.at(-1)?.content ?? "";
+      expect(feedback).toContain(
+        "Did you mean calc/ops.py lines 1-2? The file's real lines 1-5, verbatim:\n```\ndef add(a, b):\n    return a - b\n\n\ndef mul(a, b):\n```",
+      );
+      expect(loop.feedback_history[0]).toContain("The file's real lines 1-5");
+      expect(loop.passed).toBe(true);
+    }
+  });
+
   it("says plainly when carried blocks were dropped, so the model sends everything again", () => {
     const dropped = renderFeedbackMessage("block 2 did not match", 3, "dropped");
     expect(dropped).toMatch(

@@ -82,11 +82,16 @@ describe("applyEdits failures", () => {
         path: "m.py",
         blockIndex: 0,
         reason: "SEARCH does not match the file",
-        didYouMean: { firstLine: 7, lastLine: 8, text: "def g():\n    return 3" },
+        didYouMean: {
+          firstLine: 7,
+          lastLine: 8,
+          text: "def g():\n    return 3",
+          around: { firstLine: 4, lastLine: 8, text: "    return 2\n\n\ndef g():\n    return 3" },
+        },
       },
     ]);
     expect(describeEditResult(result)).toContain(
-      "Did you mean m.py lines 7-8?\n```\ndef g():\n    return 3\n```",
+      "Did you mean m.py lines 7-8? The file's real lines 4-8, verbatim:\n```\n    return 2\n\n\ndef g():\n    return 3\n```",
     );
     expect(read(folder, "m.py")).toBe(source);
   });

@@ -37,11 +37,14 @@ export function describeEditResult(result: EditsResult): string {
   for (const failure of result.failed) {
     lines.push(`Block #${failure.blockIndex + 1} for ${failure.path} failed: ${failure.reason}.`);
     const near = failure.didYouMean;
+    // The lines around the match too: a SEARCH often fails on the line before or after the one the
+    // model pictured, and the header's numbers place it in the file shown on attempt 1.
     if (near) {
+      const { around } = near;
       lines.push(
-        `Did you mean ${failure.path} lines ${near.firstLine}-${near.lastLine}?`,
+        `Did you mean ${failure.path} lines ${near.firstLine}-${near.lastLine}? The file's real lines ${around.firstLine}-${around.lastLine}, verbatim:`,
         "```",
-        near.text,
+        around.text,
         "```",
       );
     }

@@ -18,7 +18,12 @@ export interface NearestLines {
   lastLine: number;
   /** The window's lines, verbatim, newline-separated. */
   text: string;
+  /** The window with up to `NEAREST_CONTEXT_LINES` real lines either side: where it sits in the file. */
+  around: { firstLine: number; lastLine: number; text: string };
 }
+
+/** Lines shown either side of the nearest match: enough to see the enclosing block, few enough to read. */
+export const NEAREST_CONTEXT_LINES = 3;
 
 /** A block resolved against a file's lines: the new lines, and where and how it matched. */
 export interface Resolved {
@@ -214,7 +219,14 @@ export function findNearestLines(lines: string[], search: string[]): NearestLine
   }
   if (best.score === 0) return undefined;
   const window = lines.slice(best.start, best.start + wanted.length).map(comparable);
-  return { firstLine: best.start + 1, lastLine: best.start + window.length, text: window.join("\n") };
+  const aroundStart = Math.max(0, best.start - NEAREST_CONTEXT_LINES);
+  const around = lines.slice(aroundStart, best.start + window.length + NEAREST_CONTEXT_LINES).map(comparable);
+  return {
+    firstLine: best.start + 1,
+    lastLine: best.start + window.length,
+    text: window.join("\n"),
+    around: { firstLine: aroundStart + 1, lastLine: aroundStart + around.length, text: around.join("\n") },
+  };
 }
 
 function similarity(left: string, right: string, leftTokens: Set<string>, rightTokens: Set<string>): number {

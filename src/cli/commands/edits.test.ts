@@ -33,6 +33,31 @@ describe("swegate edits apply", () => {
     expect(readFileSync(join(dir, "m.py"), "utf8")).toBe("def g():\n    return 4\n");
   });
 
+  it("prints the real lines around the nearest match, numbered, the match itself marked", () => {
+    const { dir } = setUp();
+    writeFileSync(join(dir, "m.py"), "import os\n\n\ndef g():\n    return 3\n\n\ndef h():\n    pass\n");
+    const answer = join(dir, "near.md");
+    writeFileSync(
+      answer,
+      "m.py\n```\n<<<<<<< SEARCH\ndef g():\n    return 4\n=======\nx\n>>>>>>> REPLACE\n```\n",
+    );
+    const result = runCli(["edits", "apply", "--dir", dir, "--edits", answer]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      [
+        "  did you mean m.py:4-5?",
+        "   1 | import os",
+        "   2 | ",
+        "   3 | ",
+        "  >4 | def g():",
+        "  >5 |     return 3",
+        "   6 | ",
+        "   7 | ",
+        "   8 | def h():",
+      ].join("\n"),
+    );
+  });
+
   it("prints only the result value with --json and writes nothing with --dry-run", () => {
     const { dir, answer } = setUp();
     const result = runCli(["edits", "apply", "--dir", dir, "--edits", answer, "--json", "--dry-run"]);

@@ -59,8 +59,14 @@ export function registerEditsCommand(program: Command): void {
         printLine(`#${row.blockIndex + 1} ${row.path} (${options.edits}:${edit?.line ?? "?"}): ${row.text}`);
         const near = "didYouMean" in row ? row.didYouMean : undefined;
         if (near) {
+          // The lines around it, numbered; `>` marks the nearest match itself.
           printLine(`  did you mean ${row.path}:${near.firstLine}-${near.lastLine}?`);
-          for (const line of near.text.split("\n")) printLine(`  | ${line}`);
+          const width = String(near.around.lastLine).length;
+          for (const [index, line] of near.around.text.split("\n").entries()) {
+            const number = near.around.firstLine + index;
+            const mark = number >= near.firstLine && number <= near.lastLine ? ">" : " ";
+            printLine(`  ${mark}${String(number).padStart(width)} | ${line}`);
+          }
         }
       }
       const verb = options.dryRun ? "would change" : "changed";
