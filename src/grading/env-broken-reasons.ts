@@ -1,8 +1,12 @@
+import { BUILD_FAILURE_MARKER } from "../environments/spec-environments.js";
 import { ENVIRONMENT_UNAVAILABLE_MARKER } from "../environments/unavailable-backend.js";
 
 /** Why a test environment cannot judge an instance (a fixed taxonomy). */
 export type EnvBrokenReason =
   | "environment_unavailable"
+  | "dependency_install_failed"
+  | "build_failed"
+  | "interpreter_unavailable"
   | "missing_dependency"
   | "dependency_version"
   | "import_error"
@@ -22,10 +26,34 @@ export interface EnvironmentEvidence {
   module?: string;
 }
 
+const BUILD_FAILURE_REASONS = [
+  "interpreter_unavailable",
+  "dependency_install_failed",
+  "build_failed",
+] as const;
+
+const buildFailurePattern = (reason: string) => new RegExp(`^${BUILD_FAILURE_MARKER} \\(${reason}\\): `);
+
+/**
+ * A spec environment's build failure printed before the tests (the instance's install failed), with
+ * its lines; undefined when the output has none.
+ */
+export function findBuildFailure(output: string): EnvironmentEvidence | undefined {
+  const lines = output.split("\n");
+  for (const reason of BUILD_FAILURE_REASONS) {
+    const matching = lines.filter((line) => buildFailurePattern(reason).test(line));
+    if (matching.length > 0)
+      return { reason, evidence: [...new Set(matching.map((line) => line.trim()))].slice(0, 6) };
+  }
+  return undefined;
+}
+
 // Order matters: the most specific explanation wins.
 const RULES: { reason: EnvBrokenReason; pattern: RegExp }[] = [
   // The line an unavailable environment's backend prints instead of running anything.
   { reason: "environment_unavailable", pattern: new RegExp(`^${ENVIRONMENT_UNAVAILABLE_MARKER} `) },
+  // The lines a spec environment prints when it, or the instance's install into it, failed.
+  ...BUILD_FAILURE_REASONS.map((reason) => ({ reason, pattern: buildFailurePattern(reason) })),
   {
     reason: "interpreter_incompatibility",
     pattern:

@@ -1,7 +1,7 @@
 import type { Instance } from "../dataset/instance.js";
 import type { Backend } from "../exec/backend.js";
 import { type ApplyTry, applyPatch, resetToBase } from "../workspace/apply-patch.js";
-import { classifyEnvironmentFailure, type EnvBrokenReason } from "./env-broken-reasons.js";
+import { classifyEnvironmentFailure, type EnvBrokenReason, findBuildFailure } from "./env-broken-reasons.js";
 import { runInstanceTests, type TestRunResult } from "./run-instance-tests.js";
 import type { TestStatus } from "./test-status.js";
 
@@ -28,6 +28,12 @@ export interface RedGateResult {
   /** One line for people. */
   message: string;
 }
+
+const BUILD_REASONS = new Set<EnvBrokenReason>([
+  "build_failed",
+  "dependency_install_failed",
+  "interpreter_unavailable",
+]);
 
 const passes = (status: TestStatus | "missing" | undefined) => status === "PASSED" || status === "XFAIL";
 const p2pHolds = (status: TestStatus | "missing" | undefined) => passes(status) || status === "SKIPPED";
@@ -60,7 +66,8 @@ export async function runRedGate(options: {
     warnings: instance.FAIL_TO_PASS.filter((id) => passes(tests[id])),
     provisional: false,
     tests,
-    log: run.log,
+    // A failed build is kept with the gate: its log is the whole output, the install's included.
+    log: finding.reason && BUILD_REASONS.has(finding.reason) ? run.output : run.log,
     exit_code: run.exitCode,
     duration_ms: Date.now() - started,
     ...finding,
@@ -122,7 +129,7 @@ function judgeRedRun(
   const nothingRan = [...instance.FAIL_TO_PASS, ...instance.PASS_TO_PASS].every(
     (id) => tests[id] === "missing",
   );
-  const environment = judgeEnvironmentFailure(instance, run.log, tests, f2pFailing, nothingRan);
+  const environment = judgeEnvironmentFailure(instance, run, tests, f2pFailing, nothingRan);
   if (environment) return environment;
   if (nothingRan) {
     return {
@@ -153,12 +160,13 @@ function judgeRedRun(
  */
 function judgeEnvironmentFailure(
   instance: Instance,
-  log: string,
+  run: TestRunResult,
   tests: RedTests,
   f2pFailing: string[],
   nothingRan: boolean,
 ): RedFinding | undefined {
-  const environment = classifyEnvironmentFailure(log);
+  // A spec environment's failed install, printed before the tests, explains what the log then shows.
+  const environment = findBuildFailure(run.output) ?? classifyEnvironmentFailure(run.log);
   const f2pMissing = f2pFailing.every((id) => tests[id] === "missing" || tests[id] === "ERROR");
   if (!environment || !(nothingRan || f2pMissing)) return undefined;
   // `cannot import name X from <the repository's own module>`: the fix may add X (only gold can tell).

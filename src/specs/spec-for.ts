@@ -7,6 +7,11 @@ import type { Instance } from "../dataset/instance.js";
 export interface Spec {
   /** Python version the official image uses, e.g. `3.9`. */
   python: string | undefined;
+  /**
+   * The environment's package list: `requirements.txt` (the repository's requirements file),
+   * `environment.yml` (its conda environment file) or an explicit list of conda packages.
+   */
+  packages: string | undefined;
   /** Install step run in the repository (e.g. `python -m pip install -e .`). */
   install: string | undefined;
   /** Commands run before install in the image. */
@@ -53,6 +58,9 @@ function specsTable(): Record<string, Record<string, RawSpec>> {
 const asList = (value: unknown): string[] =>
   Array.isArray(value) ? value.map(String) : typeof value === "string" && value ? [value] : [];
 
+/** Environment fields a dataset row may carry itself (columns of these names win over the table). */
+const ROW_ENVIRONMENT_FIELDS = ["python", "packages", "pip_packages", "pre_install", "install"] as const;
+
 /** The harness's log parser for each repository (its MAP_REPO_TO_PARSER). */
 const REPO_PARSERS: Record<string, string> = {
   "astropy/astropy": "parse_log_astropy",
@@ -86,12 +94,17 @@ export function specFor(instance: Pick<Instance, "repo" | "version" | "extra">):
   const versions = specsTable()[instance.repo];
   const known = versions?.[instance.version];
   const fallbackVersion = versions ? Object.keys(versions).sort(compareVersions).at(-1) : undefined;
-  const raw: RawSpec = known ?? (fallbackVersion ? (versions?.[fallbackVersion] ?? {}) : {});
+  const table: RawSpec = known ?? (fallbackVersion ? (versions?.[fallbackVersion] ?? {}) : {});
+  // A row's own environment fields win, like its test_cmd (a private dataset's repositories).
+  const raw: RawSpec = { ...table };
+  for (const key of ROW_ENVIRONMENT_FIELDS)
+    if (instance.extra[key] !== undefined) raw[key] = instance.extra[key];
   const rowTestCommand = instance.extra.test_cmd;
   const rowParser = instance.extra.log_parser;
   const testCommand = typeof rowTestCommand === "string" ? rowTestCommand : asList(raw.test_cmd).join("\n");
   return {
     python: typeof raw.python === "string" ? raw.python : undefined,
+    packages: typeof raw.packages === "string" ? raw.packages : undefined,
     install: typeof raw.install === "string" ? raw.install : undefined,
     pre_install: asList(raw.pre_install),
     pip_packages: asList(raw.pip_packages),

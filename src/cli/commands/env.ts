@@ -1,17 +1,34 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import type { Command } from "commander";
+import type { Instance } from "../../dataset/instance.js";
+import { loadDataset } from "../../dataset/load-dataset.js";
 import {
   createEnvironment,
   defaultDebianMirror,
   listEnvironments,
   removeEnvironment,
 } from "../../environments/debian-environments.js";
-import { defaultCacheDir } from "../../workspace/repo-cache.js";
+import {
+  buildSpecEnvironment,
+  listSpecEnvironments,
+  readSpecEnvironment,
+  removeSpecEnvironment,
+  specEnvironmentsDir,
+} from "../../environments/spec-environments.js";
+import { EnvironmentError, UserError } from "../../errors.js";
+import { specFor } from "../../specs/spec-for.js";
+import { git } from "../../workspace/git.js";
+import { createRepoCache, DEFAULT_REPO_URL_TEMPLATE, defaultCacheDir } from "../../workspace/repo-cache.js";
 import { printJson, printLine } from "../output.js";
 
 export function registerEnvCommand(program: Command): void {
   const env = program
     .command("env")
-    .description("Debian root filesystems with older Pythons for --backend isolated");
+    .description(
+      "Debian root filesystems with older Pythons for --backend isolated, and virtual environments built from the harness's specs for --spec-env",
+    );
+  registerEnvBuildCommand(env);
   env
     .command("create <name>")
     .description("build an environment with debootstrap (the release whose Python is closest to --python)")
@@ -68,12 +85,23 @@ export function registerEnvCommand(program: Command): void {
     .option("--json", "print JSON only")
     .action((options: { cacheDir: string; json?: boolean }) => {
       const records = listEnvironments(options.cacheDir);
+      const specEnvironments = listSpecEnvironments(options.cacheDir);
       if (options.json)
-        return printJson(records.map((record) => ({ ...record, packages: record.packages.length })));
-      if (records.length === 0) printLine("no environments (swegate env create NAME --python 3.9)");
+        return printJson([
+          ...records.map((record) => ({ kind: "debian", ...record, packages: record.packages.length })),
+          ...specEnvironments.map((record) => ({ kind: "spec", ...record })),
+        ]);
+      if (records.length === 0 && specEnvironments.length === 0)
+        printLine(
+          "no environments (swegate env create NAME --python 3.9, or swegate env build REPO@VERSION)",
+        );
       for (const record of records)
         printLine(
           `${record.name}\t${record.release}\t${record.python_version}\t${record.packages.length} packages\t${record.created_at}`,
+        );
+      for (const record of specEnvironments)
+        printLine(
+          `${record.name}\tspec ${record.repo}@${record.version}\t${record.python_version} (spec ${record.spec_python})\t${record.freeze.length} packages\t${megabytes(record.size_bytes)}\t${record.users.length} instance(s)${record.users.length ? `: ${record.users.slice(0, 5).join(", ")}${record.users.length > 5 ? ", …" : ""}` : ""}`,
         );
     });
   env
@@ -81,7 +109,100 @@ export function registerEnvCommand(program: Command): void {
     .description("delete an environment")
     .option("--cache-dir <dir>", "cache folder", defaultCacheDir())
     .action((name: string, options: { cacheDir: string }) => {
-      removeEnvironment(options.cacheDir, name);
+      if (
+        readSpecEnvironment(options.cacheDir, name) ||
+        existsSync(join(specEnvironmentsDir(options.cacheDir), name))
+      )
+        removeSpecEnvironment(options.cacheDir, name);
+      else removeEnvironment(options.cacheDir, name);
       printLine(`removed ${name}`);
     });
+}
+
+const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+/** `swegate env build REPO@VERSION [dataset]`: the spec environment `--spec-env` would use. */
+function registerEnvBuildCommand(env: Command): void {
+  env
+    .command("build <target> [dataset]")
+    .description(
+      "build the virtual environment the harness's spec names for REPO@VERSION (uv, else python -m venv + pip); a dataset with one of its instances gives the environment setup commit whose requirements file it reads",
+    )
+    .option("--index-url <url>", "package index instead of PyPI")
+    .option("--cache-dir <dir>", "cache folder", defaultCacheDir())
+    .option("--repo-url <template>", `where mirrors are cloned from (default ${DEFAULT_REPO_URL_TEMPLATE})`)
+    .option("--json", "print JSON only")
+    .action(
+      async (
+        target: string,
+        datasetPath: string | undefined,
+        options: { indexUrl?: string; cacheDir: string; repoUrl?: string; json?: boolean },
+      ) => {
+        const instance = await instanceFor(target, datasetPath);
+        const cache = createRepoCache({
+          cacheDir: options.cacheDir,
+          repoUrlTemplate: options.repoUrl ?? DEFAULT_REPO_URL_TEMPLATE,
+        });
+        const commit = instance.environment_setup_commit || instance.base_commit;
+        const result = await buildSpecEnvironment({
+          cacheDir: options.cacheDir,
+          instance,
+          indexUrl: options.indexUrl,
+          onProgress: (line) => process.stderr.write(`${line}\n`),
+          read: async (path) => {
+            if (!commit) return undefined;
+            const mirror = await cache.ensureCommit(instance.repo, commit);
+            const shown = await git(["show", `${commit}:${path}`], { cwd: mirror });
+            return shown.code === 0 ? shown.stdout : undefined;
+          },
+        });
+        if (!result.ok)
+          throw new EnvironmentError(`${result.reason}: ${result.evidence.join(" | ")}`, {
+            where: `env build ${target}`,
+            hint: "see the build log under the cache's spec-environments folder",
+          });
+        if (options.json) return printJson(result.record);
+        printLine(
+          `${result.record.name}: ${result.record.python_version} (spec ${result.record.spec_python}), ${result.record.freeze.length} packages, ${result.record.build_seconds} s, digest ${result.record.digest.slice(0, 16)}`,
+        );
+      },
+    );
+}
+
+/** The instance whose spec and setup commit `env build` uses: from the dataset, or the spec alone. */
+async function instanceFor(target: string, datasetPath: string | undefined): Promise<Instance> {
+  const match = /^([\w.-]+\/[\w.-]+)@(.+)$/.exec(target);
+  if (!match)
+    throw new UserError(`${JSON.stringify(target)} is not REPO@VERSION`, {
+      where: "env build",
+      hint: "e.g. swegate env build pallets/flask@2.3 lite.jsonl",
+    });
+  const [, repo = "", version = ""] = match;
+  if (datasetPath) {
+    const dataset = await loadDataset(datasetPath);
+    const found = dataset.instances.find(
+      (instance) => instance.repo === repo && instance.version === version,
+    );
+    if (!found)
+      throw new UserError(`no instance of ${repo}@${version}`, {
+        where: datasetPath,
+        hint: "name another dataset or version",
+      });
+    return found;
+  }
+  const spec = specFor({ repo, version, extra: {} });
+  if (spec.generic)
+    throw new UserError(`the harness's specs have no ${repo}@${version}`, {
+      where: "env build",
+      hint: "see data/specs.json for the known versions",
+    });
+  if (spec.packages === "requirements.txt" || spec.packages === "environment.yml")
+    throw new UserError(
+      `${repo}@${version} installs the repository's ${spec.packages}, read at an instance's environment setup commit`,
+      {
+        where: "env build",
+        hint: "give a dataset holding one of its instances: swegate env build REPO@VERSION DATASET",
+      },
+    );
+  return { repo, version, extra: {}, environment_setup_commit: "", base_commit: "" } as unknown as Instance;
 }

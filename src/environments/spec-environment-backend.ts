@@ -1,0 +1,211 @@
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import type { Instance } from "../dataset/instance.js";
+import type { Backend, CommandResult, RunOptions } from "../exec/backend.js";
+import { specFor } from "../specs/spec-for.js";
+import {
+  buildFailureLine,
+  buildSpecEnvironment,
+  findUv,
+  recordSpecEnvironmentUse,
+  type SpecEnvironmentResult,
+} from "./spec-environments.js";
+import type { RepositoryFileReader } from "./spec-requirements.js";
+
+const run = promisify(execFile);
+
+/**
+ * Pre-install steps of the harness's image that need root and the image's own system (apt-get,
+ * locale-gen, edits under /etc): a spec environment cannot run them, and says so in the build log.
+ */
+const IMAGE_ONLY_STEP = /^\s*(?:apt-get|apt\s|locale-gen|echo\s.*>\s*\/etc\/)|\/etc\//;
+
+const quote = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * `--spec-env`: each instance runs in the virtual environment the harness's spec names for its
+ * repo@version (built on first need, then cached: `spec-environments.ts`), through the `inner`
+ * backend (host). The repository itself is installed per workspace, never into the shared
+ * environment: each checkout gets a thin virtual environment of its own (a layer) whose
+ * site-packages come first and whose `.pth` adds the shared environment's after them, so an
+ * instance's `pip install -e .` (or compiled build) is seen by that instance only. As in the
+ * harness's eval script, the spec's install command runs before every test run (after the patches,
+ * from a clean checkout each time); its output precedes the test log, and a failed install prints
+ * `build_failed` lines that the red gate reads as env_broken (the green gate does not: there a
+ * candidate that breaks the build is the candidate's failure, as in the harness).
+ */
+export function createSpecEnvironmentResolver(options: {
+  cacheDir: string;
+  inner: Backend;
+  /** Reads a repository file at a commit from a checkout (the commit fetched when missing). */
+  readAt: (cwd: string, instance: Instance) => RepositoryFileReader;
+  indexUrl?: string;
+  progress: (line: string) => void;
+}): (instance: Instance) => Backend {
+  const builds = new Map<string, Promise<SpecEnvironmentResult>>();
+  const shared = (instance: Instance, cwd: string) => {
+    const key = `${instance.repo}@${instance.version}@${instance.environment_setup_commit ?? instance.base_commit}`;
+    let build = builds.get(key);
+    if (!build) {
+      build = buildSpecEnvironment({
+        cacheDir: options.cacheDir,
+        instance,
+        read: options.readAt(cwd, instance),
+        indexUrl: options.indexUrl,
+        onProgress: (line) => options.progress(`spec env ${line}`),
+      });
+      builds.set(key, build);
+    }
+    return build;
+  };
+  return (instance) => specEnvironmentBackend(instance, shared, options);
+}
+
+function specEnvironmentBackend(
+  instance: Instance,
+  shared: (instance: Instance, cwd: string) => Promise<SpecEnvironmentResult>,
+  options: { cacheDir: string; inner: Backend; indexUrl?: string },
+): Backend {
+  const used = new Set<string>();
+  return {
+    name: options.inner.name,
+    collectsEvidence: options.inner.collectsEvidence,
+    async run(script: string, runOptions: RunOptions): Promise<CommandResult> {
+      const environment = await shared(instance, runOptions.cwd);
+      if (!environment.ok) return unavailable(environment.reason, environment.evidence);
+      if (!used.has(environment.record.name)) {
+        used.add(environment.record.name);
+        recordSpecEnvironmentUse(options.cacheDir, environment.record.name, instance.instance_id);
+      }
+      const layer = await ensureLayer(environment, runOptions.cwd, instance.instance_id);
+      writeFileSync(join(layer, "script.sh"), script);
+      const env: Record<string, string> = {
+        ...runOptions.env,
+        PATH: `${join(layer, "bin")}:${process.env.PATH ?? "/usr/bin:/bin"}`,
+        VIRTUAL_ENV: layer,
+      };
+      if (options.indexUrl) env.PIP_INDEX_URL = options.indexUrl;
+      return options.inner.run(installThenRun(instance, environment.record.name, layer), {
+        ...runOptions,
+        env,
+      });
+    },
+    async describe(describeOptions) {
+      const environment = await shared(instance, describeOptions.cwd);
+      const described = await options.inner.describe(describeOptions);
+      if (!environment.ok)
+        return {
+          ...described,
+          pythonVersion: "unavailable",
+          details: {
+            ...described.details,
+            unavailable: `${environment.reason}: ${environment.evidence[0] ?? ""}`,
+          },
+        };
+      const { record } = environment;
+      return {
+        ...described,
+        python: join(environment.dir, "venv", "bin", "python"),
+        pythonVersion: record.python_version,
+        imageDigest: record.digest,
+        details: {
+          ...described.details,
+          root: `spec ${record.name}`,
+          spec_python: record.spec_python,
+          spec_environment: record.name,
+          packages: record.freeze.join(" "),
+        },
+      };
+    },
+  };
+}
+
+/** What a run prints when the shared environment cannot be had: the build's reason and evidence. */
+function unavailable(reason: Parameters<typeof buildFailureLine>[0], evidence: string[]): CommandResult {
+  return {
+    exitCode: 1,
+    output: `${evidence.map((line) => buildFailureLine(reason, line)).join("\n")}\n`,
+    durationMs: 0,
+    timedOut: false,
+    truncatedBytes: 0,
+  };
+}
+
+/**
+ * The checkout's own layer over the shared environment, made anew when another instance used the
+ * checkout last (what it installed must not be seen). Outside the checkout, so nothing of it enters
+ * the candidate's diff or survives a `git clean`.
+ */
+async function ensureLayer(
+  environment: Extract<SpecEnvironmentResult, { ok: true }>,
+  cwd: string,
+  instanceId: string,
+): Promise<string> {
+  const layer = join(environment.dir, "layers", createHash("sha256").update(cwd).digest("hex").slice(0, 16));
+  const owner = join(layer, "instance.txt");
+  if (existsSync(owner) && readFileSync(owner, "utf8") === instanceId) return layer;
+  rmSync(layer, { recursive: true, force: true });
+  mkdirSync(join(environment.dir, "layers"), { recursive: true });
+  const base = environment.record.base_interpreter;
+  const uv = findUv();
+  if (uv)
+    await run(uv, ["venv", "--quiet", "--python", base, layer], {
+      env: { ...process.env, UV_PYTHON_DOWNLOADS: "never" },
+    });
+  else await run(base, ["-m", "venv", "--without-pip", layer]);
+  const { stdout } = await run(join(layer, "bin", "python"), [
+    "-c",
+    "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+  ]);
+  // `site.addsitedir` (not a bare path line) so the shared environment's own .pth files are read too.
+  writeFileSync(
+    join(stdout.trim(), "_swegate_spec_environment.pth"),
+    `import site; site.addsitedir(${JSON.stringify(environment.record.site_packages)})\n`,
+  );
+  writeFileSync(owner, instanceId);
+  return layer;
+}
+
+/**
+ * The script a run becomes: the spec's pre-install steps a checkout can take (file edits; image-only
+ * steps are named and skipped), its install command with the output kept in the layer's
+ * `install.log` and printed, `build_failed` lines when it fails, then the original script. The
+ * pre-install steps' edits of tracked files are undone after the run, so they never reach a diff.
+ */
+function installThenRun(instance: Instance, name: string, layer: string): string {
+  const spec = specFor(instance);
+  const steps = spec.pre_install.map((command) => command.replaceAll("/testbed", "$PWD"));
+  const runnable = steps.filter((command) => !IMAGE_ONLY_STEP.test(command));
+  const lines = ["set +e", `echo ${quote(`swegate: spec environment ${name}: install into ${layer}`)}`];
+  for (const command of steps.filter((command) => IMAGE_ONLY_STEP.test(command)))
+    lines.push(`echo ${quote(`swegate: pre_install step skipped (needs the image's system): ${command}`)}`);
+  if (runnable.length > 0) {
+    lines.push("swegate_before=$(mktemp)", 'git diff --binary > "$swegate_before" 2>/dev/null');
+    for (const command of runnable)
+      lines.push(
+        `${command} || echo ${quote(buildFailureLine("build_failed", `pre_install step failed: ${command}`))}`,
+      );
+  }
+  if (spec.install) {
+    const log = quote(join(layer, "install.log"));
+    lines.push(
+      `( ${spec.install} ) > ${log} 2>&1 < /dev/null`,
+      "swegate_status=$?",
+      `cat ${log}`,
+      'if [ "$swegate_status" -ne 0 ]; then',
+      `  grep -iE 'error|not found|No matching distribution' ${log} | tail -n 5 | sed 's/^[[:space:]]*/${buildFailureLine("build_failed", "").replaceAll("/", "\\/")}/'`,
+      `  echo ${quote(buildFailureLine("build_failed", `the install command exited `))}"$swegate_status: ${spec.install.replaceAll('"', '\\"').replaceAll("$", "\\$")}"`,
+      "fi",
+    );
+  }
+  lines.push(`bash ${quote(join(layer, "script.sh"))}`, "swegate_exit=$?");
+  if (runnable.length > 0)
+    lines.push(
+      'git checkout -q -- . 2>/dev/null; git apply --binary "$swegate_before" 2>/dev/null; rm -f "$swegate_before"',
+    );
+  lines.push('exit "$swegate_exit"', "");
+  return lines.join("\n");
+}

@@ -1,0 +1,251 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import type { Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Instance } from "../dataset/instance.js";
+import { createHostBackend } from "../exec/host-backend.js";
+import { runGreenGate } from "../grading/green-gate.js";
+import { runRedGate } from "../grading/red-gate.js";
+import { createWorkspace, type Workspace } from "../workspace/create-workspace.js";
+import { git } from "../workspace/git.js";
+import { createRepoCache } from "../workspace/repo-cache.js";
+import { commitFiles, makeGitRepo } from "../workspace/test-support/make-git-repo.js";
+import { newFileDiff } from "../workspace/test-support/new-file-diff.js";
+import { createSpecEnvironmentResolver } from "./spec-environment-backend.js";
+import { listSpecEnvironments, specEnvironmentsDir } from "./spec-environments.js";
+import { buildWheel, copyBundledWheels, serveSimpleIndex } from "./test-support/local-package-index.js";
+
+// What the test needs: uv (PyPI's `uv`), a Python 3 with its headers and gcc for the compiled part.
+const python = execFileSync("bash", ["-c", "command -v python3 || true"], { encoding: "utf8" }).trim();
+const uv = execFileSync("bash", ["-c", "command -v uv || true"], { encoding: "utf8" }).trim();
+const pythonInfo = python
+  ? execFileSync(
+      python,
+      [
+        "-c",
+        "import sys, sysconfig; print('%d.%d' % sys.version_info[:2]); print(sysconfig.get_paths()['include'])",
+      ],
+      {
+        encoding: "utf8",
+      },
+    )
+      .trim()
+      .split("\n")
+  : [];
+const pythonVersion = pythonInfo[0] ?? "";
+const compiles =
+  existsSync(join(pythonInfo[1] ?? "/nonexistent", "Python.h")) &&
+  execFileSync("bash", ["-c", "command -v gcc || true"], { encoding: "utf8" }).trim() !== "";
+const missing = [
+  !python && "python3",
+  !uv && "uv (pip install uv)",
+  !compiles && "gcc and the Python headers (python3-dev)",
+].filter(Boolean);
+const required = process.env.SWEGATE_REQUIRE_SANDBOXES === "1";
+if (missing.length > 0 && required)
+  throw new Error(`spec environment tests need ${missing.join(", ")} (SWEGATE_REQUIRE_SANDBOXES=1)`);
+if (missing.length > 0) console.warn(`skipping spec environment tests: they need ${missing.join(", ")}`);
+
+const scratch = mkdtempSync(join(tmpdir(), "swegate-spec-env-"));
+const cacheDir = join(scratch, "cache");
+let index: { url: string; server: Server };
+let repo: { dir: string; commit: string };
+let brokenCommit: string;
+let goldPatch: string;
+const workspaces: Workspace[] = [];
+
+const SETUP = `from setuptools import Extension, setup
+setup(name="calc", version="1.0", packages=["calc"], install_requires=["tinydep"],
+      ext_modules=[Extension("calc._speedup", ["calc/_speedup.c"])])
+`;
+const SPEEDUP = `#include <Python.h>
+static PyObject *add(PyObject *self, PyObject *args) {
+  long a, b;
+  if (!PyArg_ParseTuple(args, "ll", &a, &b)) return NULL;
+  return PyLong_FromLong(a + b);
+}
+static PyMethodDef methods[] = {{"add", add, METH_VARARGS, "a + b"}, {NULL, NULL, 0, NULL}};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_speedup", NULL, -1, methods};
+PyMODINIT_FUNC PyInit__speedup(void) { return PyModule_Create(&module); }
+`;
+// A runner printing pytest's -rA lines (the environment has no pytest: the index holds none).
+const RUNNER = `import sys, traceback
+sys.path.insert(0, "tests")
+import test_calc
+for name in sorted(n for n in dir(test_calc) if n.startswith("test_")):
+    try:
+        getattr(test_calc, name)()
+        print("PASSED tests/test_calc.py::" + name)
+    except Exception:
+        traceback.print_exc()
+        print("FAILED tests/test_calc.py::" + name)
+`;
+const TESTS = `import calc, tinydep
+def test_double():
+    assert calc.double(2) == 4
+def test_triple():
+    assert calc.triple(2) == 6
+def test_dependency():
+    assert tinydep.VALUE == 42
+`;
+
+beforeAll(async () => {
+  if (missing.length > 0) return;
+  const wheels = join(scratch, "wheels");
+  buildWheel(python, wheels, {
+    name: "tinydep",
+    version: "1.0",
+    files: { "tinydep/__init__.py": "VALUE = 42\n" },
+  });
+  buildWheel(python, wheels, { name: "pinned", version: "2.0", files: { "pinned/__init__.py": "" } });
+  // uv seeds pip, setuptools and wheel below Python 3.12; no wheel of `wheel` is bundled anywhere.
+  buildWheel(python, wheels, {
+    name: "wheel",
+    version: "0.0.1",
+    files: { "wheel/__init__.py": "# a stand-in\n" },
+  });
+  copyBundledWheels(python, wheels);
+  index = await serveSimpleIndex(wheels);
+  repo = makeGitRepo({
+    "setup.py": SETUP,
+    ".gitignore": "*.so\nbuild/\n*.egg-info/\n",
+    "calc/_speedup.c": SPEEDUP,
+    "calc/__init__.py":
+      "from calc._speedup import add\n\ndef double(x):\n    return add(x, x)\n\ndef triple(x):\n    return add(x, x)\n",
+    "run_tests.py": RUNNER,
+  });
+  const fixed = commitFiles(
+    repo.dir,
+    {
+      "calc/__init__.py":
+        "from calc._speedup import add\n\ndef double(x):\n    return add(x, x)\n\ndef triple(x):\n    return add(add(x, x), x)\n",
+    },
+    "fix",
+  );
+  goldPatch = (await git(["diff", repo.commit, fixed], { cwd: repo.dir })).stdout;
+  brokenCommit = commitFiles(repo.dir, { "calc/_speedup.c": `${SPEEDUP}\nthis is not C;\n` }, "broken build");
+}, 120_000);
+
+afterAll(async () => {
+  for (const workspace of workspaces) await workspace.dispose();
+  index?.server.close();
+  await rm(scratch, { recursive: true, force: true });
+});
+
+function instanceOf(
+  id: string,
+  overrides: Partial<Instance> & { extra?: Record<string, unknown> } = {},
+): Instance {
+  return {
+    instance_id: id,
+    repo: "swegate-test/calc",
+    base_commit: repo.commit,
+    environment_setup_commit: repo.commit,
+    patch: goldPatch,
+    test_patch: newFileDiff("tests/test_calc.py", TESTS.trimEnd().split("\n")),
+    problem_statement: "triple(2) is 4",
+    hints_text: "",
+    version: "1.0",
+    FAIL_TO_PASS: ["tests/test_calc.py::test_triple"],
+    PASS_TO_PASS: ["tests/test_calc.py::test_double", "tests/test_calc.py::test_dependency"],
+    created_at: "",
+    ...overrides,
+    extra: {
+      test_cmd: "python run_tests.py",
+      python: pythonVersion,
+      packages: "tinydep",
+      pip_packages: ["pinned==2.0"],
+      install: "python -m pip install --no-build-isolation --no-use-pep517 -e .",
+      ...overrides.extra,
+    },
+  } as Instance;
+}
+
+async function gates(instance: Instance) {
+  const cache = createRepoCache({ cacheDir: join(scratch, "repos"), repoUrlTemplate: repo.dir });
+  const workspace = await createWorkspace(cache, { repo: instance.repo, baseCommit: instance.base_commit });
+  workspaces.push(workspace);
+  const backend = createSpecEnvironmentResolver({
+    cacheDir,
+    inner: createHostBackend({}),
+    indexUrl: index.url,
+    progress: () => {},
+    readAt: () => async () => undefined,
+  })(instance);
+  const red = await runRedGate({ instance, dir: workspace.dir, backend, timeoutSeconds: 300, clean: true });
+  const green =
+    red.verdict === "reproduced"
+      ? await runGreenGate({
+          instance,
+          dir: workspace.dir,
+          patch: instance.patch,
+          backend,
+          timeoutSeconds: 300,
+        })
+      : undefined;
+  return { red, green, backend, dir: workspace.dir };
+}
+
+describe.skipIf(missing.length > 0)(
+  "spec environments from a local package index (uv, a compiled extension)",
+  () => {
+    it("builds the spec's environment, installs the repository per checkout, and both gates pass through it", async () => {
+      const { red, green, backend, dir } = await gates(instanceOf("calc-1"));
+      expect(red.message).toMatch(/^reproduced/);
+      expect(red.tests).toMatchObject({
+        "tests/test_calc.py::test_triple": "FAILED",
+        "tests/test_calc.py::test_double": "PASSED",
+        "tests/test_calc.py::test_dependency": "PASSED",
+      });
+      expect(green?.resolved).toBe(true);
+      const described = await backend.describe({ cwd: dir });
+      expect(described.details?.packages).toContain("pinned==2.0");
+      expect(described.details?.packages).toContain("tinydep==1.0");
+      expect(described.imageDigest).toMatch(/^[0-9a-f]{64}$/);
+      const [listed] = listSpecEnvironments(cacheDir);
+      expect(listed?.users).toEqual(["calc-1"]);
+      expect(listed?.tool).toBe("uv");
+      expect(listed?.size_bytes).toBeGreaterThan(0);
+      // The repository went into the checkout's layer, never into the shared environment.
+      expect(readdirSync(listed?.site_packages ?? "").some((name) => /calc|easy-install/.test(name))).toBe(
+        false,
+      );
+    }, 300_000);
+
+    it("keeps each checkout's install to itself: a second instance reuses the environment with a layer of its own", async () => {
+      const before = listSpecEnvironments(cacheDir).map((record) => record.created_at);
+      const { red } = await gates(instanceOf("calc-2"));
+      expect(red.verdict).toBe("reproduced");
+      const after = listSpecEnvironments(cacheDir);
+      expect(after.map((record) => record.created_at)).toEqual(before);
+      expect(after[0]?.users).toEqual(["calc-1", "calc-2"]);
+      const layers = readdirSync(join(specEnvironmentsDir(cacheDir), after[0]?.name ?? "", "layers"));
+      expect(layers.length).toBe(2);
+    }, 300_000);
+
+    it("names a compile error at base as env_broken (build_failed) with the compiler's line, and keeps the build log", async () => {
+      const { red } = await gates(instanceOf("calc-broken", { base_commit: brokenCommit }));
+      expect(red.verdict).toBe("env_broken");
+      expect(red.reason).toBe("build_failed");
+      expect(red.evidence.join("\n")).toMatch(/error/i);
+      expect(red.log).toContain("swegate: spec environment");
+    }, 300_000);
+
+    it("names a pinned package the index lacks as env_broken (dependency_install_failed)", async () => {
+      const { red } = await gates(instanceOf("calc-pin", { extra: { pip_packages: ["pinned==9.9"] } }));
+      expect(red.verdict).toBe("env_broken");
+      expect(red.reason).toBe("dependency_install_failed");
+      expect(red.evidence.join("\n")).toContain("pinned");
+    }, 300_000);
+
+    it("names a spec Python no interpreter here is near as env_broken (interpreter_unavailable)", async () => {
+      const { red } = await gates(instanceOf("calc-old", { extra: { python: "2.7" } }));
+      expect(red.verdict).toBe("env_broken");
+      expect(red.reason).toBe("interpreter_unavailable");
+      expect(red.evidence[0]).toContain("no Python within 1 minor version of 2.7");
+    }, 300_000);
+  },
+);

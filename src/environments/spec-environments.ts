@@ -1,0 +1,289 @@
+import { execFileSync, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import type { Instance } from "../dataset/instance.js";
+import { UserError } from "../errors.js";
+import { specFor } from "../specs/spec-for.js";
+import { availableInterpreters, MAX_MINOR_DISTANCE, nearestInterpreter } from "./spec-interpreters.js";
+import { minorVersion } from "./spec-python.js";
+import {
+  MissingRequirementsError,
+  type RepositoryFileReader,
+  specRequirements,
+} from "./spec-requirements.js";
+
+/** Why a spec environment (or an instance's install into it) could not be had. */
+export type BuildFailureReason = "dependency_install_failed" | "build_failed" | "interpreter_unavailable";
+
+/**
+ * The line a spec environment prints for each line of evidence of a failed build, before any test
+ * runs: the gates read it back (`env-broken-reasons.ts`) as env_broken with the reason in brackets.
+ */
+export const BUILD_FAILURE_MARKER = "swegate: environment build failed";
+
+export const buildFailureLine = (reason: BuildFailureReason, text: string) =>
+  `${BUILD_FAILURE_MARKER} (${reason}): ${text}`;
+
+/** What a built spec environment holds; its digest (of `freeze`) goes into every fingerprint. */
+export interface SpecEnvironmentRecord {
+  name: string;
+  repo: string;
+  version: string;
+  /** The spec's Python, `3.9`. */
+  spec_python: string;
+  /** `Python 3.9.18` as the environment's interpreter reports it. */
+  python_version: string;
+  /** The interpreter the environment was made from (layers are made from it too). */
+  base_interpreter: string;
+  /** `uv` or `pip` (python -m venv + pip, where uv is absent). */
+  tool: "uv" | "pip";
+  /** Where the package list came from (`requirements.txt at requirements/dev.txt`, `explicit`, …). */
+  packages_source: string;
+  /** Conda packages left out (no PyPI package): the machine must provide them. */
+  skipped: string[];
+  /** `uv pip freeze` (or `pip freeze --all`) of the environment, sorted. */
+  freeze: string[];
+  /** sha256 (hex) of the Python version and `freeze`. */
+  digest: string;
+  /** The environment's site-packages (what each instance's layer adds after its own). */
+  site_packages: string;
+  /** Seconds the build took. */
+  build_seconds: number;
+  created_at: string;
+}
+
+export type SpecEnvironmentResult =
+  | { ok: true; record: SpecEnvironmentRecord; dir: string }
+  | { ok: false; reason: BuildFailureReason; evidence: string[] };
+
+export const specEnvironmentsDir = (cacheDir: string) => join(cacheDir, "spec-environments");
+
+/** The uv on PATH (PyPI's `uv`), or undefined: then `python -m venv` and pip are used. */
+export function findUv(): string | undefined {
+  if (process.env.SWEGATE_NO_UV) return undefined;
+  try {
+    return execFileSync("bash", ["-c", "command -v uv"], { encoding: "utf8" }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Builds (or finds already built) the virtual environment the harness's spec names for an instance's
+ * repo@version: from the nearest interpreter this machine has (`spec-interpreters.ts`), the spec's
+ * package list (`spec-requirements.ts`), then its `pip_packages` with their pins — what the harness's
+ * environment image holds. Cached per (repo, version, Python, digest of what is installed). The
+ * repository itself is installed per instance, in a layer (`spec-environment-backend.ts`). Expected
+ * failures are values with a reason and the lines that show it.
+ */
+export async function buildSpecEnvironment(options: {
+  cacheDir: string;
+  instance: Pick<Instance, "repo" | "version" | "extra">;
+  /** The repository's files at the environment setup commit (for requirements.txt / environment.yml). */
+  read: RepositoryFileReader;
+  /** A package index instead of PyPI (`--index-url`). */
+  indexUrl?: string;
+  onProgress?: (line: string) => void;
+}): Promise<SpecEnvironmentResult> {
+  const { instance } = options;
+  const spec = specFor(instance);
+  const wanted = minorVersion(spec.python) ?? "3.11";
+  const interpreters = availableInterpreters();
+  const interpreter = nearestInterpreter(wanted, interpreters);
+  if (!interpreter)
+    return failed("interpreter_unavailable", [
+      `no Python within ${MAX_MINOR_DISTANCE} minor version of ${wanted} (found: ${interpreters.map((entry) => entry.version).join(", ") || "none"}); install one (e.g. uv python install ${wanted}) or list interpreters in SWEGATE_SPEC_PYTHONS`,
+    ]);
+  let requirements: Awaited<ReturnType<typeof specRequirements>>;
+  try {
+    requirements = await specRequirements(instance.repo, spec, options.read);
+  } catch (error) {
+    if (error instanceof MissingRequirementsError)
+      return failed("dependency_install_failed", [error.message]);
+    throw error;
+  }
+  const specDigest = createHash("sha256")
+    .update(
+      JSON.stringify([
+        instance.repo,
+        instance.version,
+        interpreter.version,
+        requirements,
+        options.indexUrl ?? "",
+      ]),
+    )
+    .digest("hex");
+  const name = `${instance.repo.replace("/", "__")}-${instance.version}-py${interpreter.version}-${specDigest.slice(0, 12)}`;
+  const dir = join(specEnvironmentsDir(options.cacheDir), name);
+  const existing = readSpecEnvironment(options.cacheDir, name);
+  if (existing) return { ok: true, record: existing, dir };
+
+  const started = Date.now();
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const log = join(dir, "build.log");
+  const venv = join(dir, "venv");
+  const python = join(venv, "bin", "python");
+  const uv = findUv();
+  const env: Record<string, string> = { UV_PYTHON_DOWNLOADS: "never", PIP_DISABLE_PIP_VERSION_CHECK: "1" };
+  if (options.indexUrl) env.PIP_INDEX_URL = options.indexUrl;
+  const index = options.indexUrl ? ["--index-url", options.indexUrl] : [];
+  const step = (program: string, args: string[]) => runLogged(program, args, { env, log });
+  options.onProgress?.(
+    `${name}: ${uv ? "uv" : "python -m venv + pip"} from ${interpreter.path} (Python ${interpreter.version}, spec ${wanted})`,
+  );
+  for (const skipped of requirements.skipped)
+    appendFileSync(log, `swegate: conda package ${skipped} left out (no PyPI package)\n`);
+
+  // The harness's conda environment comes with pip, setuptools and wheel: --seed gives the same.
+  const created = uv
+    ? await step(uv, ["venv", "--seed", "--python", interpreter.path, ...index, venv])
+    : await step(interpreter.path, ["-m", "venv", venv]);
+  if (created.code !== 0) return failed("interpreter_unavailable", evidenceLines(created.output), dir);
+  const install = (args: string[]) =>
+    uv
+      ? step(uv, ["pip", "install", "--python", python, ...index, ...args])
+      : step(python, ["-m", "pip", "install", ...args]);
+  if (requirements.packages.length > 0) {
+    writeFileSync(join(dir, "requirements.txt"), `${requirements.packages.join("\n")}\n`);
+    options.onProgress?.(`${name}: ${requirements.packages.length} packages (${requirements.source})`);
+    const result = await install(["-r", join(dir, "requirements.txt")]);
+    if (result.code !== 0) return failed("dependency_install_failed", evidenceLines(result.output), dir);
+  }
+  if (requirements.pipPackages.length > 0) {
+    options.onProgress?.(`${name}: pip_packages ${requirements.pipPackages.join(" ")}`);
+    const result = await install(requirements.pipPackages);
+    if (result.code !== 0) return failed("dependency_install_failed", evidenceLines(result.output), dir);
+  }
+  const frozen = uv
+    ? await step(uv, ["pip", "freeze", "--python", python])
+    : await step(python, ["-m", "pip", "freeze", "--all"]);
+  const facts = await step(python, [
+    "-c",
+    "import sys, sysconfig; print('Python %d.%d.%d' % sys.version_info[:3]); print(sysconfig.get_paths()['purelib'])",
+  ]);
+  const [pythonVersion = "unknown", sitePackages = ""] = facts.output.trim().split("\n");
+  const freeze = frozen.output
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => /^[A-Za-z0-9]/.test(line) && !line.startsWith("Using "))
+    .sort();
+  const record: SpecEnvironmentRecord = {
+    name,
+    repo: instance.repo,
+    version: instance.version,
+    spec_python: wanted,
+    python_version: pythonVersion,
+    base_interpreter: interpreter.path,
+    tool: uv ? "uv" : "pip",
+    packages_source: requirements.source,
+    skipped: requirements.skipped,
+    freeze,
+    digest: createHash("sha256")
+      .update(JSON.stringify([pythonVersion, freeze]))
+      .digest("hex"),
+    site_packages: sitePackages,
+    build_seconds: Math.round((Date.now() - started) / 100) / 10,
+    created_at: new Date().toISOString(),
+  };
+  writeFileSync(join(dir, "environment.json"), `${JSON.stringify(record, null, 2)}\n`);
+  options.onProgress?.(`${name}: built in ${record.build_seconds} s, ${freeze.length} packages`);
+  return { ok: true, record, dir };
+}
+
+function failed(reason: BuildFailureReason, evidence: string[], dir?: string): SpecEnvironmentResult {
+  // A half-built environment is never used: only environment.json makes it one, and it is not written.
+  if (dir) writeFileSync(join(dir, "failed.txt"), `${reason}\n${evidence.join("\n")}\n`);
+  return { ok: false, reason, evidence };
+}
+
+/** The lines of a failed command that say why: its error lines (at most five), else its last three. */
+export function evidenceLines(output: string): string[] {
+  const lines = output
+    .split("\n")
+    .map((line) => line.trimEnd())
+    .filter((line) => line.trim());
+  const errors = lines.filter((line) =>
+    /error|No matching distribution|not find a version|No solution found|unsatisfiable|requires-python|not found/i.test(
+      line,
+    ),
+  );
+  return (errors.length > 0 ? errors.slice(-5) : lines.slice(-3)).map((line) => line.trim());
+}
+
+/** Runs a build step, its output appended to the build log; the result is a value. */
+function runLogged(
+  program: string,
+  args: string[],
+  options: { env: Record<string, string>; log: string },
+): Promise<{ code: number; output: string }> {
+  appendFileSync(options.log, `$ ${program} ${args.join(" ")}\n`);
+  return new Promise((resolve) => {
+    const child = spawn(program, args, {
+      env: { ...process.env, ...options.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    const keep = (chunk: Buffer) => {
+      output += chunk.toString();
+      appendFileSync(options.log, chunk);
+    };
+    child.stdout.on("data", keep);
+    child.stderr.on("data", keep);
+    child.on("error", (error) => resolve({ code: 127, output: `${program}: ${error.message}` }));
+    child.on("close", (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+/** A built environment's record, or undefined when it does not exist or was never finished. */
+export function readSpecEnvironment(cacheDir: string, name: string): SpecEnvironmentRecord | undefined {
+  const file = join(specEnvironmentsDir(cacheDir), name, "environment.json");
+  if (!existsSync(file)) return undefined;
+  return JSON.parse(readFileSync(file, "utf8")) as SpecEnvironmentRecord;
+}
+
+/** Notes that an instance used an environment (`swegate env list` shows who). */
+export function recordSpecEnvironmentUse(cacheDir: string, name: string, instanceId: string): void {
+  appendFileSync(join(specEnvironmentsDir(cacheDir), name, "users.txt"), `${instanceId}\n`);
+}
+
+/** Every built spec environment with its size on disk and the instances that used it. */
+export function listSpecEnvironments(
+  cacheDir: string,
+): (SpecEnvironmentRecord & { size_bytes: number; users: string[] })[] {
+  const root = specEnvironmentsDir(cacheDir);
+  if (!existsSync(root)) return [];
+  return readdirSync(root).flatMap((name) => {
+    const record = readSpecEnvironment(cacheDir, name);
+    if (!record) return [];
+    const usersFile = join(root, name, "users.txt");
+    const users = existsSync(usersFile)
+      ? [...new Set(readFileSync(usersFile, "utf8").split("\n").filter(Boolean))].sort()
+      : [];
+    return [{ ...record, size_bytes: diskUsage(join(root, name)), users }];
+  });
+}
+
+export function removeSpecEnvironment(cacheDir: string, name: string): void {
+  const dir = join(specEnvironmentsDir(cacheDir), name);
+  if (!existsSync(dir)) throw new UserError(`no spec environment ${name}`, { hint: "see swegate env list" });
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Bytes a folder takes on disk (`du`; hard links uv shares with its cache are counted once per folder). */
+function diskUsage(dir: string): number {
+  try {
+    return Number(execFileSync("du", ["-sk", dir], { encoding: "utf8" }).split("\t")[0]) * 1024;
+  } catch {
+    return 0;
+  }
+}
