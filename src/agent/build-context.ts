@@ -13,8 +13,8 @@ import { findMentionedPaths } from "./find-mentioned-paths.js";
 
 export { estimateTokens } from "../context/plan-context-files.js";
 
-/** The default budget for file contents on attempt 1, in estimated tokens (what `run` has always used). */
-export const DEFAULT_CONTEXT_TOKEN_BUDGET = 24_000;
+// The budget for models of no known family; each family's own is in default-context-tokens.ts.
+export { DEFAULT_CONTEXT_TOKEN_BUDGET } from "./default-context-tokens.js";
 
 export interface ContextOptions {
   /** The task. Only `problem_statement` (and `hints_text` when asked) are shown. */

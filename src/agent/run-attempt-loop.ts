@@ -12,6 +12,7 @@ import type { AgentEventListener } from "./agent-events.js";
 import { addUsage, ZERO_USAGE } from "./attempt-record.js";
 import { buildContext, estimateTokens, listTrackedFiles } from "./build-context.js";
 import { converse } from "./converse.js";
+import { DEFAULT_CONTEXT_TOKEN_BUDGET } from "./default-context-tokens.js";
 import { renderFeedbackMessage, renderTaskMessage, SYSTEM_PROMPT, TOOLS_PROMPT } from "./prompts.js";
 
 /** Which signals feed back into the next attempt (ARCHITECTURE.md, "feedback mode"). */
@@ -46,7 +47,7 @@ export interface AttemptLoopOptions {
   maxAttempts: number;
   mode: FeedbackMode;
   check: Checker;
-  /** Tokens allowed for file contents in the first message. */
+  /** Tokens allowed for file contents in the first message (default `DEFAULT_CONTEXT_TOKEN_BUDGET`). */
   contextTokenBudget?: number;
   /** Show hints_text to the model. */
   includeHints?: boolean;
@@ -90,7 +91,7 @@ export async function runAttemptLoop(options: AttemptLoopOptions): Promise<Attem
     instance,
     dir,
     files,
-    tokenBudget: options.contextTokenBudget ?? 24_000,
+    tokenBudget: options.contextTokenBudget ?? DEFAULT_CONTEXT_TOKEN_BUDGET,
     includeHints: options.includeHints,
   });
   const messages: ModelMessage[] = [{ role: "user", content: renderTaskMessage(context) }];

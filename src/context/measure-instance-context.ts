@@ -9,6 +9,8 @@ export interface ContextReport {
   instance_id: string;
   /** Estimated tokens of the whole first message (issue, instructions and code; 4 characters a token). */
   tokens: number;
+  /** The budget for code it was built with (estimated tokens), when the caller gave it. */
+  budget?: number;
   /** Files in the order shown; `ranges` null = the whole file, [] = only its outline. */
   files: { path: string; reason: ContextReason; ranges: [number, number][] | null }[];
   /** Coverage of the gold patch, with `--score` only: computed from the row's patch after the context is built. */
@@ -24,10 +26,12 @@ export function reportContext(
   context: Context,
   firstMessage: string,
   patch?: string,
+  budget?: number,
 ): ContextReport {
   return {
     instance_id: instanceId,
     tokens: estimateTokens(firstMessage),
+    ...(budget !== undefined ? { budget } : {}),
     files: context.files.map((file) => ({ path: file.path, reason: file.reason, ranges: file.ranges })),
     ...(patch !== undefined ? { score: scoreContext(context.files, patch) } : {}),
   };

@@ -33,6 +33,8 @@ export interface InstanceJob {
   maxAttempts: number;
   /** Offer the read-only tools to the model (providers that call tools). */
   tools?: boolean;
+  /** Tokens of code shown on attempt 1 (estimated; default: the budget for models of no known family). */
+  contextTokens?: number;
   /** Where the tests run. */
   backend: Backend;
   /** Repository mirrors and worktrees. */
@@ -297,6 +299,7 @@ async function attemptsStep(step: InstanceStep, green: GreenGate): Promise<Attem
     dir,
     maxAttempts: job.maxAttempts,
     tools: job.tools,
+    contextTokenBudget: job.contextTokens,
     mode: job.mode,
     check,
     onEvent: job.onEvent,

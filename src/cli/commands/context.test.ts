@@ -77,7 +77,7 @@ describe("swegate context", () => {
     const dataset = join(scratch, "rows.jsonl");
     writeFileSync(dataset, `${JSON.stringify(row)}\n`);
     // A small budget, so the module is shown as an outline plus pieces rather than whole.
-    const where = ["--budget", "3000", "--cache-dir", join(scratch, "cache")];
+    const where = ["--context-tokens", "3000", "--cache-dir", join(scratch, "cache")];
     where.push("--repo-url", join(scratch, "repos", "{owner}+{name}"));
 
     const scored = runCli(["context", dataset, "--json", "--score", ...where]);
@@ -89,6 +89,7 @@ describe("swegate context", () => {
       .map((text) => JSON.parse(text));
     expect(line.instance_id).toBe("acme__widgets-1");
     expect(line.tokens).toBeGreaterThan(0);
+    expect(line.budget).toBe(3000);
     const render = line.files.find((file: { path: string }) => file.path === "widgets/render.py");
     expect(render.reason).toBe("symbol");
     expect(render.ranges).toContainEqual([titleLine, titleLine + 2]);
@@ -111,5 +112,20 @@ describe("swegate context", () => {
     const readable = runCli(["context", dataset, "--score", ...where]);
     expect(readable.stdout).toContain(`widgets/render.py (symbol): outline + lines`);
     expect(readable.stdout).toContain("files 1/1, hunks 1/1");
+    expect(readable.stdout.split("\n")[0]).toBe("budget 3000 tokens of code (--context-tokens)");
+
+    // Without the flag, the budget `run` would use for the model's family (no call is made).
+    const cache = where.slice(2);
+    const haiku = runCli(["context", dataset, "--model", "anthropic:claude-haiku-4-5", ...cache]);
+    expect(haiku.stdout.split("\n")[0]).toBe(
+      "budget 40000 tokens of code (the default for Claude Haiku, anthropic:claude-haiku-4-5)",
+    );
+    const other = runCli(["context", dataset, "--json", "--model", "openai-compatible:local-7b", ...cache]);
+    expect(JSON.parse(other.stdout.split("\n")[0] ?? "").budget).toBe(24000);
+
+    const zero = runCli(["context", dataset, "--context-tokens", "0", ...cache]);
+    expect(zero.code).toBe(2);
+    expect(zero.stderr.trim().split("\n")).toHaveLength(1);
+    expect(zero.stderr).toContain("--context-tokens");
   });
 });

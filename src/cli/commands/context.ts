@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import type { Command } from "commander";
-import { DEFAULT_CONTEXT_TOKEN_BUDGET, listTrackedFiles } from "../../agent/build-context.js";
+import { listTrackedFiles } from "../../agent/build-context.js";
 import { buildWholeFileContext } from "../../agent/build-whole-file-context.js";
+import { defaultContextTokens } from "../../agent/default-context-tokens.js";
 import { prepareFirstMessage } from "../../agent/prepare-first-message.js";
 import { renderTaskMessage } from "../../agent/prompts.js";
 import {
@@ -15,13 +16,15 @@ import { resetToBase } from "../../workspace/apply-patch.js";
 import { createRepoCache, DEFAULT_REPO_URL_TEMPLATE, defaultCacheDir } from "../../workspace/repo-cache.js";
 import { withWorkspace } from "../../workspace/with-workspace.js";
 import { positiveInteger } from "../backend-options.js";
+import { CONTEXT_TOKENS_HELP } from "../context-tokens-option.js";
 import { addDatasetOptions, type DatasetOptions, resolveInstances } from "../dataset-options.js";
 import { printJsonLine, printLine } from "../output.js";
 
 interface ContextCommandOptions extends DatasetOptions {
   json?: boolean;
   score?: boolean;
-  budget: string;
+  contextTokens?: string;
+  model?: string;
   hints?: boolean;
   python?: string;
   builder: string;
@@ -44,11 +47,8 @@ export function registerContextCommand(program: Command): void {
   addDatasetOptions(command)
     .option("--json", "one JSON line per instance: {instance_id, tokens, files: [{path, reason, ranges}]}")
     .option("--score", "add coverage of the gold patch's edited files and hunks, and a summary")
-    .option(
-      "--budget <tokens>",
-      "tokens of code shown (estimated, 4 characters a token)",
-      String(DEFAULT_CONTEXT_TOKEN_BUDGET),
-    )
+    .option("--context-tokens <n>", CONTEXT_TOKENS_HELP)
+    .option("--model <spec>", "the model whose family's default budget applies (no call is made)")
     .option("--hints", "include the issue's hints_text, as `run` never does")
     .option("--python <path>", "interpreter whose ast module outlines the files", "python3")
     .option(
@@ -61,7 +61,7 @@ export function registerContextCommand(program: Command): void {
     .option("--workspace-dir <dir>", "where checkouts are made (default <cache-dir>/workspaces)")
     .option("--repo-url <template>", "where mirrors are cloned from ({repo}, {owner}, {name})")
     .action(async (datasetArgument: string | undefined, options: ContextCommandOptions) => {
-      const budget = positiveInteger(options.budget, "--budget");
+      const budget = contextBudget(options);
       if (options.builder !== "located" && options.builder !== "whole-files")
         throw new UserError(`unknown builder ${JSON.stringify(options.builder)}`, {
           where: `--builder=${options.builder}`,
@@ -78,6 +78,8 @@ export function registerContextCommand(program: Command): void {
             : DEFAULT_REPO_URL_TEMPLATE),
         workspacesDir: options.workspaceDir,
       });
+      if (!options.json && !options.message)
+        printLine(`budget ${budget.tokens} tokens of code (${budget.source})`);
       const reports: ContextReport[] = [];
       for (const instance of instances) {
         await cache.ensureCommit(instance.repo, instance.base_commit);
@@ -90,7 +92,7 @@ export function registerContextCommand(program: Command): void {
               instance,
               dir: workspace.dir,
               files: await listTrackedFiles(workspace.dir),
-              tokenBudget: budget,
+              tokenBudget: budget.tokens,
               includeHints: options.hints === true,
               python: options.python,
             };
@@ -106,6 +108,7 @@ export function registerContextCommand(program: Command): void {
               first.context,
               first.message,
               options.score ? instance.patch : undefined,
+              budget.tokens,
             );
             if (!options.json && options.message) printLine(first.message);
             return built;
@@ -126,6 +129,19 @@ export function registerContextCommand(program: Command): void {
           );
       }
     });
+}
+
+/** The budget as `run` would choose it: the flag, else the model family's default; with where it came from. */
+function contextBudget(options: ContextCommandOptions): { tokens: number; source: string } {
+  if (options.contextTokens !== undefined)
+    return { tokens: positiveInteger(options.contextTokens, "--context-tokens"), source: "--context-tokens" };
+  const { tokens, family } = defaultContextTokens(options.model);
+  return {
+    tokens,
+    source: options.model
+      ? `the default for ${family === "other" ? "models of no known family" : family}, ${options.model}`
+      : "the default for models of no known family; --model names one",
+  };
 }
 
 function printReadable(report: ContextReport): void {

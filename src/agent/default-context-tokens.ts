@@ -1,0 +1,40 @@
+/** The budget for code on attempt 1 when nothing says otherwise (estimated tokens, 4 characters a token). */
+export const DEFAULT_CONTEXT_TOKEN_BUDGET = 24_000;
+
+/** A family of models that share a default budget for the code shown on attempt 1. */
+export interface ContextTokenFamily {
+  /** The family's name, as `swegate context` prints it. */
+  family: string;
+  /** Matched against the model id (the part after `provider:`), whatever the provider or cloud. */
+  pattern: RegExp;
+  /** Default budget for code on attempt 1, in estimated tokens. */
+  tokens: number;
+}
+
+/**
+ * Cheap models with long context windows get more room: on the development set (`npm run bench`,
+ * context) the located builder shows every edited file for more instances as the budget grows, and
+ * an input token of these models costs a fifth to a twentieth of a large model's. Haiku 4.5 reads
+ * 200k tokens at $1 a million, Gemini Flash 1M at $0.30–0.50, GPT-5 mini 400k at $0.25; 48k of code
+ * is still under a quarter of the smallest window, leaving room for six attempts of conversation.
+ * Any other model (local, unknown window) keeps the budget swegate always had.
+ */
+export const CONTEXT_TOKEN_FAMILIES: readonly ContextTokenFamily[] = [
+  { family: "Claude Haiku", pattern: /haiku/i, tokens: 40_000 },
+  { family: "Gemini Flash", pattern: /gemini-[\w.-]*flash/i, tokens: 48_000 },
+  { family: "GPT mini", pattern: /(^|\/)(gpt-[\w.]+|o\d)-(mini|nano)\b/i, tokens: 40_000 },
+];
+
+/**
+ * The default budget for a `--model` spec, and the family it came from (`other` for none). The
+ * scripted stand-ins (oracle, demo, replay:PATH — a path may spell anything) belong to no family.
+ */
+export function defaultContextTokens(modelSpec: string | undefined): { tokens: number; family: string } {
+  const separator = modelSpec?.indexOf(":") ?? -1;
+  const scripted = !modelSpec || separator < 1 || modelSpec.startsWith("replay:");
+  const modelName = modelSpec?.slice(separator + 1) ?? "";
+  const found = scripted ? undefined : CONTEXT_TOKEN_FAMILIES.find((entry) => entry.pattern.test(modelName));
+  return found
+    ? { tokens: found.tokens, family: found.family }
+    : { tokens: DEFAULT_CONTEXT_TOKEN_BUDGET, family: "other" };
+}
