@@ -79,6 +79,18 @@ export function writeCertificate(
     red_at: facts.redAt,
     green_at: facts.greenAt,
   };
+  return writeSignedCertificate(document, key, path);
+}
+
+/**
+ * Signs a certificate document and writes it to `path`; returns the file's sha256 for the store.
+ * Also used by a queued run's coordinator, which signs what a worker's gates stated.
+ */
+export function writeSignedCertificate(
+  document: CertificateDocument,
+  key: KeyObject,
+  path: string,
+): { path: string; sha256: string } {
   // Canonical JSON on disk: every byte of the file is significant, so any change fails verification.
   const text = `${canonicalize(signCertificate(document, key))}\n`;
   writeFileSync(path, text);

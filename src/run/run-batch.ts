@@ -43,6 +43,11 @@ export interface BatchOptions {
   job: Omit<InstanceJob, "instance" | "runId" | "store" | "onEvent" | "backend"> & {
     backend: Backend | ((instance: Instance) => Backend);
   };
+  /**
+   * Runs one instance and records it (default `processInstance`, here in this process); a queued
+   * run passes one that hands the instance to a worker and records what comes back.
+   */
+  processInstance?: (job: InstanceJob) => Promise<InstanceResult | undefined>;
   onEvent?: (
     event:
       | RunEvent
@@ -130,7 +135,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchOutcome> {
       let result: InstanceResult | undefined;
       const backend = backendFor(instance);
       for (let attempt = 0; attempt <= options.infraRetries; attempt++) {
-        result = await processInstance({
+        result = await (options.processInstance ?? processInstance)({
           ...options.job,
           model,
           backend,

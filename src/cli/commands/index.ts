@@ -11,12 +11,14 @@ import { registerReportCommands } from "./report.js";
 import { registerRunCommand } from "./run.js";
 import { registerRunsCommands } from "./runs.js";
 import { registerValidateCommand } from "./validate.js";
+import { registerWorkerCommand } from "./worker.js";
 
 /** Every command, registered in the order `--help` lists them. The CLI is the only place that wires modules. */
 export function registerCommands(program: Command): void {
   registerRunCommand(program);
   registerRampCommand(program);
   registerValidateCommand(program);
+  registerWorkerCommand(program);
   registerGradeCommand(program);
   registerEvalCommand(program);
   registerRunsCommands(program);

@@ -10,8 +10,9 @@ import type { createProgressReporter } from "../progress/create-progress-reporte
 export async function runBatchWithProgress(
   reporter: ReturnType<typeof createProgressReporter>,
   batch: Omit<BatchOptions, "onEvent" | "signal">,
+  whatAnInterruptDoes?: string,
 ): Promise<BatchOutcome & { signalExitCode: number | undefined }> {
-  const interrupt = interruptOnSignals();
+  const interrupt = interruptOnSignals(whatAnInterruptDoes);
   const outcome = await runBatch({ ...batch, onEvent: reporter.onEvent, signal: interrupt.signal }).finally(
     () => interrupt.dispose(),
   );

@@ -27,6 +27,7 @@ import { addDatasetOptions, type DatasetOptions, resolveInstances } from "../dat
 import { printLine } from "../output.js";
 import { packageVersion } from "../package-version.js";
 import { createProgressReporter } from "../progress/create-progress-reporter.js";
+import { openRunQueue, QUEUE_FLAG_HELP, QUEUED_INTERRUPT } from "../queue-options.js";
 import { refusedKeyError } from "../refused-key.js";
 import {
   applyRecordedSettings,
@@ -56,6 +57,7 @@ export interface RunOptions extends BackendOptions, DatasetOptions {
   infraRetries: string;
   maxRetries?: string;
   json?: boolean;
+  queue?: string;
 }
 
 export function registerRunCommand(program: Command): void {
@@ -82,6 +84,7 @@ export function registerRunCommand(program: Command): void {
       "resume a run the store says another machine's process is running (when that process is gone)",
     )
     .option("--max-cost-usd <usd>", "stop starting instances once the run has cost this much")
+    .option("--queue <url>", QUEUE_FLAG_HELP)
     .option("--json", "JSON-line events only");
   addBackendOptions(addDatasetOptions(addModelOptions(command))).action(
     (datasetArgument: string | undefined, flags: RunOptions, command: Command) =>
@@ -118,24 +121,32 @@ async function runCommand(
     tty: process.stdout.isTTY === true,
   });
   const job = prepareJob(options, dataset, modelSpec, mode);
-  const { run, refusedKey, signalExitCode } = await runBatchWithProgress(reporter, {
-    runId,
-    dataset,
-    instances,
-    store,
-    workers: positiveInteger(options.workers, "--workers"),
-    maxCostUsd: maxCostUsd(options),
-    infraRetries: nonNegativeInteger(options.infraRetries, "--infra-retries"),
-    config: recordSettings(options, RUN_SETTINGS),
-    job,
-    takeover: options.takeover === true,
-  });
+  const queue = await openRunQueue(options, modelSpec, dataset, store);
+  const { run, refusedKey, signalExitCode } = await runBatchWithProgress(
+    reporter,
+    {
+      runId,
+      dataset,
+      instances,
+      store,
+      // Queued, every pending instance is enqueued at once; the workers' own --workers set the pace.
+      workers: queue ? Math.max(1, instances.length) : positiveInteger(options.workers, "--workers"),
+      maxCostUsd: maxCostUsd(options),
+      // Queued, the worker retries an instance that hit an infrastructure error, where it happened.
+      infraRetries: queue ? 0 : nonNegativeInteger(options.infraRetries, "--infra-retries"),
+      config: recordSettings(options, RUN_SETTINGS),
+      job,
+      takeover: options.takeover === true,
+      ...(queue ? { processInstance: queue.processInstance } : {}),
+    },
+    queue ? QUEUED_INTERRUPT : undefined,
+  ).finally(() => queue?.close());
   const results = store.getInstanceResults(run.run_id);
   store.close();
   if (refusedKey) throw refusedKeyError(modelSpec, refusedKey, resumeCommand(run.run_id, options.store));
   if (run.status === "interrupted") {
     process.stderr.write(
-      `run ${run.run_id} interrupted: ${results.length} of ${instances.length} instances have a result; finish it with: ${resumeCommand(run.run_id, options.store)}\n`,
+      `run ${run.run_id} interrupted: ${results.length} of ${instances.length} instances have a result; finish it with: ${resumeCommand(run.run_id, options.store)}${options.queue ? ` --queue ${options.queue}` : ""}\n`,
     );
     process.exitCode = signalExitCode ?? 130;
     return;

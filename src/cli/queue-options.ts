@@ -1,0 +1,52 @@
+import type { Dataset } from "../dataset/load-dataset.js";
+import { UserError } from "../errors.js";
+import { createQueueProcessor, type QueueProcessor } from "../queue/create-queue-processor.js";
+import { parseQueueAddress } from "../queue/queue-connection.js";
+import type { Store } from "../store/open-store.js";
+import { nonNegativeInteger } from "./backend-options.js";
+import type { RunOptions } from "./commands/run.js";
+
+/** What `run --queue` prints once Ctrl-C stops the coordinator. */
+export const QUEUED_INTERRUPT =
+  "No instance is enqueued any more; the workers finish what they took and their results wait in Redis for a resume with the same --queue.";
+
+/**
+ * With `--queue URL`: connects (a one-line error when Redis cannot be reached) and returns what
+ * hands each instance to the workers; without it, undefined (the run is local).
+ */
+export async function openRunQueue(
+  options: RunOptions,
+  modelSpec: string,
+  dataset: Dataset,
+  store: Store,
+): Promise<QueueProcessor | undefined> {
+  if (options.queue === undefined) return undefined;
+  const address = parseQueueAddress(options.queue);
+  if (options.maxCostUsd !== undefined)
+    throw new UserError("a cost budget is not kept across a queue's workers yet", {
+      where: `--max-cost-usd=${options.maxCostUsd} --queue`,
+      hint: "drop --max-cost-usd, or run without --queue",
+    });
+  if (dataset.source !== "demo" && modelSpec.startsWith("replay:"))
+    process.stderr.write(
+      `swegate: warning: ${modelSpec} is read on each worker: the file must be at that path there\n`,
+    );
+  const health = store.listHealth().filter((record) => record.red_verdict === "env_broken");
+  return createQueueProcessor(
+    address,
+    {
+      model: modelSpec,
+      ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
+      ...(options.maxRetries === undefined
+        ? {}
+        : { maxRetries: nonNegativeInteger(options.maxRetries, "--max-retries") }),
+      infraRetries: nonNegativeInteger(options.infraRetries, "--infra-retries"),
+      datasetSource: dataset.source,
+    },
+    (instanceId) => health.filter((record) => record.instance_id === instanceId),
+  );
+}
+
+/** The `--queue` flag shared by the commands that can spread their instances over workers. */
+export const QUEUE_FLAG_HELP =
+  "hand the instances to `swegate worker` processes through BullMQ on this Redis (redis://HOST:PORT/DB); results come back to this store";
