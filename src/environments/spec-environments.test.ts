@@ -44,6 +44,8 @@ const missing = [
   !uv && "uv (pip install uv)",
   !compiles && "gcc and the Python headers (python3-dev)",
 ].filter(Boolean);
+// Environments are built from this python3 only, the one whose headers were checked.
+if (python) process.env.SWEGATE_SPEC_PYTHONS = python;
 const required = process.env.SWEGATE_REQUIRE_SANDBOXES === "1";
 if (missing.length > 0 && required)
   throw new Error(`spec environment tests need ${missing.join(", ")} (SWEGATE_REQUIRE_SANDBOXES=1)`);

@@ -148,7 +148,14 @@ export async function buildSpecEnvironment(options: {
   const created = uv
     ? await step(uv, ["venv", "--seed", "--python", interpreter.path, ...index, venv])
     : await step(interpreter.path, ["-m", "venv", venv]);
-  if (created.code !== 0) return failed("interpreter_unavailable", evidenceLines(created.output), dir);
+  // uv fails here when the seed packages cannot be installed; `-m venv` when the interpreter lacks
+  // ensurepip (Debian without python3-venv).
+  if (created.code !== 0)
+    return failed(
+      uv ? "dependency_install_failed" : "interpreter_unavailable",
+      evidenceLines(created.output),
+      dir,
+    );
   const install = (args: string[]) =>
     uv
       ? step(uv, ["pip", "install", "--python", python, ...index, ...args])

@@ -1,0 +1,68 @@
+import { mkdtempSync, readdirSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import type { Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { serveSimpleIndex } from "../../environments/test-support/local-package-index.js";
+import { runCli, runCliAsync } from "../test-support/run-cli.js";
+
+const scratch = mkdtempSync(join(tmpdir(), "swegate-env-build-"));
+let index: { url: string; server: Server };
+
+beforeAll(async () => {
+  // An index with nothing in it: whatever the spec asks for cannot be installed.
+  index = await serveSimpleIndex(mkdtempSync(join(scratch, "empty-")));
+});
+afterAll(async () => {
+  index.server.close();
+  await rm(scratch, { recursive: true, force: true });
+});
+
+describe("swegate env build", () => {
+  it("refuses a target that is not REPO@VERSION in one line", () => {
+    const result = runCli(["env", "build", "flask", "--cache-dir", join(scratch, "cache")]);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe(
+      'swegate: env build: "flask" is not REPO@VERSION (e.g. swegate env build pallets/flask@2.3 lite.jsonl)',
+    );
+  });
+
+  it("asks for a dataset when the spec reads the repository's requirements file", () => {
+    const result = runCli(["env", "build", "pallets/flask@2.3", "--cache-dir", join(scratch, "cache")]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("give a dataset holding one of its instances");
+  });
+
+  it("names what the index could not install (exit 3), and leaves no environment behind", async () => {
+    // pydicom 3.0's spec (Python 3.11) installs `numpy` (an explicit list): no repository file needed.
+    const cacheDir = join(scratch, "cache");
+    // Not spawnSync: the index is served by this process.
+    const result = await runCliAsync(
+      ["env", "build", "pydicom/pydicom@3.0", "--index-url", index.url, "--cache-dir", cacheDir],
+      {
+        env: { SWEGATE_SPEC_PYTHONS: "python3" },
+      },
+    );
+    expect(result.code, result.stderr).toBe(3);
+    expect(result.stderr).toMatch(/env build pydicom\/pydicom@3\.0: dependency_install_failed: /);
+    const listed = runCli(["env", "list", "--json", "--cache-dir", cacheDir]);
+    expect(JSON.parse(listed.stdout)).toEqual([]);
+    expect(readdirSync(join(cacheDir, "spec-environments"))).toHaveLength(1); // the failed build's log stays
+  }, 120_000);
+
+  it("refuses --spec-env outside the host backend in one line", () => {
+    const result = runCli([
+      "validate",
+      "--spec-env",
+      "--backend",
+      "isolated",
+      "--store",
+      join(scratch, "store"),
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      "--spec-env with --backend=isolated: spec environments run on the host backend only",
+    );
+  });
+});
