@@ -1,0 +1,383 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type CliResult, runCli, runCliAsync, swegateBin } from "../cli/test-support/run-cli.js";
+import { loadDemoDataset } from "../dataset/demo/load-demo-dataset.js";
+import { requireSandbox } from "../exec/test-support/require-sandbox.js";
+import { answerJson, serveJson } from "../model/test-support/serve-json.js";
+import { openStore } from "../store/open-store.js";
+import type { InstanceResult } from "../store/records.js";
+import { QUEUE_NAME } from "./queue-connection.js";
+import { cutLargeLog, queueJobId } from "./queued-instance.js";
+import { freePort, redisServerMissing, startRedis } from "./test-support/start-redis.js";
+
+const scratch = mkdtempSync(join(tmpdir(), "swegate-queue-"));
+const env = { XDG_CONFIG_HOME: join(scratch, "config") };
+const cacheDir = join(scratch, "cache");
+afterAll(() => rm(scratch, { recursive: true, force: true }));
+
+/** The results a `run --json` printed, by instance id (every instance-end event, duplicates kept). */
+function endedResults(stdout: string): InstanceResult[] {
+  return stdout
+    .trim()
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line))
+    .filter((event) => event.type === "instance-end")
+    .map((event) => event.result as InstanceResult);
+}
+
+const verdicts = (results: InstanceResult[]) =>
+  Object.fromEntries(
+    results
+      .map(
+        (result) =>
+          [result.instance_id, `${result.status} ${result.attempts_made} ${result.reason}`] as const,
+      )
+      .sort(),
+  );
+
+/** A `swegate worker` process of the test's, with what it printed so far. */
+interface WorkerProcess {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<void>;
+}
+
+const workers: WorkerProcess[] = [];
+let workersStarted = 0;
+
+/** Each worker has a cache of its own, as one on another machine would. */
+function startWorker(queue: string): WorkerProcess {
+  const child = spawn(
+    process.execPath,
+    [
+      swegateBin,
+      "worker",
+      "--queue",
+      queue,
+      "--cache-dir",
+      join(scratch, `worker-cache-${workersStarted++}`),
+      "--workers",
+      "1",
+      "--lock-seconds",
+      "3",
+    ],
+    { env: { ...process.env, SWEGATE_FROM_SOURCE: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let output = "";
+  child.stdout?.on("data", (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on("data", (chunk) => {
+    output += chunk;
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const worker = { child, output: () => output, exited };
+  workers.push(worker);
+  return worker;
+}
+
+async function stopWorkers(): Promise<void> {
+  for (const worker of workers.splice(0)) {
+    if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill("SIGTERM");
+    await worker.exited;
+  }
+}
+
+async function waitFor(what: string, ready: () => boolean | Promise<boolean>, seconds = 180): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  while (!(await ready())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+const takenLines = (workerProcesses: WorkerProcess[]) =>
+  workerProcesses.flatMap((worker) => worker.output().split("\n")).filter((line) => line.endsWith(": taken"));
+
+describe("queue job ids, cut logs and --queue addresses", () => {
+  it("a job id names one run and instance, never with the `:` BullMQ refuses", () => {
+    expect(queueJobId("run-1", "django__django-11099")).toBe("run-1+django__django-11099");
+    expect(queueJobId("a:b", "c")).not.toContain(":");
+    // Joined by `+`, which encoding escapes inside the parts: no two pairs share an id.
+    expect(queueJobId("a+b", "c")).not.toBe(queueJobId("a", "b+c"));
+  });
+
+  it("a log over the limit travels as its beginning and end, with a note saying what was cut", () => {
+    const log = `${"a".repeat(600)}${"b".repeat(600)}`;
+    const cut = cutLargeLog(log, 1000);
+    expect(cut.startsWith("a".repeat(500))).toBe(true);
+    expect(cut.endsWith("b".repeat(500))).toBe(true);
+    expect(cut).toContain("200 characters of this log were cut here");
+    expect(cutLargeLog("short", 1000)).toBe("short");
+  });
+
+  it("a --queue that is no redis:// URL, or a Redis nobody answers at, is one line naming the flag", async () => {
+    const notRedis = runCli(["worker", "--queue", "http://127.0.0.1:6379"], { env });
+    expect(notRedis.code).toBe(2);
+    expect(notRedis.stderr.trim()).toMatch(
+      /^swegate: --queue=http:\/\/127\.0\.0\.1:6379: .* is not a redis:\/\/ URL/,
+    );
+    const port = await freePort();
+    const unreachable = runCli(
+      [
+        "run",
+        "--model",
+        "oracle",
+        "--queue",
+        `redis://127.0.0.1:${port}/0`,
+        "--store",
+        join(scratch, "nowhere"),
+        "--cache-dir",
+        cacheDir,
+      ],
+      { env },
+    );
+    expect(unreachable.code, unreachable.stderr).toBe(3);
+    expect(unreachable.stderr.trim().split("\n")).toHaveLength(1);
+    expect(unreachable.stderr).toContain(`--queue=redis://127.0.0.1:${port}/0: cannot reach Redis`);
+    expect(unreachable.stderr).toContain("start redis-server there");
+  });
+});
+
+const skip = requireSandbox("the queue tests (a real redis-server)", redisServerMissing());
+
+describe.skipIf(skip)(
+  "run --queue with swegate worker processes (real redis-server, real git and pytest)",
+  () => {
+    let redis: Awaited<ReturnType<typeof startRedis>>;
+    beforeAll(async () => {
+      redis = await startRedis(mkdtempSync(join(scratch, "redis-")));
+      expect(runCli(["keys", "init", "--json"], { env }).code).toBe(0);
+    }, 60_000);
+    afterEach(stopWorkers, 60_000);
+    afterAll(async () => {
+      await stopWorkers();
+      await redis?.stop();
+    }, 60_000);
+
+    it("the demo through the queue with two worker processes gives a local run's verdicts, with certificates this machine signed", async () => {
+      const queue = redis.url(1);
+      const pool = [startWorker(queue), startWorker(queue)];
+      const [queued, local] = await Promise.all([
+        runCliAsync(
+          [
+            "run",
+            "--model",
+            "oracle",
+            "--queue",
+            queue,
+            "--json",
+            "--store",
+            join(scratch, "queued"),
+            "--cache-dir",
+            cacheDir,
+          ],
+          { env },
+        ),
+        runCliAsync(
+          [
+            "run",
+            "--model",
+            "oracle",
+            "--json",
+            "--store",
+            join(scratch, "local"),
+            "--cache-dir",
+            join(scratch, "local-cache"),
+            "--workers",
+            "2",
+          ],
+          { env },
+        ),
+      ]);
+      expect(queued.code, queued.stderr).toBe(0);
+      expect(local.code, local.stderr).toBe(0);
+      const results = endedResults(queued.stdout);
+      expect(results).toHaveLength(5);
+      expect(verdicts(results)).toEqual(verdicts(endedResults(local.stdout)));
+      expect(verdicts(results)["swegate-demo__calculator-2"]).toBe("verified 1 null");
+      expect(verdicts(results)["swegate-demo__broken-1"]).toBe("env_broken 0 env_broken: missing_dependency");
+      // Every instance was taken once, by one of the two workers.
+      expect(takenLines(pool)).toHaveLength(5);
+      // The workers' progress came through the queue as the run's events.
+      expect(queued.stdout).toContain('"type":"gate-start"');
+      const store = openStore(join(scratch, "queued"));
+      const run = store.listRuns()[0];
+      expect(run?.status).toBe("completed");
+      expect(store.getAttempts(run?.run_id ?? "", "swegate-demo__calculator-1")).toHaveLength(1);
+      store.close();
+      const verified = results.find((result) => result.instance_id === "swegate-demo__textutils-1");
+      expect(verified?.certificate).toContain(join(scratch, "queued", "runs"));
+      const check = runCli(["verify", verified?.certificate as string], { env });
+      expect(check.code, check.stdout).toBe(0);
+    }, 400_000);
+
+    it("a worker killed with kill -9 while it holds an instance: the other worker redoes it, and it is recorded once", async () => {
+      const calculator = (await loadDemoDataset()).instances.find(
+        (instance) => instance.instance_id === "swegate-demo__calculator-1",
+      );
+      // The first model call hangs (its worker is killed meanwhile); later ones answer with the gold patch.
+      const server = await serveJson((_seen, response, index) => {
+        if (index === 0) return;
+        answerJson(response, 200, {
+          id: "x",
+          object: "chat.completion",
+          model: "slow",
+          choices: [
+            {
+              index: 0,
+              message: { role: "assistant", content: `\`\`\`diff\n${calculator?.patch}\`\`\`\n` },
+              finish_reason: "stop",
+            },
+          ],
+          usage: { prompt_tokens: 10, completion_tokens: 10, total_tokens: 20 },
+        });
+      });
+      try {
+        const queue = redis.url(2);
+        const pool = [startWorker(queue), startWorker(queue)];
+        await waitFor("both workers", () =>
+          pool.every((worker) => worker.output().includes("waiting for instances")),
+        );
+        const coordinator = runCliAsync(
+          [
+            "run",
+            "--model",
+            "openai-compatible:slow",
+            "--base-url",
+            `${server.origin}/v1`,
+            "--instances",
+            "swegate-demo__calculator-1",
+            "--max-attempts",
+            "1",
+            "--run-id",
+            "killed-worker",
+            "--queue",
+            queue,
+            "--json",
+            "--store",
+            join(scratch, "killed-worker"),
+            "--cache-dir",
+            cacheDir,
+          ],
+          { env },
+        );
+        await waitFor("the first model call", () => server.seen.length >= 1);
+        const holder = pool.find((worker) => takenLines([worker]).length > 0) as WorkerProcess;
+        const other = pool.find((worker) => worker !== holder) as WorkerProcess;
+        holder.child.kill("SIGKILL");
+        const result: CliResult = await coordinator;
+        expect(result.code, result.stderr).toBe(0);
+        const ended = endedResults(result.stdout);
+        expect(ended.map((item) => [item.instance_id, item.status])).toEqual([
+          ["swegate-demo__calculator-1", "verified"],
+        ]);
+        expect(other.output()).toContain("swegate-demo__calculator-1 (run killed-worker): verified");
+        expect(server.seen).toHaveLength(2);
+        const store = openStore(join(scratch, "killed-worker"));
+        expect(store.getInstanceResults("killed-worker")).toHaveLength(1);
+        expect(store.getAttempts("killed-worker", "swegate-demo__calculator-1")).toHaveLength(1);
+        store.close();
+      } finally {
+        await server.close();
+      }
+    }, 400_000);
+
+    it("two coordinators enqueueing the same run add no job twice; a killed coordinator's resume collects what the workers finished", async () => {
+      const queue = redis.url(3);
+      const coordinator = (store: string, extra: string[] = []) =>
+        spawn(
+          process.execPath,
+          [
+            swegateBin,
+            "run",
+            "--model",
+            "oracle",
+            "--queue",
+            queue,
+            "--json",
+            "--store",
+            join(scratch, store),
+            "--cache-dir",
+            cacheDir,
+            ...extra,
+          ],
+          { env: { ...process.env, SWEGATE_FROM_SOURCE: "1", ...env }, stdio: "ignore" },
+        );
+      const connection = new Redis(queue, { maxRetriesPerRequest: null });
+      const jobs = new Queue(QUEUE_NAME, { connection });
+      try {
+        // No worker yet: both coordinators enqueue the whole run, then wait.
+        const first = coordinator("first", ["--run-id", "shared"]);
+        const firstExited = new Promise((resolve) => first.once("exit", resolve));
+        const second = runCliAsync(
+          [
+            "run",
+            "--model",
+            "oracle",
+            "--queue",
+            queue,
+            "--json",
+            "--run-id",
+            "shared",
+            "--store",
+            join(scratch, "second"),
+            "--cache-dir",
+            cacheDir,
+          ],
+          { env },
+        );
+        await waitFor("five waiting jobs", async () => (await jobs.getJobCounts("waiting")).waiting === 5);
+        // The first coordinator dies; its jobs stay in Redis.
+        first.kill("SIGKILL");
+        await firstExited;
+        const pool = [startWorker(queue)];
+        const secondResult = await second;
+        expect(secondResult.code, secondResult.stderr).toBe(0);
+        expect(endedResults(secondResult.stdout)).toHaveLength(5);
+        const counts = await jobs.getJobCounts("completed", "waiting", "active", "failed");
+        expect(counts).toEqual({ completed: 5, waiting: 0, active: 0, failed: 0 });
+        // The resume enqueues nothing new: it collects the five finished jobs.
+        const resumed = await runCliAsync(
+          [
+            "run",
+            "--resume",
+            "shared",
+            "--queue",
+            queue,
+            "--json",
+            "--store",
+            join(scratch, "first"),
+            "--cache-dir",
+            cacheDir,
+          ],
+          { env },
+        );
+        expect(resumed.code, resumed.stderr).toBe(0);
+        expect(verdicts(endedResults(resumed.stdout))).toEqual(verdicts(endedResults(secondResult.stdout)));
+        expect(takenLines(pool)).toHaveLength(5);
+        const store = openStore(join(scratch, "first"));
+        expect(store.getRun("shared")?.status).toBe("completed");
+        const certified = store.getInstanceResults("shared").filter((result) => result.certificate);
+        store.close();
+        expect(certified.map((result) => result.instance_id).sort()).toEqual([
+          "swegate-demo__calculator-1",
+          "swegate-demo__calculator-2",
+          "swegate-demo__textutils-1",
+        ]);
+        for (const result of certified)
+          expect(runCli(["verify", result.certificate as string], { env }).code).toBe(0);
+      } finally {
+        await jobs.close();
+        connection.disconnect();
+      }
+    }, 400_000);
+  },
+);
