@@ -8,6 +8,7 @@ import type { Instance } from "../dataset/instance.js";
 import type { Dataset } from "../dataset/load-dataset.js";
 import { defaultDebianMirror, readEnvironment } from "../environments/debian-environments.js";
 import { createEnvironmentResolver } from "../environments/per-instance-environments.js";
+import { createSpecEnvironmentResolver } from "../environments/spec-environment-backend.js";
 import { createSpecPythonLabeller, minorVersion, specPython } from "../environments/spec-python.js";
 import { UserError } from "../errors.js";
 import type { Backend } from "../exec/backend.js";
@@ -16,6 +17,7 @@ import { createHostBackend } from "../exec/host-backend.js";
 import { createIsolatedBackend } from "../exec/isolated-backend.js";
 import { findPytestConfigAbove } from "../exec/pytest-config-above.js";
 import { loadPythonConfig, resolvePython } from "../exec/python-config.js";
+import { git } from "../workspace/git.js";
 import {
   createRepoCache,
   DEFAULT_REPO_URL_TEMPLATE,
@@ -32,6 +34,10 @@ export interface BackendOptions {
   env?: string;
   /** Debian archive environments are built from (default: the one this machine's apt uses). */
   debianMirror?: string;
+  /** Run each instance in the virtual environment built from the harness's spec (uv, else venv + pip). */
+  specEnv?: boolean;
+  /** Package index for spec environments instead of PyPI. */
+  indexUrl?: string;
   backend: string;
   python?: string;
   pythonConfig?: string;
@@ -59,6 +65,11 @@ export function addBackendOptions(command: Command): Command {
       "--debian-mirror <url>",
       "with --backend isolated: the Debian archive environments are built from (default: this machine's apt archive; old releases: http://archive.debian.org/debian)",
     )
+    .option(
+      "--spec-env",
+      "with --backend host: run each instance in a virtual environment built from the harness's spec for its repo@version (its Python or the nearest, its packages and pins, made with uv or venv + pip on first need and cached; the repository installed per checkout)",
+    )
+    .option("--index-url <url>", "with --spec-env: the package index to install from instead of PyPI")
     .option(
       "--python-config <file>",
       "JSON/YAML mapping repo@version → interpreter (with --backend isolated, env:NAME for an environment)",
@@ -128,6 +139,7 @@ export function createBackendFromOptions(options: BackendOptions): Backend {
  * entry for `repo@version` / `repo` / `*`, else `python3`. Backends are made once per interpreter.
  */
 export function createBackendResolver(options: BackendOptions): (instance: Instance) => Backend {
+  if (options.specEnv) return createSpecEnvironmentResolverFromOptions(options);
   if (options.backend === "docker")
     return createDockerBackendResolver({
       onProgress: (line) => process.stderr.write(`docker: ${line}\n`),
@@ -205,6 +217,40 @@ function interpreterVersion(options: BackendOptions, python: string | undefined)
   } catch {
     return undefined;
   }
+}
+
+/** `--spec-env`: spec environments over the host backend, the repository's files read from its mirror. */
+function createSpecEnvironmentResolverFromOptions(options: BackendOptions): (instance: Instance) => Backend {
+  if (options.backend !== "host")
+    throw new UserError("spec environments run on the host backend only in this version", {
+      where: `--spec-env with --backend=${options.backend}`,
+      hint: "use --backend host with --spec-env, or --backend isolated without it",
+    });
+  if (options.python || options.pythonConfig)
+    throw new UserError("--spec-env chooses the interpreter from the spec", {
+      where: options.python ? `--python=${options.python}` : `--python-config=${options.pythonConfig}`,
+      hint: "drop --python/--python-config, or drop --spec-env",
+    });
+  const cache = createRepoCache({
+    cacheDir: options.cacheDir,
+    repoUrlTemplate: options.repoUrl ?? DEFAULT_REPO_URL_TEMPLATE,
+  });
+  return createSpecEnvironmentResolver({
+    cacheDir: options.cacheDir,
+    inner: createHostBackend({}),
+    indexUrl: options.indexUrl,
+    progress: (line) => process.stderr.write(`${line}\n`),
+    readAt: (cwd, instance) => {
+      const commit = instance.environment_setup_commit || instance.base_commit;
+      let fetched: Promise<unknown> | undefined;
+      return async (path) => {
+        fetched ??= cache.ensureCommit(instance.repo, commit).catch(() => undefined);
+        await fetched;
+        const shown = await git(["show", `${commit}:${path}`], { cwd });
+        return shown.code === 0 ? shown.stdout : undefined;
+      };
+    },
+  });
 }
 
 /** The repository cache; the bundled demo's repositories are built locally and need no network. */
