@@ -166,12 +166,12 @@ function instanceOf(
   } as Instance;
 }
 
-async function gates(instance: Instance) {
+async function gates(instance: Instance, environmentsCache = cacheDir) {
   const cache = createRepoCache({ cacheDir: join(scratch, "repos"), repoUrlTemplate: repo.dir });
   const workspace = await createWorkspace(cache, { repo: instance.repo, baseCommit: instance.base_commit });
   workspaces.push(workspace);
   const backend = createSpecEnvironmentResolver({
-    cacheDir,
+    cacheDir: environmentsCache,
     inner: createHostBackend({}),
     indexUrl: index.url,
     progress: () => {},
@@ -241,6 +241,21 @@ describe.skipIf(missing.length > 0)(
       expect(red.verdict).toBe("env_broken");
       expect(red.reason).toBe("dependency_install_failed");
       expect(red.evidence.join("\n")).toContain("pinned");
+    }, 300_000);
+
+    it("builds with python -m venv and pip where uv is absent, to the same verdicts", async () => {
+      const pipCache = join(scratch, "pip-cache");
+      process.env.SWEGATE_NO_UV = "1";
+      try {
+        const { red, green } = await gates(instanceOf("calc-pip"), pipCache);
+        expect(red.verdict).toBe("reproduced");
+        expect(green?.resolved).toBe(true);
+      } finally {
+        delete process.env.SWEGATE_NO_UV;
+      }
+      const [listed] = listSpecEnvironments(pipCache);
+      expect(listed?.tool).toBe("pip");
+      expect(listed?.freeze).toContain("tinydep==1.0");
     }, 300_000);
 
     it("names a spec Python no interpreter here is near as env_broken (interpreter_unavailable)", async () => {

@@ -160,6 +160,11 @@ export async function buildSpecEnvironment(options: {
     uv
       ? step(uv, ["pip", "install", "--python", python, ...index, ...args])
       : step(python, ["-m", "pip", "install", ...args]);
+  // What uv's --seed adds below Python 3.12 (`-m venv` brings pip alone, or an old setuptools).
+  if (!uv && Number(interpreter.version.split(".")[1]) < 12) {
+    const seeded = await install(["setuptools", "wheel"]);
+    if (seeded.code !== 0) return failed("dependency_install_failed", evidenceLines(seeded.output), dir);
+  }
   if (requirements.packages.length > 0) {
     writeFileSync(join(dir, "requirements.txt"), `${requirements.packages.join("\n")}\n`);
     options.onProgress?.(`${name}: ${requirements.packages.length} packages (${requirements.source})`);
