@@ -13,11 +13,18 @@ import { join } from "node:path";
 import type { Instance } from "../dataset/instance.js";
 import { UserError } from "../errors.js";
 import { specFor } from "../specs/spec-for.js";
-import { availableInterpreters, MAX_MINOR_DISTANCE, nearestInterpreter } from "./spec-interpreters.js";
+import { withFileLock } from "../workspace/with-file-lock.js";
+import {
+  availableInterpreters,
+  type Interpreter,
+  MAX_MINOR_DISTANCE,
+  nearestInterpreter,
+} from "./spec-interpreters.js";
 import { minorVersion } from "./spec-python.js";
 import {
   MissingRequirementsError,
   type RepositoryFileReader,
+  type SpecRequirements,
   specRequirements,
 } from "./spec-requirements.js";
 
@@ -103,7 +110,7 @@ export async function buildSpecEnvironment(options: {
     return failed("interpreter_unavailable", [
       `no Python within ${MAX_MINOR_DISTANCE} minor version of ${wanted} (found: ${interpreters.map((entry) => entry.version).join(", ") || "none"}); install one (e.g. uv python install ${wanted}) or list interpreters in SWEGATE_SPEC_PYTHONS`,
     ]);
-  let requirements: Awaited<ReturnType<typeof specRequirements>>;
+  let requirements: SpecRequirements;
   try {
     requirements = await specRequirements(instance.repo, spec, options.read);
   } catch (error) {
@@ -126,7 +133,27 @@ export async function buildSpecEnvironment(options: {
   const dir = join(specEnvironmentsDir(options.cacheDir), name);
   const existing = readSpecEnvironment(options.cacheDir, name);
   if (existing) return { ok: true, record: existing, dir };
+  // Processes sharing a cache (a cluster's shared disk) build each environment once: the others wait.
+  mkdirSync(specEnvironmentsDir(options.cacheDir), { recursive: true });
+  return withFileLock(`${dir}.lock`, async () => {
+    const built = readSpecEnvironment(options.cacheDir, name);
+    if (built) return { ok: true, record: built, dir };
+    return buildInto({ ...options, dir, name, interpreter, wanted, requirements });
+  });
+}
 
+/** Builds the environment `name` into `dir` (any half-built one there is replaced). */
+async function buildInto(options: {
+  dir: string;
+  name: string;
+  instance: Pick<Instance, "repo" | "version">;
+  interpreter: Interpreter;
+  wanted: string;
+  requirements: SpecRequirements;
+  indexUrl?: string;
+  onProgress?: (line: string) => void;
+}): Promise<SpecEnvironmentResult> {
+  const { dir, name, instance, interpreter, wanted, requirements } = options;
   const started = Date.now();
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
