@@ -7,6 +7,7 @@ import { benchGates } from "./gates-bench.js";
 import { benchGrading } from "./grading-bench.js";
 import { benchIsolation } from "./isolation-bench.js";
 import { benchRun } from "./run-bench.js";
+import { benchSpecEnvironment } from "./spec-environment-bench.js";
 import { benchWorkspace } from "./workspace-bench.js";
 
 for (const line of await benchDataset()) console.log(line);
@@ -14,5 +15,6 @@ for (const line of await benchGrading()) console.log(line);
 for (const line of await benchGates()) console.log(line);
 for (const line of await benchWorkspace()) console.log(line);
 for (const line of await benchIsolation()) console.log(line);
+for (const line of await benchSpecEnvironment()) console.log(line);
 for (const line of await benchRun()) console.log(line);
 for (const line of await benchContext()) console.log(line);
