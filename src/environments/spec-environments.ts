@@ -7,6 +7,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
@@ -316,6 +317,41 @@ export function removeSpecEnvironment(cacheDir: string, name: string): void {
   const dir = join(specEnvironmentsDir(cacheDir), name);
   if (!existsSync(dir)) throw new UserError(`no spec environment ${name}`, { hint: "see swegate env list" });
   rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * Removes the spec environments least recently used (their last use, else their build) until those
+ * left take at most `maxBytes`; returns the names removed. An environment in use by a running
+ * process is not protected: prune between runs.
+ */
+export function pruneSpecEnvironments(cacheDir: string, maxBytes: number): string[] {
+  const root = specEnvironmentsDir(cacheDir);
+  const lastUse = (name: string) => {
+    const users = join(root, name, "users.txt");
+    return existsSync(users)
+      ? statSync(users).mtimeMs
+      : statSync(join(root, name, "environment.json")).mtimeMs;
+  };
+  const environments = listSpecEnvironments(cacheDir)
+    .map((record) => ({ name: record.name, size: record.size_bytes, used: lastUse(record.name) }))
+    .sort((left, right) => left.used - right.used);
+  let total = environments.reduce((sum, environment) => sum + environment.size, 0);
+  const removed: string[] = [];
+  for (const environment of environments) {
+    if (total <= maxBytes) break;
+    removeSpecEnvironment(cacheDir, environment.name);
+    total -= environment.size;
+    removed.push(environment.name);
+  }
+  return removed;
+}
+
+/** `20G`, `500M`, `1024K` or a number of bytes; undefined when the text is none of those. */
+export function parseSize(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?$/i.exec(text.trim());
+  if (!match) return undefined;
+  const power = ["", "K", "M", "G", "T"].indexOf((match[2] ?? "").toUpperCase());
+  return Math.round(Number(match[1]) * 1024 ** power);
 }
 
 /** Bytes a folder takes on disk (`du`; hard links uv shares with its cache are counted once per folder). */

@@ -51,6 +51,14 @@ describe("swegate env build", () => {
     expect(readdirSync(join(cacheDir, "spec-environments"))).toHaveLength(1); // the failed build's log stays
   }, 120_000);
 
+  it("refuses a prune size it cannot read in one line", () => {
+    const result = runCli(["env", "prune", "--max-size", "lots", "--cache-dir", join(scratch, "cache")]);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe(
+      "swegate: --max-size=lots: is not a size (e.g. 20G, 500M or a number of bytes)",
+    );
+  });
+
   it("refuses --spec-env outside the host backend in one line", () => {
     const result = runCli([
       "validate",

@@ -12,6 +12,8 @@ import {
 import {
   buildSpecEnvironment,
   listSpecEnvironments,
+  parseSize,
+  pruneSpecEnvironments,
   readSpecEnvironment,
   removeSpecEnvironment,
   specEnvironmentsDir,
@@ -103,6 +105,25 @@ export function registerEnvCommand(program: Command): void {
         printLine(
           `${record.name}\tspec ${record.repo}@${record.version}\t${record.python_version} (spec ${record.spec_python})\t${record.freeze.length} packages\t${megabytes(record.size_bytes)}\t${record.users.length} instance(s)${record.users.length ? `: ${record.users.slice(0, 5).join(", ")}${record.users.length > 5 ? ", …" : ""}` : ""}`,
         );
+    });
+  env
+    .command("prune")
+    .description("remove the spec environments used least recently until the rest fit in --max-size")
+    .requiredOption("--max-size <size>", "what the spec environments may take, e.g. 20G, 500M")
+    .option("--cache-dir <dir>", "cache folder", defaultCacheDir())
+    .action((options: { maxSize: string; cacheDir: string }) => {
+      const bytes = parseSize(options.maxSize);
+      if (bytes === undefined)
+        throw new UserError("is not a size", {
+          where: `--max-size=${options.maxSize}`,
+          hint: "e.g. 20G, 500M or a number of bytes",
+        });
+      const removed = pruneSpecEnvironments(options.cacheDir, bytes);
+      printLine(
+        removed.length
+          ? `removed ${removed.join(", ")}`
+          : `nothing to remove: the spec environments fit in ${options.maxSize}`,
+      );
     });
   env
     .command("remove <name>")
