@@ -197,7 +197,7 @@ function installThenRun(instance: Instance, name: string, layer: string): string
       `cat ${log}`,
       'if [ "$swegate_status" -ne 0 ]; then',
       `  grep -iE 'error|not found|No matching distribution' ${log} | tail -n 5 | sed 's/^[[:space:]]*/${buildFailureLine("build_failed", "").replaceAll("/", "\\/")}/'`,
-      `  echo ${quote(buildFailureLine("build_failed", `the install command exited `))}"$swegate_status: ${spec.install.replaceAll('"', '\\"').replaceAll("$", "\\$")}"`,
+      `  printf '%s%s: %s\\n' ${quote(buildFailureLine("build_failed", "the install command exited "))} "$swegate_status" ${quote(spec.install)}`,
       "fi",
     );
   }

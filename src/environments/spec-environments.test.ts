@@ -233,6 +233,9 @@ describe.skipIf(missing.length > 0)(
       expect(red.verdict).toBe("env_broken");
       expect(red.reason).toBe("build_failed");
       expect(red.evidence.join("\n")).toMatch(/error/i);
+      expect(red.evidence.at(-1)).toMatch(
+        /\(build_failed\): the install command exited \d+: python -m pip install --no-build-isolation --no-use-pep517 -e \.$/,
+      );
       expect(red.log).toContain("swegate: spec environment");
     }, 300_000);
 
