@@ -45,6 +45,8 @@ export const CONDA_TO_PYPI: Readonly<Record<string, string | null>> = {
   "texlive-core": null,
   tk: null,
   "font-ttf-dejavu-sans-mono": null,
+  // conda-forge only (UV-CDAT's cdms2 was never published on PyPI): xarray's environment.yml lists it.
+  cdms2: null,
   // conda-forge's split pandoc binary is a program; the PyPI `pandoc` wrapper is not it.
   pandoc: null,
 };
