@@ -196,7 +196,8 @@ function installThenRun(instance: Instance, name: string, layer: string): string
       "swegate_status=$?",
       `cat ${log}`,
       'if [ "$swegate_status" -ne 0 ]; then',
-      `  grep -iE 'error|not found|No matching distribution' ${log} | tail -n 5 | sed 's/^[[:space:]]*/${buildFailureLine("build_failed", "").replaceAll("/", "\\/")}/'`,
+      // Its error lines and its last line (a traceback's last line says what was wrong).
+      `  { grep -iE 'error|not found|No matching distribution' ${log} | tail -n 4; tail -n 1 ${log}; } | awk '!seen[$0]++' | sed 's/^[[:space:]]*/${buildFailureLine("build_failed", "").replaceAll("/", "\\/")}/'`,
       `  printf '%s%s: %s\\n' ${quote(buildFailureLine("build_failed", "the install command exited "))} "$swegate_status" ${quote(spec.install)}`,
       "fi",
     );
