@@ -103,7 +103,7 @@ beforeAll(async () => {
     files: { "tinydep/__init__.py": "VALUE = 42\n" },
   });
   buildWheel(python, wheels, { name: "pinned", version: "2.0", files: { "pinned/__init__.py": "" } });
-  // uv seeds pip, setuptools and wheel below Python 3.12; no wheel of `wheel` is bundled anywhere.
+  // Environments are seeded with pip, setuptools and wheel; no wheel of `wheel` is bundled anywhere.
   buildWheel(python, wheels, {
     name: "wheel",
     version: "0.0.1",

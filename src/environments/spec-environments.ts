@@ -75,6 +75,15 @@ export type SpecEnvironmentResult =
 
 export const specEnvironmentsDir = (cacheDir: string) => join(cacheDir, "spec-environments");
 
+/**
+ * pip, setuptools and wheel as the harness's conda environments had them (its images were built in
+ * 2024: pip 24.0, setuptools 69.5, wheel 0.43), the newest of those a Python can run. Today's pip
+ * installs an old `setup.py` project through PEP 660 and fails where pip 24.0 ran `setup.py develop`
+ * (sphinx-doc__sphinx-8801: a ContextualVersionConflict on markupsafe); a spec's own pins
+ * (`setuptools==70.0.0`) come later and win.
+ */
+export const SEED_PACKAGES = ["pip<24.1", "setuptools<70", "wheel<0.44"];
+
 /** The uv on PATH (PyPI's `uv`), or undefined: then `python -m venv` and pip are used. */
 export function findUv(): string | undefined {
   if (process.env.SWEGATE_NO_UV) return undefined;
@@ -125,6 +134,7 @@ export async function buildSpecEnvironment(options: {
         instance.repo,
         instance.version,
         interpreter.version,
+        SEED_PACKAGES,
         requirements,
         options.indexUrl ?? "",
       ]),
@@ -172,27 +182,18 @@ async function buildInto(options: {
   for (const skipped of requirements.skipped)
     appendFileSync(log, `swegate: conda package ${skipped} left out (no PyPI package)\n`);
 
-  // The harness's conda environment comes with pip, setuptools and wheel: --seed gives the same.
+  // uv venv without --seed: the seed packages come next, at the harness's versions.
   const created = uv
-    ? await step(uv, ["venv", "--seed", "--python", interpreter.path, ...index, venv])
+    ? await step(uv, ["venv", "--python", interpreter.path, venv])
     : await step(interpreter.path, ["-m", "venv", venv]);
-  // uv fails here when the seed packages cannot be installed; `-m venv` when the interpreter lacks
-  // ensurepip (Debian without python3-venv).
-  if (created.code !== 0)
-    return failed(
-      uv ? "dependency_install_failed" : "interpreter_unavailable",
-      evidenceLines(created.output),
-      dir,
-    );
+  // `-m venv` fails when the interpreter lacks ensurepip (Debian without python3-venv).
+  if (created.code !== 0) return failed("interpreter_unavailable", evidenceLines(created.output), dir);
   const install = (args: string[]) =>
     uv
       ? step(uv, ["pip", "install", "--python", python, ...index, ...args])
       : step(python, ["-m", "pip", "install", ...args]);
-  // What uv's --seed adds below Python 3.12 (`-m venv` brings pip alone, or an old setuptools).
-  if (!uv && Number(interpreter.version.split(".")[1]) < 12) {
-    const seeded = await install(["setuptools", "wheel"]);
-    if (seeded.code !== 0) return failed("dependency_install_failed", evidenceLines(seeded.output), dir);
-  }
+  const seeded = await install(SEED_PACKAGES);
+  if (seeded.code !== 0) return failed("dependency_install_failed", evidenceLines(seeded.output), dir);
   if (requirements.packages.length > 0) {
     writeFileSync(join(dir, "requirements.txt"), `${requirements.packages.join("\n")}\n`);
     options.onProgress?.(`${name}: ${requirements.packages.length} packages (${requirements.source})`);
