@@ -53,7 +53,7 @@ const workers: WorkerProcess[] = [];
 let workersStarted = 0;
 
 /** Each worker has a cache of its own, as one on another machine would. */
-function startWorker(queue: string): WorkerProcess {
+function startWorker(queue: string, lockSeconds = 3): WorkerProcess {
   const child = spawn(
     process.execPath,
     [
@@ -66,7 +66,7 @@ function startWorker(queue: string): WorkerProcess {
       "--workers",
       "1",
       "--lock-seconds",
-      "3",
+      String(lockSeconds),
     ],
     { env: { ...process.env, SWEGATE_FROM_SOURCE: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] },
   );
@@ -96,6 +96,50 @@ async function waitFor(what: string, ready: () => boolean | Promise<boolean>, se
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/** A chat completion answering with `patch` as a fenced diff. */
+function goldAnswer(patch: string | undefined) {
+  return {
+    id: "x",
+    object: "chat.completion",
+    model: "fake",
+    choices: [
+      {
+        index: 0,
+        message: { role: "assistant", content: `\`\`\`diff\n${patch}\`\`\`\n` },
+        finish_reason: "stop",
+      },
+    ],
+    usage: { prompt_tokens: 10, completion_tokens: 10, total_tokens: 20 },
+  };
+}
+
+/** `run` of one demo instance through `queue` with the model at `origin`, one attempt, JSON events. */
+function runOneQueued(queue: string, origin: string, runId: string): Promise<CliResult> {
+  return runCliAsync(
+    [
+      "run",
+      "--model",
+      "openai-compatible:fake",
+      "--base-url",
+      `${origin}/v1`,
+      "--instances",
+      "swegate-demo__calculator-1",
+      "--max-attempts",
+      "1",
+      "--run-id",
+      runId,
+      "--queue",
+      queue,
+      "--json",
+      "--store",
+      join(scratch, runId),
+      "--cache-dir",
+      cacheDir,
+    ],
+    { env },
+  );
 }
 
 const takenLines = (workerProcesses: WorkerProcess[]) =>
@@ -285,6 +329,44 @@ describe.skipIf(skip)(
         expect(store.getInstanceResults("killed-worker")).toHaveLength(1);
         expect(store.getAttempts("killed-worker", "swegate-demo__calculator-1")).toHaveLength(1);
         store.close();
+      } finally {
+        await server.close();
+      }
+    }, 400_000);
+
+    it("a worker stopped with SIGTERM puts its instance back at once, and one whose key the provider refuses does too and exits 3", async () => {
+      const gold = (await loadDemoDataset()).instances.find(
+        (instance) => instance.instance_id === "swegate-demo__calculator-1",
+      )?.patch;
+      // Call 1 hangs until its worker is stopped; call 2 refuses the key; call 3 answers.
+      const server = await serveJson((_seen, response, index) => {
+        if (index === 0) return;
+        if (index === 1) answerJson(response, 401, { error: { message: "invalid api key" } });
+        else answerJson(response, 200, goldAnswer(gold));
+      });
+      try {
+        const queue = redis.url(4);
+        // Locks far longer than the test: only a put-back, not the stalled check, can hand the instance on.
+        const stopped = startWorker(queue, 600);
+        await waitFor("the worker", () => stopped.output().includes("waiting for instances"));
+        const coordinator = runOneQueued(queue, server.origin, "put-back");
+        await waitFor("the first model call", () => server.seen.length >= 1);
+        stopped.child.kill("SIGTERM");
+        await stopped.exited;
+        expect(stopped.output()).toContain(
+          "swegate-demo__calculator-1 (run put-back): put back on the queue",
+        );
+        expect(stopped.child.exitCode).toBe(143);
+        const refused = startWorker(queue, 600);
+        await refused.exited;
+        expect(refused.child.exitCode).toBe(3);
+        expect(refused.output()).toContain("the provider refused this machine's API key");
+        const last = startWorker(queue, 600);
+        const result = await coordinator;
+        expect(result.code, result.stderr).toBe(0);
+        expect(endedResults(result.stdout).map((item) => item.status)).toEqual(["verified"]);
+        expect(last.output()).toContain("swegate-demo__calculator-1 (run put-back): verified");
+        expect(server.seen).toHaveLength(3);
       } finally {
         await server.close();
       }

@@ -101,7 +101,8 @@ export function startQueueWorker(options: QueueWorkerOptions): Worker<QueuedInst
         onEvent,
         signal: options.signal,
       });
-      if (result?.status !== "infra_error" || result.reason === "refused") break;
+      // A refused answer or key would be refused again: only other infrastructure errors are retried.
+      if (result?.status !== "infra_error" || result.reason === "refused" || result.reason === "auth") break;
     }
     if (!result || result.reason === "auth") {
       // Stopped (or this machine's key refused): the instance goes back to the queue for another worker.

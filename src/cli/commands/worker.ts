@@ -123,7 +123,7 @@ async function workerCommand(flags: WorkerOptions): Promise<void> {
   }
   if (refusedKey)
     throw new EnvironmentError(`the provider refused this machine's API key: ${refusedKey}`, {
-      where: "swegate worker",
+      where: `worker ${workerName()}`,
       hint: "set a valid key in this machine's environment and start the worker again; its instance went back on the queue",
     });
   process.exitCode = interrupt.exitCode() ?? 0;
