@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -257,6 +257,15 @@ describe.skipIf(skip)(
       expect(run?.status).toBe("completed");
       expect(store.getAttempts(run?.run_id ?? "", "swegate-demo__calculator-1")).toHaveLength(1);
       store.close();
+      // show and the report name the machine that ran each instance.
+      expect(results.every((result) => result.environment?.details?.machine)).toBe(true);
+      const shown = runCli(["show", run?.run_id ?? "", "--store", join(scratch, "queued")], { env });
+      expect(shown.stdout.match(/\(on [^)]+\)/g)).toHaveLength(5);
+      const out = join(scratch, "queued-report");
+      expect(
+        runCli(["report", run?.run_id ?? "", "--store", join(scratch, "queued"), "--out", out], { env }).code,
+      ).toBe(0);
+      expect(readFileSync(join(out, "summary.md"), "utf8").match(/\(on [^)]+\)/g)).toHaveLength(5);
       const verified = results.find((result) => result.instance_id === "swegate-demo__textutils-1");
       expect(verified?.certificate).toContain(join(scratch, "queued", "runs"));
       const check = runCli(["verify", verified?.certificate as string], { env });

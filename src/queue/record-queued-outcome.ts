@@ -20,7 +20,11 @@ export function recordQueuedOutcome(job: InstanceJob, outcome: QueuedOutcome): I
   for (const artifact of outcome.artifacts)
     if (ARTIFACT_NAME.test(artifact.name)) writeFileSync(join(paths.dir, artifact.name), artifact.text);
   const worker = `${outcome.worker.host} (pid ${outcome.worker.pid})`;
-  let result: InstanceResult = { ...outcome.result, certificate: null };
+  let result: InstanceResult = {
+    ...outcome.result,
+    certificate: null,
+    environment: environmentNamingTheMachine(outcome),
+  };
   let certificate: { path: string; sha256: string } | undefined;
   if (result.verified && outcome.certificate && job.signingKey) {
     const mismatch = certificateMismatch(outcome.certificate, job, result.patch);
@@ -34,6 +38,12 @@ export function recordQueuedOutcome(job: InstanceJob, outcome: QueuedOutcome): I
   }
   job.store.recordInstanceResult(job.runId, result, outcome.attempts, certificate);
   return result;
+}
+
+/** The result's environment naming the worker's machine (`show` and `report` print it). */
+function environmentNamingTheMachine({ result, worker }: QueuedOutcome): InstanceResult["environment"] {
+  if (!result.environment) return null;
+  return { ...result.environment, details: { ...result.environment.details, machine: worker.host } };
 }
 
 /** What in a worker's certificate does not match the instance this run asked for, if anything. */

@@ -1,3 +1,5 @@
+import { ranOn } from "../store/ran-on.js";
+import type { InstanceResult } from "../store/records.js";
 import { effectiveRunStatus } from "../store/run-owner.js";
 import type { RunReport } from "./build-run-report.js";
 import { renderBarChart } from "./render-chart.js";
@@ -48,7 +50,7 @@ export function renderMarkdown(report: RunReport): string {
     "| --- | --- | --- | --- |",
     ...report.instances.map(
       (instance) =>
-        `| ${instance.instance_id} | ${instance.status} | ${instance.attempts_made} | ${instance.reason ?? ""} |`,
+        `| ${instance.instance_id} | ${instance.status} | ${instance.attempts_made} | ${instance.reason ?? ""}${machineNote(instance)} |`,
     ),
     "",
   ];
@@ -123,7 +125,7 @@ export async function renderHtml(report: RunReport): Promise<string> {
             "</details>",
         )
         .join("");
-      return `<tr class="${escapeHtml(instance.status)}"><td>${escapeHtml(instance.instance_id)}</td><td>${escapeHtml(instance.status)}</td><td>${instance.attempts_made}</td><td>${escapeHtml(instance.reason ?? "")}</td><td>${instance.cost_usd === null ? "?" : `$${instance.cost_usd.toFixed(4)}`}</td><td>${attempts}${instance.patch ? `<details><summary>final diff</summary><pre>${escapeHtml(instance.patch)}</pre></details>` : ""}</td></tr>`;
+      return `<tr class="${escapeHtml(instance.status)}"><td>${escapeHtml(instance.instance_id)}</td><td>${escapeHtml(instance.status)}</td><td>${instance.attempts_made}</td><td>${escapeHtml(`${instance.reason ?? ""}${machineNote(instance)}`)}</td><td>${instance.cost_usd === null ? "?" : `$${instance.cost_usd.toFixed(4)}`}</td><td>${attempts}${instance.patch ? `<details><summary>final diff</summary><pre>${escapeHtml(instance.patch)}</pre></details>` : ""}</td></tr>`;
     })
     .join("\n");
   return `<!doctype html>
@@ -158,4 +160,10 @@ ${rows}
 </tbody></table>
 </body></html>
 `;
+}
+
+/** ` (on HOST)` for an instance a queue worker ran, else nothing. */
+function machineNote(instance: InstanceResult): string {
+  const machine = ranOn(instance);
+  return machine ? ` (on ${machine})` : "";
 }

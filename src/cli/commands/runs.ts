@@ -1,6 +1,8 @@
 import type { Command } from "commander";
 import { UserError } from "../../errors.js";
 import { openStore } from "../../store/open-store.js";
+import { ranOn } from "../../store/ran-on.js";
+import type { InstanceResult } from "../../store/records.js";
 import { effectiveRunStatus } from "../../store/run-owner.js";
 import { DEFAULT_STORE } from "../backend-options.js";
 import { printJson, printLine } from "../output.js";
@@ -55,7 +57,7 @@ export function registerRunsCommands(program: Command): void {
         );
         for (const result of results)
           printLine(
-            `  ${result.status.padEnd(11)} ${result.instance_id}  attempts ${result.attempts_made}  ${result.reason ?? ""}`,
+            `  ${result.status.padEnd(11)} ${result.instance_id}  attempts ${result.attempts_made}  ${result.reason ?? ""}${onMachine(result)}`,
           );
         if (effectiveRunStatus(run) === "interrupted")
           printLine(
@@ -65,7 +67,7 @@ export function registerRunsCommands(program: Command): void {
       }
       const result = results[0];
       if (!result) return;
-      printLine(`${result.instance_id}: ${result.status}`);
+      printLine(`${result.instance_id}: ${result.status}${onMachine(result)}`);
       printLine(`red gate: ${result.red_gate_message}`);
       printLine(`green gate: ${result.green_gate_message}`);
       for (const attempt of attempts) {
@@ -81,4 +83,10 @@ export function registerRunsCommands(program: Command): void {
         if (attempt.patch) printLine(`diff:\n${attempt.patch}`);
       }
     });
+}
+
+/** `  (on HOST)` for an instance a queue worker ran, else nothing. */
+function onMachine(result: InstanceResult): string {
+  const machine = ranOn(result);
+  return machine ? `  (on ${machine})` : "";
 }
