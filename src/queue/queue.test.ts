@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
@@ -325,6 +325,18 @@ describe.skipIf(skip)(
         await waitFor("the first model call", () => server.seen.length >= 1);
         const holder = pool.find((worker) => takenLines([worker]).length > 0) as WorkerProcess;
         const other = pool.find((worker) => worker !== holder) as WorkerProcess;
+        // `swegate workers` lists both, the holder with its instance at its first attempt.
+        const listed = await runCliAsync(["workers", "--queue", queue, "--json"], { env });
+        expect(listed.code, listed.stderr).toBe(0);
+        const fleet = JSON.parse(listed.stdout) as {
+          workers: { name: string; jobs: { instance_id: string; step: string }[] }[];
+        };
+        expect(fleet.workers.map((worker) => worker.name).sort()).toEqual(
+          [`${hostname()}-${holder.child.pid}`, `${hostname()}-${other.child.pid}`].sort(),
+        );
+        expect(fleet.workers.flatMap((worker) => worker.jobs)).toEqual([
+          expect.objectContaining({ instance_id: "swegate-demo__calculator-1", step: "attempt 1" }),
+        ]);
         holder.child.kill("SIGKILL");
         const result: CliResult = await coordinator;
         expect(result.code, result.stderr).toBe(0);

@@ -12,6 +12,7 @@ import { registerRunCommand } from "./run.js";
 import { registerRunsCommands } from "./runs.js";
 import { registerValidateCommand } from "./validate.js";
 import { registerWorkerCommand } from "./worker.js";
+import { registerWorkersCommand } from "./workers.js";
 
 /** Every command, registered in the order `--help` lists them. The CLI is the only place that wires modules. */
 export function registerCommands(program: Command): void {
@@ -19,6 +20,7 @@ export function registerCommands(program: Command): void {
   registerRampCommand(program);
   registerValidateCommand(program);
   registerWorkerCommand(program);
+  registerWorkersCommand(program);
   registerGradeCommand(program);
   registerEvalCommand(program);
   registerRunsCommands(program);
