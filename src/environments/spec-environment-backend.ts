@@ -1,6 +1,18 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { Instance } from "../dataset/instance.js";
@@ -165,8 +177,42 @@ async function ensureLayer(
     join(stdout.trim(), "_swegate_spec_environment.pth"),
     `import site; site.addsitedir(${JSON.stringify(environment.record.site_packages)})\n`,
   );
+  linkSharedCommands(join(environment.dir, "venv", "bin"), join(layer, "bin"));
   writeFileSync(owner, instanceId);
   return layer;
+}
+
+/**
+ * The shared environment's commands (`tox`, `pytest`, …) in the layer's bin, each run by the layer's
+ * interpreter: the shared script's own `#!` names the shared interpreter, which would not see what
+ * the instance installed into its layer (sphinx's `tox --current-env` ran without its test extras).
+ */
+function linkSharedCommands(sharedBin: string, layerBin: string): void {
+  for (const name of readdirSync(sharedBin)) {
+    if (/^(python|activate|deactivate)/.test(name) || existsSync(join(layerBin, name))) continue;
+    const path = join(sharedBin, name);
+    if (!statSync(path).isFile()) continue;
+    if (startsWithShebang(path))
+      writeFileSync(
+        join(layerBin, name),
+        `#!/bin/sh\nexec ${quote(join(layerBin, "python"))} ${quote(path)} "$@"\n`,
+        {
+          mode: 0o755,
+        },
+      );
+    else symlinkSync(path, join(layerBin, name));
+  }
+}
+
+function startsWithShebang(path: string): boolean {
+  const descriptor = openSync(path, "r");
+  try {
+    const head = Buffer.alloc(2);
+    readSync(descriptor, head, 0, 2, 0);
+    return head.toString() === "#!";
+  } finally {
+    closeSync(descriptor);
+  }
 }
 
 /**

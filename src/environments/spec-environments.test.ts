@@ -100,7 +100,11 @@ beforeAll(async () => {
   buildWheel(python, wheels, {
     name: "tinydep",
     version: "1.0",
-    files: { "tinydep/__init__.py": "VALUE = 42\n" },
+    files: {
+      "tinydep/__init__.py": "VALUE = 42\n\ndef where():\n    import sys\n    print(sys.prefix)\n",
+      // A command of the shared environment: it must run with the checkout's layer.
+      "tinydep-1.0.dist-info/entry_points.txt": "[console_scripts]\ntinydep-where = tinydep:where\n",
+    },
   });
   buildWheel(python, wheels, { name: "pinned", version: "2.0", files: { "pinned/__init__.py": "" } });
   // Environments are seeded with pip, setuptools and wheel; no wheel of `wheel` is bundled anywhere.
@@ -207,6 +211,8 @@ describe.skipIf(missing.length > 0)(
       expect(described.details?.packages).toContain("pinned==2.0");
       expect(described.details?.packages).toContain("tinydep==1.0");
       expect(described.imageDigest).toMatch(/^[0-9a-f]{64}$/);
+      const where = await backend.run("tinydep-where", { cwd: dir, timeoutSeconds: 120 });
+      expect(where.output.trim().split("\n").at(-1)).toMatch(/\/layers\/[0-9a-f]{16}$/);
       const [listed] = listSpecEnvironments(cacheDir);
       expect(listed?.users).toEqual(["calc-1"]);
       expect(listed?.tool).toBe("uv");
