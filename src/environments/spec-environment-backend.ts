@@ -35,6 +35,9 @@ const run = promisify(execFile);
  */
 const IMAGE_ONLY_STEP = /^\s*(?:apt-get|apt\s|locale-gen|echo\s.*>\s*\/etc\/)|\/etc\//;
 
+/** Layers this process made (a layer is reused only by the process that made it). */
+const layersMadeHere = new Set<string>();
+
 const quote = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
 
 /**
@@ -158,7 +161,10 @@ async function ensureLayer(
 ): Promise<string> {
   const layer = join(environment.dir, "layers", createHash("sha256").update(cwd).digest("hex").slice(0, 16));
   const owner = join(layer, "instance.txt");
-  if (existsSync(owner) && readFileSync(owner, "utf8") === instanceId) return layer;
+  // Made anew by each process too: one left by another process may be half made or older.
+  if (layersMadeHere.has(layer) && existsSync(owner) && readFileSync(owner, "utf8") === instanceId)
+    return layer;
+  layersMadeHere.add(layer);
   rmSync(layer, { recursive: true, force: true });
   mkdirSync(join(environment.dir, "layers"), { recursive: true });
   const base = environment.record.base_interpreter;
