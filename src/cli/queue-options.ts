@@ -3,7 +3,7 @@ import { UserError } from "../errors.js";
 import { createQueueProcessor, type QueueProcessor } from "../queue/create-queue-processor.js";
 import { parseQueueAddress } from "../queue/queue-connection.js";
 import type { Store } from "../store/open-store.js";
-import { nonNegativeInteger } from "./backend-options.js";
+import { nonNegativeInteger, positiveInteger } from "./backend-options.js";
 import type { RunOptions } from "./commands/run.js";
 
 /** What `run --queue` prints once Ctrl-C stops the coordinator. */
@@ -20,7 +20,14 @@ export async function openRunQueue(
   dataset: Dataset,
   store: Store,
 ): Promise<QueueProcessor | undefined> {
-  if (options.queue === undefined) return undefined;
+  if (options.queue === undefined) {
+    if (options.rpm !== undefined)
+      throw new UserError("--rpm spaces model calls across a queue's workers", {
+        where: `--rpm=${options.rpm}`,
+        hint: "add --queue redis://…, or drop --rpm (a local run's calls are limited by --workers)",
+      });
+    return undefined;
+  }
   const address = parseQueueAddress(options.queue);
   if (options.maxCostUsd !== undefined)
     throw new UserError("a cost budget is not kept across a queue's workers yet", {
@@ -40,6 +47,7 @@ export async function openRunQueue(
       ...(options.maxRetries === undefined
         ? {}
         : { maxRetries: nonNegativeInteger(options.maxRetries, "--max-retries") }),
+      ...(options.rpm === undefined ? {} : { rpm: positiveInteger(options.rpm, "--rpm") }),
       infraRetries: nonNegativeInteger(options.infraRetries, "--infra-retries"),
       datasetSource: dataset.source,
     },
@@ -50,3 +58,7 @@ export async function openRunQueue(
 /** The `--queue` flag shared by the commands that can spread their instances over workers. */
 export const QUEUE_FLAG_HELP =
   "hand the instances to `swegate worker` processes through BullMQ on this Redis (redis://HOST:PORT/DB); results come back to this store";
+
+/** The `--rpm` flag's help. */
+export const RPM_FLAG_HELP =
+  "with --queue: at most this many model calls a minute across every worker (a provider's quota shared by the fleet)";

@@ -13,6 +13,8 @@ export interface QueuedRunSettings {
   baseUrl?: string;
   /** Retries of one model call. */
   maxRetries?: number;
+  /** Most model calls a minute across every worker; undefined: no limit. */
+  rpm?: number;
   /** Retries of an instance ending in infra_error, done by the worker. */
   infraRetries: number;
   /** `demo` or the dataset's path. */
@@ -104,6 +106,7 @@ export async function createQueueProcessor(
           model: settings.model,
           ...(settings.baseUrl === undefined ? {} : { baseUrl: settings.baseUrl }),
           ...(settings.maxRetries === undefined ? {} : { maxRetries: settings.maxRetries }),
+          ...(settings.rpm === undefined ? {} : { rpm: settings.rpm }),
           mode: job.mode,
           maxAttempts: job.maxAttempts,
           tools: job.tools === true,

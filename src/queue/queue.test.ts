@@ -162,6 +162,15 @@ describe("queue job ids, cut logs and --queue addresses", () => {
     expect(cutLargeLog("short", 1000)).toBe("short");
   });
 
+  it("--rpm without --queue is one line saying what it is for", () => {
+    const result = runCli(["run", "--model", "oracle", "--rpm", "30", "--store", join(scratch, "no-queue")], {
+      env,
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.stderr).toContain("--rpm=30: --rpm spaces model calls across a queue's workers");
+  });
+
   it("a --queue that is no redis:// URL, or a Redis nobody answers at, is one line naming the flag", async () => {
     const notRedis = runCli(["worker", "--queue", "http://127.0.0.1:6379"], { env });
     expect(notRedis.code).toBe(2);
@@ -388,6 +397,64 @@ describe.skipIf(skip)(
         expect(endedResults(result.stdout).map((item) => item.status)).toEqual(["verified"]);
         expect(last.output()).toContain("swegate-demo__calculator-1 (run put-back): verified");
         expect(server.seen).toHaveLength(3);
+      } finally {
+        await server.close();
+      }
+    }, 400_000);
+
+    it("--rpm spaces the model calls of every worker together: two workers, 30 a minute, one call every two seconds", async () => {
+      const arrivals: number[] = [];
+      const server = await serveJson((_seen, response) => {
+        arrivals.push(Date.now());
+        answerJson(response, 200, {
+          id: "x",
+          object: "chat.completion",
+          model: "fake",
+          choices: [{ index: 0, message: { role: "assistant", content: "no edits" }, finish_reason: "stop" }],
+          usage: { prompt_tokens: 10, completion_tokens: 10, total_tokens: 20 },
+        });
+      });
+      try {
+        const queue = redis.url(5);
+        const pool = [startWorker(queue), startWorker(queue)];
+        await waitFor("both workers", () =>
+          pool.every((worker) => worker.output().includes("waiting for instances")),
+        );
+        const result = await runCliAsync(
+          [
+            "run",
+            "--model",
+            "openai-compatible:fake",
+            "--base-url",
+            `${server.origin}/v1`,
+            "--instances",
+            "swegate-demo__calculator-1,swegate-demo__calculator-2,swegate-demo__textutils-1",
+            "--max-attempts",
+            "1",
+            "--rpm",
+            "30",
+            "--queue",
+            queue,
+            "--json",
+            "--store",
+            join(scratch, "rpm"),
+            "--cache-dir",
+            cacheDir,
+          ],
+          { env },
+        );
+        expect(result.code, result.stderr).toBe(0);
+        expect(endedResults(result.stdout).map((item) => item.status)).toEqual([
+          "failed",
+          "failed",
+          "failed",
+        ]);
+        expect(arrivals).toHaveLength(3);
+        const gaps = arrivals.slice(1).map((time, index) => time - (arrivals[index] as number));
+        // Slots are two seconds apart; a call reaches the provider a little after its slot, by as
+        // much as its worker takes to send it, so single gaps vary a little: the span does not.
+        for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(1000);
+        expect((arrivals[2] as number) - (arrivals[0] as number)).toBeGreaterThanOrEqual(3500);
       } finally {
         await server.close();
       }

@@ -19,6 +19,8 @@ export interface QueuedInstance {
   baseUrl?: string;
   /** Retries of one model call (undefined: the provider layer's default). */
   maxRetries?: number;
+  /** Most model calls a minute across every worker (`run --rpm`); undefined: no limit. */
+  rpm?: number;
   /** Oracle or blind feedback. */
   mode: FeedbackMode;
   /** Most attempts. */

@@ -27,7 +27,7 @@ import { addDatasetOptions, type DatasetOptions, resolveInstances } from "../dat
 import { printLine } from "../output.js";
 import { packageVersion } from "../package-version.js";
 import { createProgressReporter } from "../progress/create-progress-reporter.js";
-import { openRunQueue, QUEUE_FLAG_HELP, QUEUED_INTERRUPT } from "../queue-options.js";
+import { openRunQueue, QUEUE_FLAG_HELP, QUEUED_INTERRUPT, RPM_FLAG_HELP } from "../queue-options.js";
 import { refusedKeyError } from "../refused-key.js";
 import {
   applyRecordedSettings,
@@ -58,6 +58,7 @@ export interface RunOptions extends BackendOptions, DatasetOptions {
   maxRetries?: string;
   json?: boolean;
   queue?: string;
+  rpm?: string;
 }
 
 export function registerRunCommand(program: Command): void {
@@ -85,6 +86,7 @@ export function registerRunCommand(program: Command): void {
     )
     .option("--max-cost-usd <usd>", "stop starting instances once the run has cost this much")
     .option("--queue <url>", QUEUE_FLAG_HELP)
+    .option("--rpm <n>", RPM_FLAG_HELP)
     .option("--json", "JSON-line events only");
   addBackendOptions(addDatasetOptions(addModelOptions(command))).action(
     (datasetArgument: string | undefined, flags: RunOptions, command: Command) =>

@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import { EnvironmentError, UserError } from "../../errors.js";
 import { createModel } from "../../model/create-model.js";
 import { loadPriceTable } from "../../model/price-table.js";
+import { limitFleetRate } from "../../queue/fleet-rate-limit.js";
 import { openRedis, parseQueueAddress, requireReachable } from "../../queue/queue-connection.js";
 import { startQueueWorker, workerName } from "../../queue/run-queue-worker.js";
 import { openStore } from "../../store/open-store.js";
@@ -80,12 +81,13 @@ async function workerCommand(flags: WorkerOptions): Promise<void> {
     scratch,
     modelFor: (job) => {
       try {
-        return createModel(job.model, {
+        const model = createModel(job.model, {
           baseUrl: job.baseUrl,
           prices,
           maxRetries: job.maxRetries,
           instances: new Map([[job.instance.instance_id, job.instance]]),
         });
+        return job.rpm === undefined ? model : limitFleetRate(model, connection, job.rpm);
       } catch (error) {
         // The job fails here and another worker tries it; the coordinator records the last such reason.
         const reason = error instanceof UserError ? error.oneLine() : (error as Error).message;
