@@ -460,6 +460,48 @@ describe.skipIf(skip)(
       }
     }, 400_000);
 
+    it("Redis restarted with its append-only file on: the jobs survive and the waiting coordinator still gets every result", async () => {
+      const dir = mkdtempSync(join(scratch, "persistent-"));
+      let persistent = await startRedis(dir, { appendOnly: true });
+      const queue = persistent.url(0);
+      const waiting = async () => {
+        const connection = new Redis(queue, { maxRetriesPerRequest: null });
+        const jobs = new Queue(QUEUE_NAME, { connection });
+        const counts = await jobs.getJobCounts("waiting");
+        await jobs.close();
+        connection.disconnect();
+        return counts.waiting;
+      };
+      try {
+        const coordinator = runCliAsync(
+          [
+            "run",
+            "--model",
+            "oracle",
+            "--queue",
+            queue,
+            "--json",
+            "--store",
+            join(scratch, "restarted"),
+            "--cache-dir",
+            cacheDir,
+          ],
+          { env },
+        );
+        await waitFor("five waiting jobs", async () => (await waiting()) === 5);
+        await persistent.stop();
+        persistent = await startRedis(dir, { port: persistent.port, appendOnly: true });
+        expect(await waiting()).toBe(5);
+        startWorker(queue);
+        const result = await coordinator;
+        expect(result.code, result.stderr).toBe(0);
+        expect(endedResults(result.stdout)).toHaveLength(5);
+      } finally {
+        await stopWorkers();
+        await persistent.stop();
+      }
+    }, 400_000);
+
     it("two coordinators enqueueing the same run add no job twice; a killed coordinator's resume collects what the workers finished", async () => {
       const queue = redis.url(3);
       const coordinator = (store: string, extra: string[] = []) =>

@@ -20,14 +20,21 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** A real redis-server of the test's own, on a free loopback port, without persistence, in `dir`. */
+/**
+ * A real redis-server of the test's own, on a free loopback port (or `port`, to restart one), its
+ * files in `dir`: without persistence, or with the append-only file the README's setup turns on.
+ */
 export async function startRedis(
   dir: string,
-): Promise<{ url: (db: number) => string; stop: () => Promise<void> }> {
-  const port = await freePort();
+  options: { port?: number; appendOnly?: boolean } = {},
+): Promise<{ port: number; url: (db: number) => string; stop: () => Promise<void> }> {
+  const port = options.port ?? (await freePort());
+  const persistence = options.appendOnly
+    ? ["--appendonly", "yes", "--appendfsync", "always"]
+    : ["--appendonly", "no"];
   const child: ChildProcess = spawn(
     "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no"],
+    ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", ...persistence],
     { stdio: "ignore" },
   );
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -52,6 +59,7 @@ export async function startRedis(
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return {
+    port,
     url,
     stop: async () => {
       child.kill("SIGTERM");
