@@ -7,9 +7,9 @@ const records = loadRealEdits();
 
 /**
  * Records whose base files are not in the fixtures, so only their parsing is checked: the Django
- * files at these base commits were not to be had (not stored at that commit in the public index we
- * could read, and no Django release on PyPI holds a blob with the hash the model_patch's `index` line
- * names). Nothing was reconstructed.
+ * files at these base commits were not to be had from the sources the fixtures use (no Django
+ * release on PyPI from 2.1 to 5.0.14 holds, for each file, a blob with the hash the model_patch's
+ * `index` line names; see fixtures/README.md). Nothing was reconstructed.
  */
 const WITHOUT_BASE_FILES = [
   "django__django-11001",
