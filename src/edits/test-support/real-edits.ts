@@ -38,6 +38,8 @@ export interface ReplayOutcome {
   status: "reproduced" | "differs" | "no-base-files";
   /** Files whose content differs from the answering system's (or that only one side has). */
   differing: string[];
+  /** For each differing file, the answering system's text and ours (absent on the side that lacks it). */
+  contents: Record<string, { expected?: string; actual?: string }>;
   /** What applyEdits reported (absent when nothing ran). */
   result?: EditsResult;
   /** What parseEdits could not read. */
@@ -76,7 +78,7 @@ export async function replayRealEdit(record: RealEditRecord): Promise<ReplayOutc
   const touched = [...record.model_patch.matchAll(/^diff --git a\/(\S+) b\//gm)].map((match) => match[1]);
   const { edits, problems } = parseEdits(record.raw_answer);
   if (touched.some((path) => !tracked.includes(path as string)))
-    return { status: "no-base-files", differing: [], problems };
+    return { status: "no-base-files", differing: [], contents: {}, problems };
   const expected = mkdtempSync(join(tmpdir(), "swegate-real-expected-"));
   const actual = mkdtempSync(join(tmpdir(), "swegate-real-actual-"));
   try {
@@ -94,7 +96,16 @@ export async function replayRealEdit(record: RealEditRecord): Promise<ReplayOutc
     const read = (root: string, path: string) =>
       existsSync(join(root, path)) ? readFileSync(join(root, path), "utf8") : undefined;
     const differing = paths.filter((path) => read(expected, path) !== read(actual, path));
-    return { status: differing.length === 0 ? "reproduced" : "differs", differing, result, problems };
+    const contents = Object.fromEntries(
+      differing.map((path) => [path, { expected: read(expected, path), actual: read(actual, path) }]),
+    );
+    return {
+      status: differing.length === 0 ? "reproduced" : "differs",
+      differing,
+      contents,
+      result,
+      problems,
+    };
   } finally {
     rmSync(expected, { recursive: true, force: true });
     rmSync(actual, { recursive: true, force: true });
