@@ -20,6 +20,8 @@ export interface NamedSymbol {
   qualifier?: string;
   /** How sure the issue is that this is code: 2 in backticks or a code block, 1 as a bare word in prose. */
   strength: 1 | 2;
+  /** An error message names it (`TypeError: _print_X() got an unexpected keyword argument`): the failure is in or at it. */
+  inError?: boolean;
 }
 
 /** What an issue text says about where the code is, read without any model. */
@@ -91,6 +93,14 @@ export function readIssueEvidence(text: string): IssueEvidence {
   for (const match of prose.matchAll(/\b[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*\b/g))
     if (looksLikeCode(match[0])) add(match[0], 1);
 
+  for (const name of namesInErrors(text)) {
+    add(name, 2);
+    const parts = name.split(".");
+    const key = `${parts.length > 1 ? parts.slice(0, -1).join(".") : ""}.${parts.at(-1)}`;
+    const known = symbols.get(key);
+    if (known) known.inError = true;
+  }
+
   const messages: string[] = [];
   for (const match of text.matchAll(ERROR_LINE))
     for (const piece of literalPieces(match[1] ?? "")) if (!messages.includes(piece)) messages.push(piece);
@@ -103,6 +113,25 @@ export function readIssueEvidence(text: string): IssueEvidence {
     symbols: [...symbols.values()].sort((left, right) => right.strength - left.strength),
     messages,
   };
+}
+
+/**
+ * Names an error line calls or quotes (`foo()`, `'attr'`) or writes as code: what failed, or what was
+ * called wrongly. A quoted word that is plain English (`'float'` is a type, too) is kept as well:
+ * it only counts where the repository defines it.
+ */
+function namesInErrors(text: string): string[] {
+  const names: string[] = [];
+  for (const match of text.matchAll(ERROR_LINE)) {
+    const line = match[1] ?? "";
+    for (const word of line.matchAll(/[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*/g)) {
+      const at = word.index ?? 0;
+      const after = line[at + word[0].length];
+      const quoted = line[at - 1] === "'" && after === "'";
+      if (after === "(" || quoted || looksLikeCode(word[0])) names.push(word[0]);
+    }
+  }
+  return names;
 }
 
 /**

@@ -40,6 +40,11 @@ export const DEFAULT_PLAN_LIMITS: Omit<PlanLimits, "tokenBudget"> = {
   decay: 0.92,
 };
 
+/** A neighbour of a chosen definition is offered when it is this short (estimated tokens)... */
+const NEIGHBOUR_TOKENS = 400;
+/** ...at this share of the chosen one's priority (0–1; 0.6–0.8 on the development set, 0.7 best). */
+const NEIGHBOUR_WEIGHT = 0.7;
+
 /** Something that may be shown: a whole file, or one more piece of a partly shown one. */
 interface Offer {
   /** Index of the file in the ranked list. */
@@ -87,9 +92,21 @@ export function planContextFiles(
         priority: entry.score * weight,
         ranges: piecesOf(scored, fileLines, limits.pieceTokens),
       });
+      // Its short neighbours, for less: the function next to the one an issue points at is often
+      // its helper or its caller (sympy__sympy-20639: _print_Pow calls _print_nth_root, just above).
+      for (const neighbour of neighboursOf(scored.definition, outline)) {
+        const range: [number, number] = [neighbour.start, neighbour.end];
+        if (estimateTokens(fileLines.slice(range[0] - 1, range[1]).join("\n")) > NEIGHBOUR_TOKENS) continue;
+        offers.push({ rank, priority: entry.score * weight * NEIGHBOUR_WEIGHT, ranges: [range] });
+      }
     });
     // The imports verbatim when short, just after the best definition: many fixes add an import.
-    const lastImport = outline.imports.at(-1)?.[1];
+    // Only the block at the top: modules that import at the bottom too (to break cycles) would
+    // otherwise stretch it over the whole file.
+    const firstDefinition = outline.definitions.find((definition) => definition.kind !== "variable")?.start;
+    const lastImport = outline.imports
+      .filter(([start]) => !firstDefinition || start < firstDefinition)
+      .at(-1)?.[1];
     if (
       chosen.length > 0 &&
       lastImport &&
@@ -161,15 +178,31 @@ function partialFile(
   };
 }
 
+/** The definitions just before and after one, at its level (methods of its class, or module-level). */
+function neighboursOf(definition: Definition, outline: FileOutline): Definition[] {
+  const owner = (qualname: string) => qualname.split(".").slice(0, -1).join(".");
+  const level = outline.definitions.filter(
+    (other) => other.kind !== "variable" && owner(other.qualname) === owner(definition.qualname),
+  );
+  const at = level.indexOf(definition);
+  if (at < 0) return [];
+  return [level[at - 1], level[at + 1]].filter((other): other is Definition => other !== undefined);
+}
+
 /**
- * The lines of a definition worth showing in full: a class up to its first method (its docstring and
- * attributes — its methods are chosen on their own), anything else whole unless it is longer than a
- * piece, then its header and the lines around the frames that point into it.
+ * The lines of a definition worth showing in full: a class whole when it fits in a piece, else up to
+ * its first method (its docstring and attributes — its methods are chosen on their own); anything
+ * else whole unless it is longer than a piece, then its header and the lines around the frames that
+ * point into it.
  */
 function piecesOf(scored: ScoredDefinition, lines: string[], pieceTokens: number): [number, number][] {
   const definition: Definition = scored.definition;
-  const end = definition.firstChildStart ? definition.firstChildStart - 1 : definition.end;
   const cost = (from: number, to: number) => estimateTokens(lines.slice(from - 1, to).join("\n"));
+  // A class that fits in one piece is shown whole: the issue names the class, the fix is in one of
+  // its methods (sympy__sympy-12419 names Identity, the fix is Identity._entry).
+  if (definition.kind === "class" && cost(definition.start, definition.end) <= pieceTokens)
+    return [[definition.start, definition.end]];
+  const end = definition.firstChildStart ? definition.firstChildStart - 1 : definition.end;
   if (cost(definition.start, end) <= pieceTokens) return [[definition.start, end]];
   const header: [number, number] = [
     definition.start,

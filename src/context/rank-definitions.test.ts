@@ -71,4 +71,51 @@ describe("ranking definitions", () => {
     expect(ranked[0]?.path).toBe("sympy/matrices/expressions/matexpr.py");
     expect(ranked[0]?.definitions[0]?.definition.qualname).toBe("MatrixSymbol");
   });
+
+  it("puts the method an error message names before one the issue only mentions", () => {
+    const printer =
+      "class LatexPrinter:\n    def _print_Beam(self, e):\n        return e\n    def _print_Load(self, e):\n        return e\n";
+    const outline: FileOutline = {
+      path: "sympy/printing/latex.py",
+      imports: [],
+      definitions: [
+        {
+          name: "LatexPrinter",
+          qualname: "LatexPrinter",
+          kind: "class",
+          start: 1,
+          end: 5,
+          headerEnd: 1,
+          firstChildStart: 2,
+        },
+        {
+          name: "_print_Beam",
+          qualname: "LatexPrinter._print_Beam",
+          kind: "method",
+          start: 2,
+          end: 3,
+          headerEnd: 2,
+        },
+        {
+          name: "_print_Load",
+          qualname: "LatexPrinter._print_Load",
+          kind: "method",
+          start: 4,
+          end: 5,
+          headerEnd: 4,
+        },
+      ],
+    };
+    // Both names are code in the issue; only the error line makes one of them the failure's own.
+    const issue = "```\nb._print_Beam(x)\nTypeError: _print_Load() got an unexpected keyword argument\n```";
+    const ranked = rankDefinitions(
+      issue,
+      readIssueEvidence(issue),
+      [{ path: outline.path, reason: "symbol" as const, bm25: 0 }],
+      new Map([[outline.path, outline]]),
+      new Map([[outline.path, printer]]),
+      [],
+    );
+    expect(ranked[0]?.definitions[0]?.definition.qualname).toBe("LatexPrinter._print_Load");
+  });
 });

@@ -139,6 +139,8 @@ export function rankDefinitions(
         }
         // A name defined in several files is most likely the one in a file the traceback runs through.
         if (inTraceback) points += 3;
+        // The error message names it: as strong as the message's own text found in the code.
+        if (symbol.inError) points += 6;
         scored(definition).score += points;
       }
     }

@@ -1,0 +1,124 @@
+import { mkdtempSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { readIssueEvidence } from "../context/issue-evidence.js";
+import type { Instance } from "../dataset/instance.js";
+import { makeGitRepo } from "../workspace/test-support/make-git-repo.js";
+import { prepareFirstMessage } from "./prepare-first-message.js";
+
+const scratch = mkdtempSync(join(tmpdir(), "swegate-context-neighbours-"));
+afterAll(() => rm(scratch, { recursive: true, force: true }));
+
+/**
+ * A module too big to show whole, shaped like sympy's: imports at the top and again at the bottom
+ * (to break an import cycle), a small class, a helper just above the function an issue names.
+ */
+function module(): string {
+  const lines = ['"""Geometry."""', "import math", "from typing import List", "", ""];
+  lines.push(
+    "class Ruler:",
+    '    """Measures lengths."""',
+    "",
+    "    def __init__(self, unit):",
+    "        self.unit = unit",
+    "",
+    "    def length(self, points):",
+    "        return math.dist(*points) * self.unit",
+    "",
+    "",
+  );
+  for (let index = 0; index < 600; index++)
+    lines.push(
+      `def filler_${index}(values: List[float]) -> float:`,
+      `    return sum(values) * ${index}`,
+      "",
+      "",
+    );
+  lines.push(
+    "def _normalise(weight):",
+    "    return abs(weight) or 1",
+    "",
+    "",
+    "def blend_colours(first, second, weight):",
+    '    """Mixes two colours."""',
+    "    weight = _normalise(weight)",
+    "    return (first + second) / weight",
+    "",
+    "",
+    "from geo.units import METERS  # noqa: E402 (cycle)",
+    "",
+  );
+  return lines.join("\n");
+}
+
+function instanceFor(base: string, problem: string): Instance {
+  return {
+    instance_id: "geo__geo-2",
+    repo: "geo/geo",
+    base_commit: base,
+    patch: "",
+    test_patch: "",
+    problem_statement: problem,
+    hints_text: "",
+    created_at: "",
+    version: "0",
+    FAIL_TO_PASS: [],
+    PASS_TO_PASS: [],
+    environment_setup_commit: base,
+    extra: {},
+  };
+}
+
+const lineOf = (text: string, needle: string) =>
+  text.split("\n").findIndex((line) => line.includes(needle)) + 1;
+const covers = (ranges: [number, number][] | null | undefined, from: number, to: number) =>
+  ranges === null || (ranges ?? []).some(([start, end]) => start <= from && to <= end);
+
+describe("the neighbours of what the issue points at", () => {
+  it("shows a small class whole, the top import block, and the short function next to the named one", async () => {
+    const text = module();
+    const repo = makeGitRepo(
+      { "geo/__init__.py": "", "geo/shapes.py": text, "geo/units.py": "METERS = 1.0\n" },
+      join(scratch, "neighbours"),
+    );
+    const problem =
+      // No word of the methods or the helper: only the rules can bring them in.
+      "`Ruler` is wrong for negative input, and `blend_colours` fails on black.";
+    const { context } = await prepareFirstMessage({
+      instance: instanceFor(repo.commit, problem),
+      dir: repo.dir,
+      tokenBudget: 3_000,
+    });
+    const shown = context.files.find((file) => file.path === "geo/shapes.py");
+    expect(shown?.ranges).not.toBeNull();
+    // The class with its methods, though only the class was named.
+    expect(covers(shown?.ranges, lineOf(text, "class Ruler:"), lineOf(text, "return math.dist"))).toBe(true);
+    // The imports at the top, though the module imports again at its end.
+    expect(covers(shown?.ranges, 1, 3)).toBe(true);
+    // The helper just above the named function.
+    expect(covers(shown?.ranges, lineOf(text, "def _normalise"), lineOf(text, "return abs(weight)"))).toBe(
+      true,
+    );
+    expect(covers(shown?.ranges, lineOf(text, "def filler_300"), lineOf(text, "def filler_300"))).toBe(false);
+  });
+});
+
+describe("names an error message uses", () => {
+  it("are marked as the failure's own, whether called, quoted or written as code", () => {
+    const evidence = readIssueEvidence(
+      [
+        "```",
+        ">>> latex(expr)",
+        "TypeError: _print_SingularityFunction() got an unexpected keyword argument 'exp'",
+        "AttributeError: 'Ruler' object has no attribute 'unit_scale'",
+        "```",
+        "`latex` is fine otherwise.",
+      ].join("\n"),
+    );
+    const inError = evidence.symbols.filter((symbol) => symbol.inError).map((symbol) => symbol.name);
+    expect(inError.sort()).toEqual(["Ruler", "_print_SingularityFunction", "exp", "unit_scale"]);
+    expect(evidence.symbols.find((symbol) => symbol.name === "latex")?.inError).toBeUndefined();
+  });
+});
