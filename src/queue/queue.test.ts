@@ -17,7 +17,8 @@ import { cutLargeLog, queueJobId } from "./queued-instance.js";
 import { freePort, redisServerMissing, startRedis } from "./test-support/start-redis.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "swegate-queue-"));
-const env = { XDG_CONFIG_HOME: join(scratch, "config") };
+// No provider key anywhere: the queued runs here use scripted models or a local fake, and one test needs none set.
+const env = { XDG_CONFIG_HOME: join(scratch, "config"), ANTHROPIC_API_KEY: "" };
 const cacheDir = join(scratch, "cache");
 afterAll(() => rm(scratch, { recursive: true, force: true }));
 
@@ -500,6 +501,40 @@ describe.skipIf(skip)(
         await stopWorkers();
         await persistent.stop();
       }
+    }, 400_000);
+
+    it("the coordinator needs no API key; a job no worker can run (no key there) is tried three times, then recorded as infra_error with the worker's reason", async () => {
+      const queue = redis.url(6);
+      const worker = startWorker(queue);
+      const result = await runCliAsync(
+        [
+          "run",
+          "--model",
+          "anthropic:claude-haiku-4-5",
+          "--instances",
+          "swegate-demo__calculator-1",
+          "--run-id",
+          "no-key",
+          "--queue",
+          queue,
+          "--json",
+          "--store",
+          join(scratch, "no-key"),
+          "--cache-dir",
+          cacheDir,
+        ],
+        { env },
+      );
+      expect(result.code, result.stderr).toBe(0);
+      const [outcome] = endedResults(result.stdout);
+      expect(outcome).toMatchObject({ status: "infra_error", reason: "no worker could run this instance" });
+      expect(outcome?.error).toMatch(
+        /worker .*-\d+: --model anthropic:…: no API key for anthropic: ANTHROPIC_API_KEY is not set/,
+      );
+      expect(worker.output().match(/cannot run swegate-demo__calculator-1/g)).toHaveLength(3);
+      const store = openStore(join(scratch, "no-key"));
+      expect(store.getRun("no-key")?.model).toBe("anthropic:claude-haiku-4-5");
+      store.close();
     }, 400_000);
 
     it("two coordinators enqueueing the same run add no job twice; a killed coordinator's resume collects what the workers finished", async () => {

@@ -8,7 +8,9 @@ import type { Dataset } from "../../dataset/load-dataset.js";
 import { requireSafeName } from "../../dataset/safe-name.js";
 import { UserError } from "../../errors.js";
 import { createModel } from "../../model/create-model.js";
+import type { Model } from "../../model/model.js";
 import { loadPriceTable, requirePriceForBudget } from "../../model/price-table.js";
+import { queuedRunModel } from "../../queue/queued-run-model.js";
 import { healthyHere } from "../../run/healthy-here.js";
 import { type BatchOptions, newRunId } from "../../run/run-batch.js";
 import { openStore, type Store } from "../../store/open-store.js";
@@ -122,8 +124,9 @@ async function runCommand(
     total: instances.length,
     tty: process.stdout.isTTY === true,
   });
-  const job = prepareJob(options, dataset, modelSpec, mode);
   const queue = await openRunQueue(options, modelSpec, dataset, store);
+  // Queued, the workers call the model with their own keys: this process needs none.
+  const job = prepareJob(options, dataset, modelSpec, mode, queue ? queuedRunModel(modelSpec) : undefined);
   const { run, refusedKey, signalExitCode } = await runBatchWithProgress(
     reporter,
     {
@@ -378,18 +381,21 @@ export function prepareJob(
   dataset: Dataset,
   modelSpec: string,
   mode: "oracle" | "blind",
+  model?: Model,
 ): BatchOptions["job"] {
   const byId = new Map(dataset.instances.map((instance) => [instance.instance_id, instance]));
   return {
-    model: createModel(modelSpec, {
-      baseUrl: options.baseUrl,
-      prices: loadPriceTable(options.prices),
-      maxRetries:
-        options.maxRetries === undefined
-          ? undefined
-          : nonNegativeInteger(options.maxRetries, "--max-retries"),
-      instances: byId,
-    }),
+    model:
+      model ??
+      createModel(modelSpec, {
+        baseUrl: options.baseUrl,
+        prices: loadPriceTable(options.prices),
+        maxRetries:
+          options.maxRetries === undefined
+            ? undefined
+            : nonNegativeInteger(options.maxRetries, "--max-retries"),
+        instances: byId,
+      }),
     mode,
     maxAttempts: positiveInteger(options.maxAttempts, "--max-attempts"),
     tools: options.tools === true,
