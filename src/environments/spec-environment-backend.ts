@@ -210,6 +210,22 @@ function linkSharedCommands(sharedBin: string, layerBin: string): void {
   }
 }
 
+/**
+ * `tox --current-env -eNAME` (sphinx) runs the tests with `.tox/NAME/bin/python`, a symlink to the
+ * running interpreter. A symlinked virtual-environment interpreter finds its `pyvenv.cfg` beside the
+ * link, not beside its target, and starts as the bare base Python (a conda environment's interpreter
+ * has no such file to lose). So `.tox/NAME` gets the layer's `pyvenv.cfg` and its `lib`, and the
+ * symlinked interpreter starts in the layer. `.tox` is ignored by git and cleaned between gates.
+ */
+function currentEnvironmentForTox(testCommand: string, layer: string): string[] {
+  const name = /\btox\b.*--current-env\b.*?-e\s*([\w.-]+)/.exec(testCommand)?.[1];
+  if (!name) return [];
+  const dir = `.tox/${name}`;
+  return [
+    `mkdir -p ${quote(dir)} && cp ${quote(join(layer, "pyvenv.cfg"))} ${quote(`${dir}/pyvenv.cfg`)} && ln -sfn ${quote(join(layer, "lib"))} ${quote(`${dir}/lib`)}`,
+  ];
+}
+
 function startsWithShebang(path: string): boolean {
   const descriptor = openSync(path, "r");
   try {
@@ -254,6 +270,7 @@ function installThenRun(instance: Instance, name: string, layer: string): string
       "fi",
     );
   }
+  lines.push(...currentEnvironmentForTox(spec.test_cmd, layer));
   lines.push(`bash ${quote(join(layer, "script.sh"))}`, "swegate_exit=$?");
   if (runnable.length > 0)
     lines.push(
