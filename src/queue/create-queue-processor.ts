@@ -55,6 +55,15 @@ export async function createQueueProcessor(
   const queue = new Queue<QueuedInstance, QueuedOutcome>(QUEUE_NAME, { connection: connections[0] });
   const events = new QueueEvents(QUEUE_NAME, { connection: connections[1] });
   await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+  // Redis gone for a while (a restart): both reconnect by themselves; say so once per distinct problem.
+  let lastProblem = "";
+  const sayProblem = (error: Error) => {
+    if (error.message === lastProblem) return;
+    lastProblem = error.message;
+    process.stderr.write(`swegate: queue: ${error.message}\n`);
+  };
+  queue.on("error", sayProblem);
+  events.on("error", sayProblem);
   const waiters = new Map<string, Waiter>();
   const finish = (id: string, result: InstanceResult | undefined) => {
     const waiter = waiters.get(id);
@@ -70,10 +79,18 @@ export async function createQueueProcessor(
     const state = await job?.getState();
     if (!job || (state !== "completed" && state !== "failed") || !waiters.has(id)) return;
     waiters.delete(id);
-    const result =
-      state === "completed"
-        ? recordQueuedOutcome(waiter.job, job.returnvalue)
-        : recordFailure(waiter.job, job.failedReason);
+    let result: InstanceResult;
+    try {
+      result =
+        state === "completed"
+          ? recordQueuedOutcome(waiter.job, job.returnvalue)
+          : recordFailure(waiter.job, job.failedReason);
+    } catch (error) {
+      // Not recorded here (a full disk, say): the result stays in Redis for a resume to collect.
+      process.stderr.write(`swegate: could not record ${id}: ${(error as Error).message}\n`);
+      waiter.resolve(undefined);
+      return;
+    }
     waiter.job.onEvent?.({ type: "instance-end", result });
     waiter.resolve(result);
   };
