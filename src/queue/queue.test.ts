@@ -561,9 +561,13 @@ describe.skipIf(skip)(
       const connection = new Redis(queue, { maxRetriesPerRequest: null });
       const jobs = new Queue(QUEUE_NAME, { connection });
       try {
-        // No worker yet: both coordinators enqueue the whole run, then wait.
+        // No worker yet: the first coordinator enqueues the whole run, then dies (kill -9); its jobs
+        // stay in Redis. A second coordinator of the same run (its own store) enqueues it all again.
         const first = coordinator("first", ["--run-id", "shared"]);
         const firstExited = new Promise((resolve) => first.once("exit", resolve));
+        await waitFor("five waiting jobs", async () => (await jobs.getJobCounts("waiting")).waiting === 5);
+        first.kill("SIGKILL");
+        await firstExited;
         const second = runCliAsync(
           [
             "run",
@@ -581,10 +585,6 @@ describe.skipIf(skip)(
           ],
           { env },
         );
-        await waitFor("five waiting jobs", async () => (await jobs.getJobCounts("waiting")).waiting === 5);
-        // The first coordinator dies; its jobs stay in Redis.
-        first.kill("SIGKILL");
-        await firstExited;
         const pool = [startWorker(queue)];
         const secondResult = await second;
         expect(secondResult.code, secondResult.stderr).toBe(0);
