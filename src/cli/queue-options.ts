@@ -29,11 +29,6 @@ export async function openRunQueue(
     return undefined;
   }
   const address = parseQueueAddress(options.queue);
-  if (options.maxCostUsd !== undefined)
-    throw new UserError("a cost budget is not kept across a queue's workers yet", {
-      where: `--max-cost-usd=${options.maxCostUsd} --queue`,
-      hint: "drop --max-cost-usd, or run without --queue",
-    });
   if (dataset.source !== "demo" && modelSpec.startsWith("replay:"))
     process.stderr.write(
       `swegate: warning: ${modelSpec} is read on each worker: the file must be at that path there\n`,

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -54,7 +54,7 @@ const workers: WorkerProcess[] = [];
 let workersStarted = 0;
 
 /** Each worker has a cache of its own, as one on another machine would. */
-function startWorker(queue: string, lockSeconds = 3): WorkerProcess {
+function startWorker(queue: string, lockSeconds = 3, extra: string[] = []): WorkerProcess {
   const child = spawn(
     process.execPath,
     [
@@ -68,6 +68,7 @@ function startWorker(queue: string, lockSeconds = 3): WorkerProcess {
       "1",
       "--lock-seconds",
       String(lockSeconds),
+      ...extra,
     ],
     { env: { ...process.env, SWEGATE_FROM_SOURCE: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] },
   );
@@ -535,6 +536,76 @@ describe.skipIf(skip)(
       const store = openStore(join(scratch, "no-key"));
       expect(store.getRun("no-key")?.model).toBe("anthropic:claude-haiku-4-5");
       store.close();
+    }, 400_000);
+
+    it("with --max-cost-usd, a queued run keeps --workers instances on the queue and enqueues no more once the budget is spent", async () => {
+      // Every call costs $1: a million prompt tokens at $1 per million (the worker prices it, with the same table).
+      const server = await serveJson((_seen, response) =>
+        answerJson(response, 200, {
+          id: "x",
+          object: "chat.completion",
+          model: "costly",
+          choices: [{ index: 0, message: { role: "assistant", content: "no edits" }, finish_reason: "stop" }],
+          usage: { prompt_tokens: 1_000_000, completion_tokens: 0, total_tokens: 1_000_000 },
+        }),
+      );
+      const prices = join(scratch, "prices.json");
+      writeFileSync(
+        prices,
+        JSON.stringify({
+          "openai-compatible:costly": { input: 1, output: 0, cache_read: 0, cache_write: 0 },
+        }),
+      );
+      const queue = redis.url(7);
+      const connection = new Redis(queue, { maxRetriesPerRequest: null });
+      const jobs = new Queue(QUEUE_NAME, { connection });
+      try {
+        startWorker(queue, 3, ["--prices", prices]);
+        const result = await runCliAsync(
+          [
+            "run",
+            "--model",
+            "openai-compatible:costly",
+            "--base-url",
+            `${server.origin}/v1`,
+            "--prices",
+            prices,
+            "--max-cost-usd",
+            "1.5",
+            "--max-attempts",
+            "1",
+            "--instances",
+            "swegate-demo__calculator-1,swegate-demo__calculator-2,swegate-demo__textutils-1",
+            "--run-id",
+            "budget",
+            "--workers",
+            "1",
+            "--queue",
+            queue,
+            "--json",
+            "--store",
+            join(scratch, "queued-budget"),
+            "--cache-dir",
+            cacheDir,
+          ],
+          { env },
+        );
+        expect(result.code, result.stderr).toBe(0);
+        expect(endedResults(result.stdout).map((outcome) => outcome.cost_usd)).toEqual([1, 1]);
+        const store = openStore(join(scratch, "queued-budget"));
+        expect(store.getRun("budget")?.status).toBe("budget_exceeded");
+        store.close();
+        // The third instance was never enqueued.
+        expect(await jobs.getJobCounts("completed", "waiting", "active")).toEqual({
+          completed: 2,
+          waiting: 0,
+          active: 0,
+        });
+      } finally {
+        await jobs.close();
+        connection.disconnect();
+        await server.close();
+      }
     }, 400_000);
 
     it("two coordinators enqueueing the same run add no job twice; a killed coordinator's resume collects what the workers finished", async () => {

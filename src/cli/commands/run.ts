@@ -134,8 +134,12 @@ async function runCommand(
       dataset,
       instances,
       store,
-      // Queued, every pending instance is enqueued at once; the workers' own --workers set the pace.
-      workers: queue ? Math.max(1, instances.length) : positiveInteger(options.workers, "--workers"),
+      // Queued, every pending instance is enqueued at once (the workers' own --workers set the pace),
+      // unless a budget is kept: then --workers instances at a time, each enqueued only while money is left.
+      workers:
+        queue && options.maxCostUsd === undefined
+          ? Math.max(1, instances.length)
+          : positiveInteger(options.workers, "--workers"),
       maxCostUsd: maxCostUsd(options),
       // Queued, the worker retries an instance that hit an infrastructure error, where it happened.
       infraRetries: queue ? 0 : nonNegativeInteger(options.infraRetries, "--infra-retries"),
