@@ -13,6 +13,7 @@ import { buildSpecEnvironment, findUv } from "../src/environments/spec-environme
 import {
   buildWheel,
   copyBundledWheels,
+  copyWheelPackage,
   serveSimpleIndex,
 } from "../src/environments/test-support/local-package-index.js";
 import { createHostBackend } from "../src/exec/host-backend.js";
@@ -38,7 +39,8 @@ export async function benchSpecEnvironment(): Promise<string[]> {
         version: "1.0",
         files: { [`benchdep${number}/__init__.py`]: "VALUE = 1\n" },
       });
-    buildWheel(python, wheels, { name: "wheel", version: "0.0.1", files: { "wheel/__init__.py": "" } });
+    if (!copyWheelPackage(wheels))
+      buildWheel(python, wheels, { name: "wheel", version: "0.0.1", files: { "wheel/__init__.py": "" } });
     copyBundledWheels(python, wheels);
     return serveSimpleIndex(wheels);
   })();

@@ -38,6 +38,8 @@ export interface BackendOptions {
   specEnv?: boolean;
   /** Package index for spec environments instead of PyPI. */
   indexUrl?: string;
+  /** Spec environments built with uv install nothing uploaded after this date. */
+  excludeNewer?: string;
   backend: string;
   python?: string;
   pythonConfig?: string;
@@ -70,6 +72,10 @@ export function addBackendOptions(command: Command): Command {
       "with --backend host: run each instance in a virtual environment built from the harness's spec for its repo@version (its Python or the nearest, its packages and pins, made with uv or venv + pip on first need and cached; the repository installed per checkout)",
     )
     .option("--index-url <url>", "with --spec-env: the package index to install from instead of PyPI")
+    .option(
+      "--exclude-newer <date>",
+      "with --spec-env: install nothing uploaded after this date (uv only; e.g. 2024-06-01, about when the harness's images were built)",
+    )
     .option(
       "--python-config <file>",
       "JSON/YAML mapping repo@version → interpreter (with --backend isolated, env:NAME for an environment)",
@@ -231,6 +237,11 @@ function createSpecEnvironmentResolverFromOptions(options: BackendOptions): (ins
       where: options.python ? `--python=${options.python}` : `--python-config=${options.pythonConfig}`,
       hint: "drop --python/--python-config, or drop --spec-env",
     });
+  if (options.excludeNewer && !/^\d{4}-\d{2}-\d{2}(?:T[\d:.]+Z?)?$/.test(options.excludeNewer))
+    throw new UserError("is not a date", {
+      where: `--exclude-newer=${options.excludeNewer}`,
+      hint: "give YYYY-MM-DD, e.g. 2024-06-01",
+    });
   const cache = createRepoCache({
     cacheDir: options.cacheDir,
     repoUrlTemplate: options.repoUrl ?? DEFAULT_REPO_URL_TEMPLATE,
@@ -239,6 +250,7 @@ function createSpecEnvironmentResolverFromOptions(options: BackendOptions): (ins
     cacheDir: options.cacheDir,
     inner: createHostBackend({}),
     indexUrl: options.indexUrl,
+    excludeNewer: options.excludeNewer,
     progress: (line) => process.stderr.write(`${line}\n`),
     readAt: (cwd, instance) => {
       const commit = instance.environment_setup_commit || instance.base_commit;

@@ -18,12 +18,14 @@ import { promisify } from "node:util";
 import type { Instance } from "../dataset/instance.js";
 import type { Backend, CommandResult, RunOptions } from "../exec/backend.js";
 import { specFor } from "../specs/spec-for.js";
+import { checkoutCommit } from "./preinstall-dependencies.js";
 import {
   buildFailureLine,
   buildSpecEnvironment,
   findUv,
   recordSpecEnvironmentUse,
   type SpecEnvironmentResult,
+  specEnvironmentsDir,
 } from "./spec-environments.js";
 import type { RepositoryFileReader } from "./spec-requirements.js";
 
@@ -58,6 +60,8 @@ export function createSpecEnvironmentResolver(options: {
   /** Reads a repository file at a commit from a checkout (the commit fetched when missing). */
   readAt: (cwd: string, instance: Instance) => RepositoryFileReader;
   indexUrl?: string;
+  /** With uv: no package uploaded after this date. */
+  excludeNewer?: string;
   progress: (line: string) => void;
 }): (instance: Instance) => Backend {
   const builds = new Map<string, Promise<SpecEnvironmentResult>>();
@@ -69,7 +73,14 @@ export function createSpecEnvironmentResolver(options: {
         cacheDir: options.cacheDir,
         instance,
         read: options.readAt(cwd, instance),
+        checkout: () =>
+          checkoutCommit(
+            cwd,
+            instance.environment_setup_commit || instance.base_commit,
+            specEnvironmentsDir(options.cacheDir),
+          ),
         indexUrl: options.indexUrl,
+        excludeNewer: options.excludeNewer,
         onProgress: (line) => options.progress(`spec env ${line}`),
       });
       builds.set(key, build);

@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import type { Server } from "node:http";
@@ -16,7 +16,12 @@ import { commitFiles, makeGitRepo } from "../workspace/test-support/make-git-rep
 import { newFileDiff } from "../workspace/test-support/new-file-diff.js";
 import { createSpecEnvironmentResolver } from "./spec-environment-backend.js";
 import { listSpecEnvironments, specEnvironmentsDir } from "./spec-environments.js";
-import { buildWheel, copyBundledWheels, serveSimpleIndex } from "./test-support/local-package-index.js";
+import {
+  buildWheel,
+  copyBundledWheels,
+  copyWheelPackage,
+  serveSimpleIndex,
+} from "./test-support/local-package-index.js";
 
 // What the test needs: uv (PyPI's `uv`), a Python 3 with its headers and gcc for the compiled part.
 const python = execFileSync("bash", ["-c", "command -v python3 || true"], { encoding: "utf8" }).trim();
@@ -39,10 +44,14 @@ const pythonVersion = pythonInfo[0] ?? "";
 const compiles =
   existsSync(join(pythonInfo[1] ?? "/nonexistent", "Python.h")) &&
   execFileSync("bash", ["-c", "command -v gcc || true"], { encoding: "utf8" }).trim() !== "";
+const hasWheel = ["python3", "/usr/bin/python3"].some(
+  (candidate) => spawnSync(candidate, ["-c", "import wheel"], { stdio: "ignore" }).status === 0,
+);
 const missing = [
   !python && "python3",
   !uv && "uv (pip install uv)",
   !compiles && "gcc and the Python headers (python3-dev)",
+  !hasWheel && "the wheel package (python3-wheel)",
 ].filter(Boolean);
 // Environments are built from this python3 only, the one whose headers were checked.
 if (python) process.env.SWEGATE_SPEC_PYTHONS = python;
@@ -107,12 +116,8 @@ beforeAll(async () => {
     },
   });
   buildWheel(python, wheels, { name: "pinned", version: "2.0", files: { "pinned/__init__.py": "" } });
-  // Environments are seeded with pip, setuptools and wheel; no wheel of `wheel` is bundled anywhere.
-  buildWheel(python, wheels, {
-    name: "wheel",
-    version: "0.0.1",
-    files: { "wheel/__init__.py": "# a stand-in\n" },
-  });
+  // Environments are seeded with pip, setuptools and wheel (no Python bundles a wheel of `wheel`).
+  copyWheelPackage(wheels);
   copyBundledWheels(python, wheels);
   index = await serveSimpleIndex(wheels);
   repo = makeGitRepo({
@@ -216,6 +221,7 @@ describe.skipIf(missing.length > 0)(
       const [listed] = listSpecEnvironments(cacheDir);
       expect(listed?.users).toEqual(["calc-1"]);
       expect(listed?.tool).toBe("uv");
+      expect(listed?.repository_dependencies).toBe("preinstalled");
       expect(listed?.size_bytes).toBeGreaterThan(0);
       // The repository went into the checkout's layer, never into the shared environment.
       expect(readdirSync(listed?.site_packages ?? "").some((name) => /calc|easy-install/.test(name))).toBe(
@@ -264,6 +270,8 @@ describe.skipIf(missing.length > 0)(
       }
       const [listed] = listSpecEnvironments(pipCache);
       expect(listed?.tool).toBe("pip");
+      expect(listed?.repository_dependencies).toBe("preinstalled");
+      expect(readdirSync(listed?.site_packages ?? "").some((name) => /^calc/.test(name))).toBe(false);
       expect(listed?.freeze).toContain("tinydep==1.0");
     }, 300_000);
 

@@ -13,8 +13,9 @@ import {
 import { join } from "node:path";
 import type { Instance } from "../dataset/instance.js";
 import { UserError } from "../errors.js";
-import { specFor } from "../specs/spec-for.js";
+import { type Spec, specFor } from "../specs/spec-for.js";
 import { withFileLock } from "../workspace/with-file-lock.js";
+import { type BuildStep, preinstallDependencies } from "./preinstall-dependencies.js";
 import {
   availableInterpreters,
   type Interpreter,
@@ -58,6 +59,10 @@ export interface SpecEnvironmentRecord {
   packages_source: string;
   /** Conda packages left out (no PyPI package): the machine must provide them. */
   skipped: string[];
+  /** With uv: nothing uploaded after this date was installed (`--exclude-newer`), or null. */
+  exclude_newer: string | null;
+  /** `preinstalled` when the repository's own dependencies came from its setup commit, else why not. */
+  repository_dependencies: string;
   /** `uv pip freeze` (or `pip freeze --all`) of the environment, sorted. */
   freeze: string[];
   /** sha256 (hex) of the Python version and `freeze`. */
@@ -109,6 +114,10 @@ export async function buildSpecEnvironment(options: {
   read: RepositoryFileReader;
   /** A package index instead of PyPI (`--index-url`). */
   indexUrl?: string;
+  /** With uv: no package uploaded after this date (`--exclude-newer`, e.g. 2024-06-01). */
+  excludeNewer?: string;
+  /** A fresh checkout of the environment setup commit (for the repository's own dependencies). */
+  checkout?: () => Promise<string | undefined>;
   onProgress?: (line: string) => void;
 }): Promise<SpecEnvironmentResult> {
   const { instance } = options;
@@ -136,6 +145,8 @@ export async function buildSpecEnvironment(options: {
         interpreter.version,
         SEED_PACKAGES,
         requirements,
+        options.excludeNewer ?? "",
+        Boolean(options.checkout),
         options.indexUrl ?? "",
       ]),
     )
@@ -149,7 +160,7 @@ export async function buildSpecEnvironment(options: {
   return withFileLock(`${dir}.lock`, async () => {
     const built = readSpecEnvironment(options.cacheDir, name);
     if (built) return { ok: true, record: built, dir };
-    return buildInto({ ...options, dir, name, interpreter, wanted, requirements });
+    return buildInto({ ...options, spec, dir, name, interpreter, wanted, requirements });
   });
 }
 
@@ -161,7 +172,10 @@ async function buildInto(options: {
   interpreter: Interpreter;
   wanted: string;
   requirements: SpecRequirements;
+  spec: Spec;
   indexUrl?: string;
+  excludeNewer?: string;
+  checkout?: () => Promise<string | undefined>;
   onProgress?: (line: string) => void;
 }): Promise<SpecEnvironmentResult> {
   const { dir, name, instance, interpreter, wanted, requirements } = options;
@@ -175,7 +189,8 @@ async function buildInto(options: {
   const env: Record<string, string> = { UV_PYTHON_DOWNLOADS: "never", PIP_DISABLE_PIP_VERSION_CHECK: "1" };
   if (options.indexUrl) env.PIP_INDEX_URL = options.indexUrl;
   const index = options.indexUrl ? ["--index-url", options.indexUrl] : [];
-  const step = (program: string, args: string[]) => runLogged(program, args, { env, log });
+  const step = (program: string, args: string[], cwd?: string) => runLogged(program, args, { env, log, cwd });
+  const uvOptions = [...index, ...(options.excludeNewer ? ["--exclude-newer", options.excludeNewer] : [])];
   options.onProgress?.(
     `${name}: ${uv ? "uv" : "python -m venv + pip"} from ${interpreter.path} (Python ${interpreter.version}, spec ${wanted})`,
   );
@@ -190,7 +205,7 @@ async function buildInto(options: {
   if (created.code !== 0) return failed("interpreter_unavailable", evidenceLines(created.output), dir);
   const install = (args: string[]) =>
     uv
-      ? step(uv, ["pip", "install", "--python", python, ...index, ...args])
+      ? step(uv, ["pip", "install", "--python", python, ...uvOptions, ...args])
       : step(python, ["-m", "pip", "install", ...args]);
   const seeded = await install(SEED_PACKAGES);
   if (seeded.code !== 0) return failed("dependency_install_failed", evidenceLines(seeded.output), dir);
@@ -205,6 +220,7 @@ async function buildInto(options: {
     const result = await install(requirements.pipPackages);
     if (result.code !== 0) return failed("dependency_install_failed", evidenceLines(result.output), dir);
   }
+  const dependencies = await repositoryDependencies({ ...options, python, uv, uvOptions, step, log });
   const frozen = uv
     ? await step(uv, ["pip", "freeze", "--python", python])
     : await step(python, ["-m", "pip", "freeze", "--all"]);
@@ -228,6 +244,8 @@ async function buildInto(options: {
     tool: uv ? "uv" : "pip",
     packages_source: requirements.source,
     skipped: requirements.skipped,
+    exclude_newer: options.excludeNewer ?? null,
+    repository_dependencies: dependencies,
     freeze,
     digest: createHash("sha256")
       .update(JSON.stringify([pythonVersion, freeze]))
@@ -239,6 +257,35 @@ async function buildInto(options: {
   writeFileSync(join(dir, "environment.json"), `${JSON.stringify(record, null, 2)}\n`);
   options.onProgress?.(`${name}: built in ${record.build_seconds} s, ${freeze.length} packages`);
   return { ok: true, record, dir };
+}
+
+/** The repository's dependencies from its setup commit (`preinstall-dependencies.ts`): what happened. */
+async function repositoryDependencies(options: {
+  spec: Spec;
+  checkout?: () => Promise<string | undefined>;
+  python: string;
+  uv: string | undefined;
+  uvOptions: string[];
+  step: BuildStep;
+  log: string;
+  name: string;
+  onProgress?: (line: string) => void;
+}): Promise<string> {
+  if (!options.checkout || !options.spec.install) return "not asked";
+  const checkout = await options.checkout();
+  if (!checkout) return "no checkout of the setup commit";
+  try {
+    options.onProgress?.(`${options.name}: the repository's dependencies at its setup commit`);
+    const result = await preinstallDependencies({ ...options, checkout });
+    if (result.ok) return "preinstalled";
+    appendFileSync(
+      options.log,
+      `swegate: the repository's dependencies were not preinstalled: ${result.why}\n`,
+    );
+    return `not preinstalled: ${result.why}`;
+  } finally {
+    rmSync(checkout, { recursive: true, force: true });
+  }
 }
 
 function failed(reason: BuildFailureReason, evidence: string[], dir?: string): SpecEnvironmentResult {
@@ -265,11 +312,12 @@ export function evidenceLines(output: string): string[] {
 function runLogged(
   program: string,
   args: string[],
-  options: { env: Record<string, string>; log: string },
+  options: { env: Record<string, string>; log: string; cwd?: string },
 ): Promise<{ code: number; output: string }> {
   appendFileSync(options.log, `$ ${program} ${args.join(" ")}\n`);
   return new Promise((resolve) => {
     const child = spawn(program, args, {
+      cwd: options.cwd,
       env: { ...process.env, ...options.env },
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -9,6 +9,7 @@ import {
   listEnvironments,
   removeEnvironment,
 } from "../../environments/debian-environments.js";
+import { checkoutCommit } from "../../environments/preinstall-dependencies.js";
 import {
   buildSpecEnvironment,
   listSpecEnvironments,
@@ -150,6 +151,7 @@ function registerEnvBuildCommand(env: Command): void {
       "build the virtual environment the harness's spec names for REPO@VERSION (uv, else python -m venv + pip); a dataset with one of its instances gives the environment setup commit whose requirements file it reads",
     )
     .option("--index-url <url>", "package index instead of PyPI")
+    .option("--exclude-newer <date>", "with uv: install nothing uploaded after this date (e.g. 2024-06-01)")
     .option("--cache-dir <dir>", "cache folder", defaultCacheDir())
     .option("--repo-url <template>", `where mirrors are cloned from (default ${DEFAULT_REPO_URL_TEMPLATE})`)
     .option("--json", "print JSON only")
@@ -157,7 +159,13 @@ function registerEnvBuildCommand(env: Command): void {
       async (
         target: string,
         datasetPath: string | undefined,
-        options: { indexUrl?: string; cacheDir: string; repoUrl?: string; json?: boolean },
+        options: {
+          indexUrl?: string;
+          excludeNewer?: string;
+          cacheDir: string;
+          repoUrl?: string;
+          json?: boolean;
+        },
       ) => {
         const instance = await instanceFor(target, datasetPath);
         const cache = createRepoCache({
@@ -169,6 +177,15 @@ function registerEnvBuildCommand(env: Command): void {
           cacheDir: options.cacheDir,
           instance,
           indexUrl: options.indexUrl,
+          excludeNewer: options.excludeNewer,
+          checkout: async () =>
+            commit
+              ? checkoutCommit(
+                  await cache.ensureCommit(instance.repo, commit),
+                  commit,
+                  specEnvironmentsDir(options.cacheDir),
+                )
+              : undefined,
           onProgress: (line) => process.stderr.write(`${line}\n`),
           read: async (path) => {
             if (!commit) return undefined;

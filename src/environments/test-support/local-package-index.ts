@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { copyFileSync, createReadStream, existsSync, mkdirSync, readdirSync } from "node:fs";
+import { copyFileSync, createReadStream, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { basename, join } from "node:path";
 
@@ -101,4 +101,43 @@ export async function serveSimpleIndex(folder: string): Promise<{ url: string; s
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : 0;
   return { url: `http://127.0.0.1:${port}/simple/`, server };
+}
+
+/**
+ * A wheel of the `wheel` package rebuilt from an installed copy (Debian's python3-wheel, or any
+ * Python's), with its `bdist_wheel` command registered as setuptools looks for it; undefined when no
+ * interpreter here has `wheel`. Environments are seeded with it, and setuptools < 70.1 needs it to
+ * build any project through PEP 517 (as uv does).
+ */
+export function copyWheelPackage(folder: string): string | undefined {
+  for (const python of ["python3", "/usr/bin/python3"]) {
+    let found: string;
+    try {
+      found = execFileSync(
+        python,
+        ["-c", "import os, wheel; print(os.path.dirname(wheel.__file__)); print(wheel.__version__)"],
+        {
+          encoding: "utf8",
+          stdio: ["ignore", "pipe", "ignore"],
+        },
+      ).trim();
+    } catch {
+      continue;
+    }
+    const [dir = "", version = "0"] = found.split("\n");
+    const files: Record<string, string> = {};
+    const walk = (path: string, relative: string) => {
+      for (const entry of readdirSync(path, { withFileTypes: true })) {
+        if (entry.name === "__pycache__") continue;
+        if (entry.isDirectory()) walk(join(path, entry.name), `${relative}/${entry.name}`);
+        else if (entry.name.endsWith(".py"))
+          files[`${relative}/${entry.name}`] = readFileSync(join(path, entry.name), "utf8");
+      }
+    };
+    walk(dir, "wheel");
+    files[`wheel-${version}.dist-info/entry_points.txt`] =
+      "[distutils.commands]\nbdist_wheel = wheel.bdist_wheel:bdist_wheel\n";
+    return buildWheel(python, folder, { name: "wheel", version, files });
+  }
+  return undefined;
 }
