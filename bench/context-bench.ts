@@ -49,11 +49,16 @@ export async function benchContext(): Promise<string[]> {
   try {
     const cache = createRepoCache({ cacheDir: join(scratch, "cache"), repoUrlTemplate: template });
     for (const instance of instances.filter((row) => present.includes(row.repo))) {
-      await cache.ensureCommit(instance.repo, instance.base_commit);
-      const workspace = await createWorkspace(cache, {
-        repo: instance.repo,
-        baseCommit: instance.base_commit,
-      });
+      // A mirror missing some blobs (large files left out of a snapshot) cannot check out: skip the instance.
+      const workspace = await cache
+        .ensureCommit(instance.repo, instance.base_commit)
+        .then(() => createWorkspace(cache, { repo: instance.repo, baseCommit: instance.base_commit }))
+        .catch((error: unknown) => {
+          const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+          lines.push(`context: skipped ${instance.instance_id}: no checkout (${reason})`);
+          return undefined;
+        });
+      if (!workspace) continue;
       try {
         const options = { instance, dir: workspace.dir, tokenBudget: DEFAULT_CONTEXT_TOKEN_BUDGET };
         const files = await listTrackedFiles(workspace.dir);

@@ -12,17 +12,17 @@ export interface ContextTokenFamily {
 }
 
 /**
- * Cheap models with long context windows get more room: on the development set (`npm run bench`,
- * context) the located builder shows every edited file for more instances as the budget grows, and
- * an input token of these models costs a fifth to a twentieth of a large model's. Haiku 4.5 reads
- * 200k tokens at $1 a million, Gemini Flash 1M at $0.30–0.50, GPT-5 mini 400k at $0.25; 48k of code
- * is still under a quarter of the smallest window, leaving room for six attempts of conversation.
- * Any other model (local, unknown window) keeps the budget swegate always had.
+ * Cheap models with long context windows get more room for the code around what the issue points
+ * at. An input token of these costs a fifth to a twentieth of a large model's: Haiku 4.5 reads 200k
+ * tokens at $1 a million, Gemini Flash 1M at $0.30–0.50, GPT-5 mini 400k at $0.25. On the
+ * development set (`npm run bench`, context) coverage of the gold hunks was the same from 24k to 64k
+ * (what the located builder misses, it misses by ranking, not room), so the extra is modest and
+ * largest where a token is cheapest. Any other model (local, unknown window) keeps 24000.
  */
 export const CONTEXT_TOKEN_FAMILIES: readonly ContextTokenFamily[] = [
-  { family: "Claude Haiku", pattern: /haiku/i, tokens: 40_000 },
+  { family: "Claude Haiku", pattern: /haiku/i, tokens: 32_000 },
   { family: "Gemini Flash", pattern: /gemini-[\w.-]*flash/i, tokens: 48_000 },
-  { family: "GPT mini", pattern: /(^|\/)(gpt-[\w.]+|o\d)-(mini|nano)\b/i, tokens: 40_000 },
+  { family: "GPT mini", pattern: /(^|\/)(gpt-[\w.]+|o\d)-(mini|nano)\b/i, tokens: 32_000 },
 ];
 
 /**

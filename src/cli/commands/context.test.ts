@@ -122,7 +122,7 @@ describe("swegate context", () => {
     const cache = where.slice(2);
     const haiku = runCli(["context", dataset, "--model", "anthropic:claude-haiku-4-5", ...cache]);
     expect(haiku.stdout.split("\n")[0]).toBe(
-      "budget 40000 tokens of code (the default for Claude Haiku, anthropic:claude-haiku-4-5)",
+      "budget 32000 tokens of code (the default for Claude Haiku, anthropic:claude-haiku-4-5)",
     );
     const other = runCli(["context", dataset, "--json", "--model", "openai-compatible:local-7b", ...cache]);
     expect(JSON.parse(other.stdout.split("\n")[0] ?? "").budget).toBe(24000);
