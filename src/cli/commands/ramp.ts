@@ -13,6 +13,7 @@ import type { BatchOptions } from "../../run/run-batch.js";
 import { openStore, type Store } from "../../store/open-store.js";
 import type { RunRecord } from "../../store/records.js";
 import { addBackendOptions, nonNegativeInteger, positiveInteger } from "../backend-options.js";
+import { settleContextTokens } from "../context-tokens-option.js";
 import { resolveInstances } from "../dataset-options.js";
 import { printJsonLine, printLine } from "../output.js";
 import { createProgressReporter } from "../progress/create-progress-reporter.js";
@@ -86,6 +87,7 @@ async function rampCommand(
   const { dataset } = await resolveInstances(datasetSource ?? started?.dataset_source, {});
   if (against) checkDataset(dataset, datasetSource !== undefined, against);
   const modelSpec = chooseRampModel(started, options, dataset);
+  options.contextTokens = settleContextTokens(options.contextTokens, modelSpec, unrecorded);
   const mode = rampMode(options);
   if (unrecorded.length > 0)
     process.stderr.write(

@@ -1,6 +1,7 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
+import { DEFAULT_CONTEXT_TOKEN_BUDGET } from "../../agent/default-context-tokens.js";
 import { defaultKeyDir, loadPrivateKey, PRIVATE_KEY_FILE } from "../../certificate/keys.js";
 import { isDemoRepository } from "../../dataset/demo/load-demo-dataset.js";
 import type { Instance } from "../../dataset/instance.js";
@@ -25,6 +26,7 @@ import {
   nonNegativeNumber,
   positiveInteger,
 } from "../backend-options.js";
+import { CONTEXT_TOKENS_HELP, settleContextTokens } from "../context-tokens-option.js";
 import { addDatasetOptions, type DatasetOptions, resolveInstances } from "../dataset-options.js";
 import { printLine } from "../output.js";
 import { packageVersion } from "../package-version.js";
@@ -53,6 +55,7 @@ export interface RunOptions extends BackendOptions, DatasetOptions {
   takeover?: boolean;
   maxCostUsd?: string;
   tools?: boolean;
+  contextTokens?: string;
   baseUrl?: string;
   key?: string;
   prices?: string;
@@ -116,6 +119,7 @@ async function runCommand(
   const { options, unrecorded } = settleOptions(flags, isGiven, target);
   const { dataset, instances } = await chooseInstances(datasetArgument, options, isGiven, target);
   const modelSpec = chooseModel(target.previous, options, dataset);
+  options.contextTokens = settleContextTokens(options.contextTokens, modelSpec, unrecorded);
   const json = options.json === true;
   const mode = options.mode as "oracle" | "blind";
   announceRun(runId, unrecorded, modelSpec, json);
@@ -403,6 +407,10 @@ export function prepareJob(
     mode,
     maxAttempts: positiveInteger(options.maxAttempts, "--max-attempts"),
     tools: options.tools === true,
+    contextTokens: positiveInteger(
+      options.contextTokens ?? String(DEFAULT_CONTEXT_TOKEN_BUDGET),
+      "--context-tokens",
+    ),
     backend: createBackendResolver(options),
     cache: createCacheFromOptions(options, dataset),
     timeoutSeconds: positiveInteger(options.timeout, "--timeout"),
@@ -420,6 +428,7 @@ export function addModelOptions(command: Command): Command {
     .option("--prices <file>", "extra model prices (JSON, USD per million tokens)")
     .option("--max-retries <n>", "retries of one model call on rate limits and server errors", "6")
     .option("--infra-retries <n>", "retries of an instance that failed for infrastructure reasons", "2")
+    .option("--context-tokens <n>", CONTEXT_TOKENS_HELP)
     .option(
       "--tools",
       "offer the model read-only tools (view_file, search_code, list_folder) over the checkout; providers only",
