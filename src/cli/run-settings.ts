@@ -31,6 +31,9 @@ export const RUN_SETTINGS: readonly RunSetting[] = [
   { key: "python_config", option: "pythonConfig", flag: "--python-config", kind: "text" },
   { key: "env", option: "env", flag: "--env", kind: "text" },
   { key: "debian_mirror", option: "debianMirror", flag: "--debian-mirror", kind: "text" },
+  { key: "spec_env", option: "specEnv", flag: "--spec-env", kind: "switch" },
+  { key: "index_url", option: "indexUrl", flag: "--index-url", kind: "text" },
+  { key: "exclude_newer", option: "excludeNewer", flag: "--exclude-newer", kind: "text" },
   { key: "base_url", option: "baseUrl", flag: "--base-url", kind: "text" },
   { key: "healthy_only", option: "healthyOnly", flag: "--healthy-only", kind: "switch" },
 ];
