@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../cli/test-support/run-cli.js";
-import type { Instance } from "../dataset/instance.js";
+import { makeInstance } from "../dataset/test-support/make-instance.js";
 import { createHostBackend } from "../exec/host-backend.js";
 import { runInstanceTests } from "../grading/run-instance-tests.js";
 import type { Model } from "../model/model.js";
@@ -28,23 +28,13 @@ const files = {
   "tests/test_cart.py": "from shop.cart import total\n\n\ndef test_total():\n    assert total([1, 2]) == 3\n",
 };
 
-function instanceFor(base: string, problem: string): Instance {
-  return {
+const instanceFor = (base: string, problem: string) =>
+  makeInstance({
     instance_id: "shop__shop-1",
-    repo: "shop/shop",
     base_commit: base,
-    patch: "",
-    test_patch: "",
     problem_statement: problem,
     hints_text: "secret hint",
-    created_at: "",
-    version: "0",
-    FAIL_TO_PASS: [],
-    PASS_TO_PASS: [],
-    environment_setup_commit: base,
-    extra: {},
-  };
-}
+  });
 
 describe("context building", () => {
   it("puts files the issue names first, then lexical matches, within the budget, and never the hints", async () => {

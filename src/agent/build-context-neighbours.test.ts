@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { readIssueEvidence } from "../context/issue-evidence.js";
-import type { Instance } from "../dataset/instance.js";
+import { makeInstance } from "../dataset/test-support/make-instance.js";
 import { makeGitRepo } from "../workspace/test-support/make-git-repo.js";
 import { prepareFirstMessage } from "./prepare-first-message.js";
 
@@ -53,23 +53,8 @@ function module(): string {
   return lines.join("\n");
 }
 
-function instanceFor(base: string, problem: string): Instance {
-  return {
-    instance_id: "geo__geo-2",
-    repo: "geo/geo",
-    base_commit: base,
-    patch: "",
-    test_patch: "",
-    problem_statement: problem,
-    hints_text: "",
-    created_at: "",
-    version: "0",
-    FAIL_TO_PASS: [],
-    PASS_TO_PASS: [],
-    environment_setup_commit: base,
-    extra: {},
-  };
-}
+const instanceFor = (base: string, problem: string) =>
+  makeInstance({ instance_id: "geo__geo-2", base_commit: base, problem_statement: problem });
 
 const lineOf = (text: string, needle: string) =>
   text.split("\n").findIndex((line) => line.includes(needle)) + 1;

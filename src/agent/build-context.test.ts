@@ -3,7 +3,7 @@ import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { Instance } from "../dataset/instance.js";
+import { makeInstance } from "../dataset/test-support/make-instance.js";
 import { makeGitRepo } from "../workspace/test-support/make-git-repo.js";
 import { prepareFirstMessage } from "./prepare-first-message.js";
 
@@ -35,23 +35,8 @@ function bigModule(functions: number): string {
   return `${lines.join("\n")}\n`;
 }
 
-function instanceFor(base: string, problem: string): Instance {
-  return {
-    instance_id: "geo__geo-1",
-    repo: "geo/geo",
-    base_commit: base,
-    patch: "",
-    test_patch: "",
-    problem_statement: problem,
-    hints_text: "",
-    created_at: "",
-    version: "0",
-    FAIL_TO_PASS: [],
-    PASS_TO_PASS: [],
-    environment_setup_commit: base,
-    extra: {},
-  };
-}
+const instanceFor = (base: string, problem: string) =>
+  makeInstance({ instance_id: "geo__geo-1", base_commit: base, problem_statement: problem });
 
 const lineOf = (text: string, needle: string) =>
   text.split("\n").findIndex((line) => line.includes(needle)) + 1;

@@ -3,7 +3,7 @@ import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { Instance } from "../dataset/instance.js";
+import { makeInstance } from "../dataset/test-support/make-instance.js";
 import type { Model, ModelRequest, ModelResponse } from "../model/model.js";
 import { makeGitRepo } from "../workspace/test-support/make-git-repo.js";
 import { renderFeedbackMessage } from "./prompts.js";
@@ -16,23 +16,13 @@ const FILES = {
   "calc/ops.py": "def add(a, b):\n    return a - b\n\n\ndef mul(a, b):\n    return a + b\n",
 };
 
-function instanceFor(base: string): Instance {
-  return {
+const instanceFor = (base: string) =>
+  makeInstance({
     instance_id: "calc__calc-1",
-    repo: "calc/calc",
     base_commit: base,
-    patch: "",
-    test_patch: "",
     problem_statement: "add and mul are wrong in calc/ops.py",
-    hints_text: "",
-    created_at: "",
-    version: "0",
     FAIL_TO_PASS: ["tests/test_ops.py::test_add"],
-    PASS_TO_PASS: [],
-    environment_setup_commit: base,
-    extra: {},
-  };
-}
+  });
 
 const usage = (inputTokens: number) => ({
   inputTokens,
