@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CERTIFICATE_SCHEMA, type Certificate, sha256 } from "../certificate/certificate.js";
 import { writeSignedCertificate } from "../run/instance-certificate.js";
-import type { InstanceJob } from "../run/process-instance.js";
+import { emptyResult, type InstanceJob } from "../run/process-instance.js";
 import { artifactPaths } from "../store/open-store.js";
 import type { InstanceResult } from "../store/records.js";
 import { ARTIFACT_NAME, type QueuedOutcome } from "./queued-instance.js";
@@ -66,26 +66,10 @@ function certificateMismatch(certificate: Certificate, job: InstanceJob, patch: 
 /** The result of an instance whose job failed on every worker that tried it (the worker could not run it at all). */
 export function failedJobResult(job: InstanceJob, failedReason: string): InstanceResult {
   return {
-    instance_id: job.instance.instance_id,
-    repo: job.instance.repo,
+    ...emptyResult(job),
     status: "infra_error",
-    verified: false,
-    patch: "",
-    certificate: null,
-    red_gate_message: "",
-    green_gate_message: "",
     error: failedReason,
-    attempts_made: 0,
-    feedback_history: [],
-    feedback_mode: job.mode,
-    model: job.model.id,
-    tokens: { input: 0, output: 0, cache_read: 0, cache_write: 0 },
-    cost_usd: 0,
-    duration_ms: 0,
     finished_at: new Date().toISOString(),
-    red_gate: null,
-    green_gate: null,
-    environment: null,
     reason: "no worker could run this instance",
   };
 }

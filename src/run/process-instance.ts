@@ -2,6 +2,7 @@ import type { KeyObject } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import type { AgentEventListener } from "../agent/agent-events.js";
+import type { LocalizeMode } from "../agent/localize-with-model.js";
 import { type AttemptLoopResult, type FeedbackMode, runAttemptLoop } from "../agent/run-attempt-loop.js";
 import type { Instance } from "../dataset/instance.js";
 import type { Backend, EnvironmentDescription } from "../exec/backend.js";
@@ -35,6 +36,8 @@ export interface InstanceJob {
   tools?: boolean;
   /** Tokens of code shown on attempt 1 (estimated; default: the budget for models of no known family). */
   contextTokens?: number;
+  /** `model`: one call before attempt 1 chooses the files shown first (default `retrieval`, no call). */
+  localize?: LocalizeMode;
   /** Where the tests run. */
   backend: Backend;
   /** Repository mirrors and worktrees. */
@@ -163,7 +166,7 @@ async function solveInWorkspace(step: InstanceStep, base: InstanceResult): Promi
 }
 
 /** The result every instance starts from: nothing run, nothing spent. */
-function emptyResult(job: InstanceJob): InstanceResult {
+export function emptyResult(job: InstanceJob): InstanceResult {
   return {
     instance_id: job.instance.instance_id,
     repo: job.instance.repo,
@@ -300,6 +303,7 @@ async function attemptsStep(step: InstanceStep, green: GreenGate): Promise<Attem
     maxAttempts: job.maxAttempts,
     tools: job.tools,
     contextTokenBudget: job.contextTokens,
+    localize: job.localize,
     mode: job.mode,
     check,
     onEvent: job.onEvent,
