@@ -283,6 +283,46 @@ describe.skipIf(skip)(
       expect(check.code, check.stdout).toBe(0);
     }, 400_000);
 
+    it("validate --queue: two worker processes check the demo's gold patches, and the coordinator's health registry gets a local validate's verdicts", async () => {
+      const queue = redis.url(8);
+      const pool = [startWorker(queue), startWorker(queue)];
+      const validate = (store: string, extra: string[]) =>
+        runCliAsync(["validate", "--json", "--store", join(scratch, store), ...extra], { env });
+      const [queued, local] = await Promise.all([
+        validate("validated-queued", ["--queue", queue, "--cache-dir", cacheDir]),
+        validate("validated-local", ["--cache-dir", join(scratch, "validate-cache")]),
+      ]);
+      expect(queued.code, queued.stderr).toBe(0);
+      expect(local.code, local.stderr).toBe(0);
+      const lines = (stdout: string) =>
+        Object.fromEntries(
+          stdout
+            .trim()
+            .split("\n")
+            .map((line) => JSON.parse(line))
+            .map((line) => [
+              line.instance_id,
+              `${line.healthy} ${line.red.verdict} ${line.red.reason} ${line.green.resolved}`,
+            ]),
+        );
+      expect(Object.keys(lines(queued.stdout))).toHaveLength(5);
+      expect(lines(queued.stdout)).toEqual(lines(local.stdout));
+      expect(lines(queued.stdout)["swegate-demo__calculator-1"]).toBe("true reproduced null true");
+      expect(lines(queued.stdout)["swegate-demo__broken-1"]).toMatch(/^false env_broken /);
+      const registry = (store: string) => {
+        const opened = openStore(join(scratch, store));
+        const rows = opened
+          .listHealth()
+          .map((row) => [row.instance_id, row.fingerprint, row.healthy, row.red_verdict, row.green_resolved]);
+        opened.close();
+        return rows.sort();
+      };
+      expect(registry("validated-queued")).toHaveLength(5);
+      expect(registry("validated-queued")).toEqual(registry("validated-local"));
+      // Every instance was validated once, by one of the two workers.
+      expect(takenLines(pool).filter((line) => line.includes("(validation validate-"))).toHaveLength(5);
+    }, 400_000);
+
     it("a worker killed with kill -9 while it holds an instance: the other worker redoes it, and it is recorded once", async () => {
       const calculator = (await loadDemoDataset()).instances.find(
         (instance) => instance.instance_id === "swegate-demo__calculator-1",

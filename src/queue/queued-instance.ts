@@ -1,5 +1,6 @@
 import type { Certificate } from "../certificate/certificate.js";
 import type { Instance } from "../dataset/instance.js";
+import type { Validation } from "../run/validate-instance.js";
 import type { AttemptRecord } from "../store/attempt-record.js";
 import type { FeedbackMode, HealthRecord, InstanceResult } from "../store/records.js";
 
@@ -54,6 +55,29 @@ export interface QueuedOutcome {
   /** For a verified fix: the certificate the worker wrote, signed by a throwaway key; the coordinator signs it again with its own. */
   certificate?: Certificate;
   /** The machine that ran it: `host` and process id. */
+  worker: { host: string; pid: number; swegateVersion: string };
+}
+
+/** The BullMQ job name of a gold-patch validation (`validate --queue`); a run's instances are `instance` jobs. */
+export const VALIDATE_JOB = "validate";
+
+/** What `validate --queue` puts on the queue for one instance: the gates with the gold patch, no model. */
+export interface QueuedValidation {
+  /** The validation it belongs to (`validate-…`, one per command): `swegate workers` shows it as the run. */
+  runId: string;
+  /** The dataset row. */
+  instance: Instance;
+  /** `demo`, or the dataset's path on the coordinator. */
+  datasetSource: string;
+  /** Limit of one test run, seconds. */
+  timeoutSeconds: number;
+}
+
+/** What a worker hands back for a validation: the health verdict in its environment. */
+export interface QueuedHealth {
+  /** The verdict and the gates' words, as a local validate has them. */
+  validation: Validation;
+  /** The machine that ran it. */
   worker: { host: string; pid: number; swegateVersion: string };
 }
 

@@ -10,6 +10,7 @@ import type { Backend } from "../exec/backend.js";
 import { withSignal } from "../exec/with-signal.js";
 import type { Model } from "../model/model.js";
 import { processInstance, type RunEvent } from "../run/process-instance.js";
+import { validateInstance } from "../run/validate-instance.js";
 import { artifactPaths, type Store } from "../store/open-store.js";
 import type { InstanceResult, RunRecord } from "../store/records.js";
 import type { RepoCache } from "../workspace/repo-cache.js";
@@ -18,8 +19,11 @@ import {
   ARTIFACT_NAME,
   cutLargeLog,
   type QueuedArtifact,
+  type QueuedHealth,
   type QueuedInstance,
   type QueuedOutcome,
+  type QueuedValidation,
+  VALIDATE_JOB,
 } from "./queued-instance.js";
 
 export interface QueueWorkerOptions {
@@ -57,17 +61,48 @@ const FORWARDED = new Set(["instance-start", "gate-start", "gate-end", "attempt-
 /** This process, as the runs it works for see it. */
 export const workerName = () => `${hostname()}-${process.pid}`;
 
+/** A job of the queue: a run's instance, or an instance to validate with its gold patch. */
+type AnyJob = Job<QueuedInstance | QueuedValidation, QueuedOutcome | QueuedHealth>;
+
 /**
  * Takes instance jobs off the queue and runs each exactly as a local run does (`processInstance`),
  * recording it in a scratch store first, then hands back the result, its attempts and its artefacts.
  * The certificate of a verified fix is signed with a throwaway key: only the coordinator's key
  * certifies, and the coordinator signs it again after checking it names its own instance.
+ * A validation job (`validate --queue`) runs the gates with the gold patch as a local validate does
+ * and hands back the health verdict.
  */
-export function startQueueWorker(options: QueueWorkerOptions): Worker<QueuedInstance, QueuedOutcome> {
+export function startQueueWorker(
+  options: QueueWorkerOptions,
+): Worker<QueuedInstance | QueuedValidation, QueuedOutcome | QueuedHealth> {
   // A worker holds no signing key of the user's; this one lets processInstance write the certificate document.
   const throwawayKey = generateKeyPairSync("ed25519").privateKey;
   const backendFor = withSignal(options.backendFor, options.signal);
-  const process_ = async (job: Job<QueuedInstance, QueuedOutcome>, token?: string) => {
+  const validate = async (job: Job<QueuedValidation, QueuedHealth>, token?: string) => {
+    const { instance, runId, datasetSource, timeoutSeconds } = job.data;
+    options.say(`${instance.instance_id} (validation ${runId}): taken`);
+    const validation = await validateInstance({
+      instance,
+      backend: backendFor(instance),
+      cache: options.cacheFor(datasetSource),
+      timeoutSeconds,
+      signal: options.signal,
+    });
+    if (!validation) {
+      // Stopped: a gate cut short is no verdict; the instance goes back for another worker.
+      await job.moveToWait(token);
+      options.say(`${instance.instance_id} (validation ${runId}): put back on the queue`);
+      throw new WaitingError();
+    }
+    options.say(
+      `${instance.instance_id} (validation ${runId}): ${validation.record.healthy ? "healthy" : "unhealthy"}`,
+    );
+    return {
+      validation,
+      worker: { host: hostname(), pid: process.pid, swegateVersion: options.swegateVersion },
+    };
+  };
+  const runInstance = async (job: Job<QueuedInstance, QueuedOutcome>, token?: string) => {
     const data = job.data;
     const { instance, runId } = data;
     const store = options.scratch;
@@ -116,7 +151,11 @@ export function startQueueWorker(options: QueueWorkerOptions): Worker<QueuedInst
     options.say(`${instance.instance_id} (run ${runId}): ${result.status}`);
     return outcome;
   };
-  return new Worker<QueuedInstance, QueuedOutcome>(QUEUE_NAME, process_, {
+  const process_ = (job: AnyJob, token?: string): Promise<QueuedOutcome | QueuedHealth> =>
+    job.name === VALIDATE_JOB
+      ? validate(job as Job<QueuedValidation, QueuedHealth>, token)
+      : runInstance(job as Job<QueuedInstance, QueuedOutcome>, token);
+  return new Worker<QueuedInstance | QueuedValidation, QueuedOutcome | QueuedHealth>(QUEUE_NAME, process_, {
     connection: options.connection,
     concurrency: options.concurrency,
     name: workerName(),

@@ -3,12 +3,12 @@ import PQueue from "p-queue";
 import { environmentLabel } from "../../environments/spec-python.js";
 import { UserError } from "../../errors.js";
 import { withSignal } from "../../exec/with-signal.js";
-import { environmentFingerprint } from "../../grading/environment-fingerprint.js";
-import { runGreenGate } from "../../grading/green-gate.js";
-import { runRedGate } from "../../grading/red-gate.js";
+import { createQueueValidator } from "../../queue/create-queue-validator.js";
+import { parseQueueAddress } from "../../queue/queue-connection.js";
+import { validateInstance } from "../../run/validate-instance.js";
 import { openStore } from "../../store/open-store.js";
 import type { HealthRecord } from "../../store/records.js";
-import { createWorkspace } from "../../workspace/create-workspace.js";
+import type { RepoCache } from "../../workspace/repo-cache.js";
 import {
   addBackendOptions,
   type BackendOptions,
@@ -19,27 +19,44 @@ import {
 import { addDatasetOptions, type DatasetOptions, resolveInstances } from "../dataset-options.js";
 import { interruptOnSignals } from "../interrupt-on-signals.js";
 import { printJsonLine, printLine } from "../output.js";
+import { QUEUE_FLAG_HELP } from "../queue-options.js";
 
 export function registerValidateCommand(program: Command): void {
   const command = program
     .command("validate [dataset]")
     .description("health check: red gate, then green gate with the gold patch; writes the health registry")
-    .option("--json", "one JSON line per instance");
+    .option("--json", "one JSON line per instance")
+    .option("--queue <url>", QUEUE_FLAG_HELP);
   addBackendOptions(addDatasetOptions(command)).action(
     async (
       datasetArgument: string | undefined,
-      options: BackendOptions & DatasetOptions & { json?: boolean },
+      options: BackendOptions & DatasetOptions & { json?: boolean; queue?: string },
     ) => {
       const { dataset, instances } = await resolveInstances(datasetArgument, options);
+      const timeoutSeconds = positiveInteger(options.timeout, "--timeout");
+      const workers = positiveInteger(options.workers, "--workers");
+      const validator =
+        options.queue === undefined
+          ? undefined
+          : await createQueueValidator(parseQueueAddress(options.queue), {
+              datasetSource: dataset.source,
+              timeoutSeconds,
+            });
       const interrupt = interruptOnSignals(
-        "No instance starts any more; the ones in flight are stopped and not recorded in the health registry.",
+        validator
+          ? "No instance is validated any more: those no worker has taken leave the queue; what the workers hold now is not recorded in the health registry."
+          : "No instance starts any more; the ones in flight are stopped and not recorded in the health registry.",
       );
       const { signal } = interrupt;
       const backendFor = withSignal(createBackendResolver(options), signal);
-      const cache = createCacheFromOptions(options, dataset);
+      let repoCache: RepoCache | undefined;
+      const cache = () => {
+        repoCache ??= createCacheFromOptions(options, dataset);
+        return repoCache;
+      };
       const store = openStore(options.store);
-      const timeoutSeconds = positiveInteger(options.timeout, "--timeout");
-      const queue = new PQueue({ concurrency: positiveInteger(options.workers, "--workers") });
+      // Queued, every instance is enqueued at once: the workers' own --workers set the pace.
+      const queue = new PQueue({ concurrency: validator ? Math.max(1, instances.length) : workers });
       const rows: (HealthRecord & { red_message: string; green_message: string })[] = [];
       let fatal: unknown;
       const failures: string[] = [];
@@ -48,78 +65,50 @@ export function registerValidateCommand(program: Command): void {
       for (const instance of instances) {
         const task = queue.add(async () => {
           if (signal.aborted) return;
-          const started = Date.now();
-          const backend = backendFor(instance);
-          const workspace = await createWorkspace(cache, {
-            repo: instance.repo,
-            baseCommit: instance.base_commit,
-          });
-          try {
-            const environment = await backend.describe({ cwd: workspace.dir });
-            const red = await runRedGate({
-              instance,
-              dir: workspace.dir,
-              backend,
-              timeoutSeconds,
-              clean: true, // a fresh workspace
-            });
-            // A provisional collection error is settled by the gold patch, like every reproduced one.
-            const green =
-              red.verdict === "reproduced"
-                ? await runGreenGate({
-                    instance,
-                    dir: workspace.dir,
-                    patch: instance.patch,
-                    backend,
-                    timeoutSeconds,
-                  })
-                : undefined;
-            // A gate cut short by Ctrl-C is no verdict: recording it would mark a healthy instance broken.
-            if (signal.aborted) {
-              interrupted++;
-              if (!options.json) printLine(`interrupted ${instance.instance_id}: not recorded`);
-              return;
-            }
-            const record: HealthRecord = {
-              instance_id: instance.instance_id,
-              fingerprint: environmentFingerprint(environment, instance),
-              healthy: red.verdict === "reproduced" && green?.resolved === true,
-              red_verdict: red.provisional && !green?.resolved ? "env_broken" : red.verdict,
-              red_reason: red.provisional && !green?.resolved ? "import_error" : red.reason,
-              red_evidence: red.evidence,
-              green_resolved: green ? green.resolved : null,
-              environment,
-              checked_at: new Date().toISOString(),
-              duration_ms: Date.now() - started,
-            };
-            store.putHealth(record);
-            rows.push({ ...record, red_message: red.message, green_message: green?.message ?? "" });
-            if (options.json) {
-              printJsonLine({
-                instance_id: record.instance_id,
-                healthy: record.healthy,
-                red: {
-                  verdict: record.red_verdict,
-                  reason: record.red_reason,
-                  evidence: record.red_evidence,
-                  warnings: red.warnings,
-                },
-                green: { resolved: record.green_resolved, message: green?.message ?? null },
-                environment: {
-                  backend: environment.backend,
-                  name: environment.details?.root ?? null,
-                  python_version: environment.pythonVersion,
-                  spec_python: environment.details?.spec_python ?? null,
-                },
-                duration_ms: record.duration_ms,
+          const validation = validator
+            ? (await validator.validate(instance, signal))?.validation
+            : await validateInstance({
+                instance,
+                backend: backendFor(instance),
+                cache: cache(),
+                timeoutSeconds,
+                signal,
               });
-            } else {
-              printLine(
-                `${record.healthy ? "healthy  " : "unhealthy"} ${instance.instance_id}: ${red.message}${green ? ` · gold: ${green.message}` : ""}`,
-              );
-            }
-          } finally {
-            await workspace.dispose();
+          // A gate cut short by Ctrl-C is no verdict: recording it would mark a healthy instance broken.
+          if (!validation || signal.aborted) {
+            interrupted++;
+            if (!options.json) printLine(`interrupted ${instance.instance_id}: not recorded`);
+            return;
+          }
+          const { record } = validation;
+          const red = { message: validation.red_message, warnings: validation.red_warnings };
+          const green = validation.green_message === null ? undefined : { message: validation.green_message };
+          const { environment } = record;
+          store.putHealth(record);
+          rows.push({ ...record, red_message: red.message, green_message: green?.message ?? "" });
+          if (options.json) {
+            printJsonLine({
+              instance_id: record.instance_id,
+              healthy: record.healthy,
+              red: {
+                verdict: record.red_verdict,
+                reason: record.red_reason,
+                evidence: record.red_evidence,
+                warnings: red.warnings,
+              },
+              green: { resolved: record.green_resolved, message: green?.message ?? null },
+              environment: {
+                backend: environment.backend,
+                name: environment.details?.root ?? null,
+                python_version: environment.pythonVersion,
+                spec_python: environment.details?.spec_python ?? null,
+              },
+              duration_ms: record.duration_ms,
+            });
+          } else {
+            printLine(
+              `${record.healthy ? "healthy  " : "unhealthy"} ${instance.instance_id}: ${red.message}${green ? ` · gold: ${green.message}` : ""}`,
+            );
           }
         });
         task.catch((error: unknown) => {
@@ -138,6 +127,7 @@ export function registerValidateCommand(program: Command): void {
         });
       }
       await queue.onIdle();
+      await validator?.close();
       interrupt.dispose();
       store.close();
       if (fatal) throw fatal;

@@ -1,0 +1,113 @@
+import { randomBytes } from "node:crypto";
+import { Job, Queue, QueueEvents } from "bullmq";
+import type { Instance } from "../dataset/instance.js";
+import { openRedis, QUEUE_NAME, type QueueAddress, requireReachable } from "./queue-connection.js";
+import { type QueuedHealth, type QueuedValidation, queueJobId, VALIDATE_JOB } from "./queued-instance.js";
+
+/** A finished validation job stays in Redis this long (its coordinator collects it at once), seconds. */
+const KEEP_FINISHED_SECONDS = 24 * 3600;
+/** Tries of a validation whose worker fails it outright before the coordinator reports the error. */
+const JOB_TRIES = 3;
+
+/** Validates instances on the queue's workers (`validate --queue`). */
+export interface QueueValidator {
+  /** This validation's id: each validate command checks its instances afresh, so it is new each time. */
+  id: string;
+  /**
+   * The health verdict a worker found for `instance`; undefined when `signal` stopped the wait (the
+   * job is taken off the queue if no worker holds it yet). Throws the workers' reason when every try failed.
+   */
+  validate: (instance: Instance, signal: AbortSignal) => Promise<QueuedHealth | undefined>;
+  /** Stops listening and closes the connections. */
+  close: () => Promise<void>;
+}
+
+interface Waiter {
+  resolve: (outcome: QueuedHealth | undefined) => void;
+  reject: (error: Error) => void;
+}
+
+/** Connects to the queue (a one-line error when Redis cannot be reached) for one validate command. */
+export async function createQueueValidator(
+  address: QueueAddress,
+  settings: { datasetSource: string; timeoutSeconds: number },
+): Promise<QueueValidator> {
+  await requireReachable(address);
+  // BullMQ leaves connections it was given open on close: they are closed here, after it.
+  const connections = [openRedis(address), openRedis(address)] as const;
+  const queue = new Queue<QueuedValidation, QueuedHealth>(QUEUE_NAME, { connection: connections[0] });
+  const events = new QueueEvents(QUEUE_NAME, { connection: connections[1] });
+  await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+  let lastProblem = "";
+  const sayProblem = (error: Error) => {
+    if (error.message === lastProblem) return;
+    lastProblem = error.message;
+    process.stderr.write(`swegate: queue: ${error.message}\n`);
+  };
+  queue.on("error", sayProblem);
+  events.on("error", sayProblem);
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  const id = `validate-${stamp}-${randomBytes(3).toString("hex")}`;
+  const waiters = new Map<string, Waiter>();
+  // Called on every sign that a job may have ended: settles its waiter once, whichever sign came first.
+  const settle = async (jobId: string) => {
+    if (!waiters.has(jobId)) return;
+    const job = await Job.fromId<QueuedValidation, QueuedHealth>(queue, jobId);
+    const state = await job?.getState();
+    const waiter = waiters.get(jobId);
+    if (!job || !waiter || (state !== "completed" && state !== "failed")) return;
+    waiters.delete(jobId);
+    if (state === "completed") waiter.resolve(job.returnvalue);
+    else waiter.reject(new Error(`the queue's workers could not validate it: ${job.failedReason}`));
+  };
+  const settleQuietly = (jobId: string) =>
+    settle(jobId).catch((error: Error) => {
+      const waiter = waiters.get(jobId);
+      waiters.delete(jobId);
+      waiter?.reject(new Error(`could not collect it from the queue: ${error.message}`));
+    });
+  events.on("completed", ({ jobId }) => void settleQuietly(jobId));
+  events.on("failed", ({ jobId }) => void settleQuietly(jobId));
+  return {
+    id,
+    validate: (instance, signal) =>
+      new Promise((resolve, reject) => {
+        const jobId = queueJobId(id, instance.instance_id);
+        waiters.set(jobId, { resolve, reject });
+        signal.addEventListener(
+          "abort",
+          () => {
+            if (!waiters.delete(jobId)) return;
+            resolve(undefined);
+            // A job no worker holds yet is taken back; one in a worker's hands finishes unrecorded.
+            queue.remove(jobId).catch(() => undefined);
+          },
+          { once: true },
+        );
+        const data: QueuedValidation = {
+          runId: id,
+          instance,
+          datasetSource: settings.datasetSource,
+          timeoutSeconds: settings.timeoutSeconds,
+        };
+        queue
+          .add(VALIDATE_JOB, data, {
+            jobId,
+            attempts: JOB_TRIES,
+            backoff: { type: "fixed", delay: 5_000 },
+            removeOnComplete: { age: KEEP_FINISHED_SECONDS },
+            removeOnFail: { age: KEEP_FINISHED_SECONDS },
+          })
+          .then(() => settleQuietly(jobId))
+          .catch((error: Error) => {
+            if (!waiters.delete(jobId)) return;
+            reject(new Error(`could not enqueue it: ${error.message}`));
+          });
+      }),
+    close: async () => {
+      await events.close();
+      await queue.close();
+      for (const connection of connections) connection.disconnect();
+    },
+  };
+}
