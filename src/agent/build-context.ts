@@ -2,14 +2,23 @@ import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { chooseCandidateFiles } from "../context/choose-candidate-files.js";
 import { distinctiveLiterals, readIssueEvidence } from "../context/issue-evidence.js";
-import { outlinePythonFiles } from "../context/outline-python-files.js";
+import { type FileOutline, outlinePythonFiles } from "../context/outline-python-files.js";
 import { DEFAULT_PLAN_LIMITS, planContextFiles } from "../context/plan-context-files.js";
-import { type ResolvedFrame, rankDefinitions } from "../context/rank-definitions.js";
+import { type RankedFile, type ResolvedFrame, rankDefinitions } from "../context/rank-definitions.js";
 import type { ContextFile } from "../context/render-context-file.js";
 import { resolveRepositoryPath } from "../context/resolve-repository-path.js";
 import type { Instance } from "../dataset/instance.js";
+import type { Model, Usage } from "../model/model.js";
 import { listTrackedFiles } from "../workspace/list-tracked-files.js";
 import { findMentionedPaths } from "./find-mentioned-paths.js";
+import {
+  callLocalizeModel,
+  type LocalizationRecord,
+  prioritize,
+  renderLocalizeMessage,
+  renderRepositoryTree,
+  resolveLocalizeAnswer,
+} from "./localize-with-model.js";
 
 export { estimateTokens } from "../context/plan-context-files.js";
 
@@ -31,6 +40,8 @@ export interface ContextOptions {
   files?: readonly string[];
   /** Interpreter whose `ast` module outlines the files (default `python3`). */
   python?: string;
+  /** Ask this model first which files and definitions to show (`--localize model`); absent: retrieval alone. */
+  localize?: { model: Model; signal?: AbortSignal };
 }
 
 export interface Context {
@@ -42,6 +53,10 @@ export interface Context {
   fileTokens: number;
   /** What went wrong while locating, for people (e.g. no Python to outline with); never shown to the model. */
   notes: string[];
+  /** What the model step chose and ignored, when it was asked (`--localize model`). */
+  localization?: LocalizationRecord;
+  /** What the model step's call cost, when it was made. */
+  localizeCost?: { usage: Usage; costUsd: number | null };
 }
 
 /**
@@ -109,13 +124,89 @@ export async function buildContext(options: ContextOptions): Promise<Context> {
     options.python,
   );
   if (!outlined.ok) notes.push(`files not outlined, shown whole or not at all: ${outlined.message}`);
-  const outlines = outlined.ok ? outlined.outlines : new Map();
-  const ranked = rankDefinitions(issue, evidence, candidates, outlines, documents, frames);
+  const outlines: Map<string, FileOutline> = outlined.ok ? outlined.outlines : new Map();
+  let ranked = rankDefinitions(issue, evidence, candidates, outlines, documents, frames);
+  let localized: Pick<Context, "localization" | "localizeCost"> = {};
+  if (options.localize) {
+    const step = await localizeWithModel(options, options.localize, {
+      issue,
+      repositoryFiles,
+      ranked,
+      documents,
+      outlines,
+    });
+    localized = { localization: step.record, localizeCost: step.cost };
+    if (step.ranked) {
+      const extra = step.record.files.filter((path) => !candidates.some((c) => c.path === path));
+      if (extra.length > 0) {
+        // A file retrieval did not consider is ranked like the rest, so its best definitions come too.
+        const more = [...candidates, ...extra.map((path) => ({ path, reason: "model" as const, bm25: 0 }))];
+        ranked = rankDefinitions(issue, evidence, more, outlines, documents, frames);
+      }
+      ranked = prioritize(ranked, step.record.files, step.definitions, outlines);
+    } else notes.push(`the model step failed (${step.record.error}): retrieval alone chose the files`);
+  }
   const planned = planContextFiles(ranked, documents, outlines, {
     ...DEFAULT_PLAN_LIMITS,
     tokenBudget: Math.floor(options.tokenBudget * BUDGET_FILL),
   });
-  return { issue, files: planned.files, fileTokens: planned.tokens, notes };
+  return { issue, files: planned.files, fileTokens: planned.tokens, notes, ...localized };
+}
+
+/**
+ * The model step: one call showing the tree and the skeletons of retrieval's best files; its answer
+ * checked against the checkout (the files it names that were not outlined yet are outlined into
+ * `outlines`). `ranked` is undefined when the call failed.
+ */
+async function localizeWithModel(
+  options: ContextOptions,
+  localize: NonNullable<ContextOptions["localize"]>,
+  input: {
+    issue: string;
+    repositoryFiles: readonly string[];
+    ranked: RankedFile[];
+    documents: ReadonlyMap<string, string>;
+    outlines: Map<string, FileOutline>;
+  },
+): Promise<{
+  record: LocalizationRecord;
+  cost: { usage: Usage; costUsd: number | null };
+  ranked: boolean;
+  definitions: Map<string, string[]>;
+}> {
+  const { issue, repositoryFiles, ranked, documents, outlines } = input;
+  const message = renderLocalizeMessage(
+    issue,
+    renderRepositoryTree(repositoryFiles),
+    ranked,
+    documents,
+    outlines,
+  );
+  const call = await callLocalizeModel(localize.model, message, {
+    instanceId: options.instance.instance_id,
+    signal: localize.signal,
+  });
+  const cost = { usage: call.usage, costUsd: call.costUsd };
+  const base = { model: localize.model.id, files: [], definitions: [], ignored: [] };
+  if (!call.entries)
+    return { record: { ...base, ok: false, error: call.error }, cost, ranked: false, definitions: new Map() };
+  // Only Python files that were read can be shown (a file over the size limit is not).
+  const known = new Set([...documents.keys()].filter((path) => path.endsWith(".py")));
+  const missing = [...new Set(call.entries.map((entry) => entry.path))].filter(
+    (path) => known.has(path) && !outlines.has(path),
+  );
+  const more = await outlinePythonFiles(options.dir, missing, options.python);
+  if (more.ok) for (const [path, outline] of more.outlines) outlines.set(path, outline);
+  const resolved = resolveLocalizeAnswer(call.entries, known, outlines);
+  const definitions = [...resolved.definitions].flatMap(([path, names]) =>
+    names.map((name) => `${path}::${name}`),
+  );
+  return {
+    record: { ...base, ok: true, files: resolved.files, definitions, ignored: resolved.ignored },
+    cost,
+    ranked: true,
+    definitions: resolved.definitions,
+  };
 }
 
 // The checkout's tracked files are a workspace concern; re-exported for the agent's callers.

@@ -13,6 +13,7 @@ import { addUsage, ZERO_USAGE } from "./attempt-record.js";
 import { buildContext, estimateTokens, listTrackedFiles } from "./build-context.js";
 import { converse } from "./converse.js";
 import { DEFAULT_CONTEXT_TOKEN_BUDGET } from "./default-context-tokens.js";
+import type { LocalizeMode } from "./localize-with-model.js";
 import { renderFeedbackMessage, renderTaskMessage, SYSTEM_PROMPT, TOOLS_PROMPT } from "./prompts.js";
 
 /** Which signals feed back into the next attempt (ARCHITECTURE.md, "feedback mode"). */
@@ -53,6 +54,8 @@ export interface AttemptLoopOptions {
   includeHints?: boolean;
   /** Offer the read-only tools (view_file, search_code, list_folder) to models that call tools. */
   tools?: boolean;
+  /** `model`: one call before attempt 1 chooses the files shown first (skipped for scripted models); default `retrieval`. */
+  localize?: LocalizeMode;
   onEvent?: AgentEventListener;
   signal?: AbortSignal;
 }
@@ -93,7 +96,19 @@ export async function runAttemptLoop(options: AttemptLoopOptions): Promise<Attem
     files,
     tokenBudget: options.contextTokenBudget ?? DEFAULT_CONTEXT_TOKEN_BUDGET,
     includeHints: options.includeHints,
+    // Scripted stand-ins answer with edits, not with locations: the step is theirs to skip.
+    ...(options.localize === "model" && !options.model.scripted
+      ? { localize: { model: options.model, signal: options.signal } }
+      : {}),
   });
+  if (context.localizeCost)
+    onEvent?.({
+      type: "model-call-end",
+      instanceId: instance.instance_id,
+      attemptNumber: 1,
+      ok: context.localization?.ok === true,
+      costUsd: context.localizeCost.costUsd,
+    });
   const messages: ModelMessage[] = [{ role: "user", content: renderTaskMessage(context) }];
   const system = options.tools ? `${SYSTEM_PROMPT}\n\n${TOOLS_PROMPT}` : SYSTEM_PROMPT;
   // The tools read the checkout as the model's edits find it, limited to the files of base_commit.
@@ -125,6 +140,15 @@ export async function runAttemptLoop(options: AttemptLoopOptions): Promise<Attem
   for (let attemptNumber = 1; attemptNumber <= options.maxAttempts; attemptNumber++) {
     if (options.signal?.aborted) return finish("aborted", false, "run cancelled");
     const { record, stop, carriedPatch } = await runAttempt(conversation, attemptNumber, carry);
+    // The model step before attempt 1 is charged to it, and recorded with it.
+    if (attemptNumber === 1 && context.localization && context.localizeCost) {
+      record.usage = addUsage(record.usage, context.localizeCost.usage);
+      record.cost_usd =
+        record.cost_usd === null || context.localizeCost.costUsd === null
+          ? null
+          : record.cost_usd + context.localizeCost.costUsd;
+      record.localization = context.localization;
+    }
     usage = addUsage(usage, record.usage);
     cost = cost === null || record.cost_usd === null ? null : cost + record.cost_usd;
     if (record.patch.trim() || record.passed) bestPatch = record.patch;

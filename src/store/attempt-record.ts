@@ -73,4 +73,17 @@ export interface AttemptRecord {
   check_details?: unknown;
   /** Read-only tool calls the model made before answering, in order (absent when none). */
   tool_calls?: { name: string; arguments: unknown }[];
+  /**
+   * Attempt 1 only, with `--localize model`: the model step before it (its call's usage and cost are
+   * in this attempt's): the files and `path::qualname` definitions it chose, the lines of its answer
+   * ignored, and `error` when the call failed and retrieval alone chose the files.
+   */
+  localization?: {
+    model: string;
+    ok: boolean;
+    files: string[];
+    definitions: string[];
+    ignored: string[];
+    error?: string;
+  };
 }
