@@ -3,6 +3,7 @@ import { UserError } from "../errors.js";
 import { createQueueProcessor, type QueueProcessor } from "../queue/create-queue-processor.js";
 import { parseQueueAddress } from "../queue/queue-connection.js";
 import type { Store } from "../store/open-store.js";
+import type { RunRecord } from "../store/records.js";
 import { nonNegativeInteger, positiveInteger } from "./backend-options.js";
 import type { RunOptions } from "./commands/run.js";
 
@@ -57,3 +58,28 @@ export const QUEUE_FLAG_HELP =
 /** The `--rpm` flag's help. */
 export const RPM_FLAG_HELP =
   "with --queue: at most this many model calls a minute across every worker (a provider's quota shared by the fleet)";
+
+/** What a queued run records with its settings: the queue it was spread over (its password left out). */
+export function queuedRunConfig(options: Pick<RunOptions, "queue">): { queue?: string } {
+  return options.queue === undefined ? {} : { queue: parseQueueAddress(options.queue).shown };
+}
+
+/**
+ * A run started with `--queue` is finished with `--queue`: its workers may still hold its instances
+ * and their results wait in Redis, so running the rest here would do them twice. `--takeover` runs
+ * what is missing here anyway (the queue is gone for good).
+ */
+export function refuseUnqueuedResume(
+  run: RunRecord | undefined,
+  options: Pick<RunOptions, "queue" | "takeover" | "resume" | "runId">,
+): void {
+  const queue = run?.config.queue;
+  if (!run || typeof queue !== "string" || options.queue !== undefined || options.takeover) return;
+  throw new UserError(
+    `run ${run.run_id} was spread over the queue ${queue}: its workers may still hold its instances`,
+    {
+      where: options.resume ? `--resume=${options.resume}` : `--run-id=${options.runId}`,
+      hint: `add --queue ${queue} to collect their results and enqueue what is missing (--takeover runs the rest here if that queue is gone)`,
+    },
+  );
+}

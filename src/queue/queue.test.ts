@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
+import type { ServerResponse } from "node:http";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Queue } from "bullmq";
@@ -171,6 +172,35 @@ describe("queue job ids, cut logs and --queue addresses", () => {
     expect(result.code).toBe(2);
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
     expect(result.stderr).toContain("--rpm=30: --rpm spaces model calls across a queue's workers");
+  });
+
+  it("a queued run resumed without --queue is refused in one line naming the flag and the queue (its workers may hold its instances)", () => {
+    const dir = join(scratch, "queued-resume");
+    const store = openStore(dir);
+    const now = new Date().toISOString();
+    store.createRun({
+      run_id: "spread",
+      created_at: now,
+      updated_at: now,
+      status: "interrupted",
+      model: "oracle",
+      mode: "oracle",
+      dataset_source: "demo",
+      dataset_digest: "x",
+      selection: ["swegate-demo__calculator-1"],
+      config: { queue: "redis://queue-host:6379/1" },
+      swegate_version: "0",
+    });
+    store.close();
+    for (const flag of ["--resume", "--run-id"]) {
+      const result = runCli(["run", flag, "spread", "--store", dir, "--cache-dir", cacheDir], { env });
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr.trim().split("\n")).toHaveLength(1);
+      expect(result.stderr).toContain(
+        `${flag}=spread: run spread was spread over the queue redis://queue-host:6379/1: its workers may still hold its instances`,
+      );
+      expect(result.stderr).toContain("add --queue redis://queue-host:6379/1");
+    }
   });
 
   it("a --queue that is no redis:// URL, or a Redis nobody answers at, is one line naming the flag", async () => {
@@ -401,6 +431,89 @@ describe.skipIf(skip)(
         expect(store.getInstanceResults("killed-worker")).toHaveLength(1);
         expect(store.getAttempts("killed-worker", "swegate-demo__calculator-1")).toHaveLength(1);
         store.close();
+      } finally {
+        await server.close();
+      }
+    }, 400_000);
+
+    it("Ctrl-C on a queued run's coordinator says its instances stay with the workers; the resume with --queue collects the result without redoing it", async () => {
+      const gold = (await loadDemoDataset()).instances.find(
+        (instance) => instance.instance_id === "swegate-demo__calculator-1",
+      )?.patch;
+      // The model call hangs until the coordinator has been interrupted, then answers with the gold patch.
+      let held: ServerResponse | undefined;
+      const server = await serveJson((_seen, response) => {
+        held = response;
+      });
+      try {
+        const queue = redis.url(9);
+        const worker = startWorker(queue, 600);
+        const store = join(scratch, "queued-sigint");
+        const coordinator = spawn(
+          process.execPath,
+          [
+            swegateBin,
+            "run",
+            "--model",
+            "openai-compatible:fake",
+            "--base-url",
+            `${server.origin}/v1`,
+            "--instances",
+            "swegate-demo__calculator-1",
+            "--max-attempts",
+            "1",
+            "--run-id",
+            "sigint",
+            "--queue",
+            queue,
+            "--store",
+            store,
+            "--cache-dir",
+            cacheDir,
+          ],
+          { env: { ...process.env, SWEGATE_FROM_SOURCE: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] },
+        );
+        let stdout = "";
+        let stderr = "";
+        coordinator.stdout?.on("data", (chunk) => {
+          stdout += chunk;
+        });
+        coordinator.stderr?.on("data", (chunk) => {
+          stderr += chunk;
+        });
+        const exited = new Promise<number | null>((resolve) => coordinator.once("exit", resolve));
+        await waitFor("the model call", () => held !== undefined);
+        coordinator.kill("SIGINT");
+        expect(await exited, stderr).toBe(130);
+        expect(stdout).toContain(
+          "swegate-demo__calculator-1: left to the workers (its result waits in Redis: a resume with the same --queue collects it)",
+        );
+        expect(stdout).not.toContain("no result kept");
+        expect(stderr).toContain(
+          `finish it with: swegate run --resume sigint --store ${store} --queue ${queue}`,
+        );
+        answerJson(held as ServerResponse, 200, goldAnswer(gold));
+        await waitFor("the worker's verdict", () =>
+          worker.output().includes("swegate-demo__calculator-1 (run sigint): verified"),
+        );
+        const resumed = await runCliAsync(
+          [
+            "run",
+            "--resume",
+            "sigint",
+            "--queue",
+            queue,
+            "--json",
+            "--store",
+            store,
+            "--cache-dir",
+            cacheDir,
+          ],
+          { env },
+        );
+        expect(resumed.code, resumed.stderr).toBe(0);
+        expect(endedResults(resumed.stdout).map((item) => item.status)).toEqual(["verified"]);
+        expect(server.seen).toHaveLength(1);
       } finally {
         await server.close();
       }

@@ -31,7 +31,14 @@ import { addDatasetOptions, type DatasetOptions, resolveInstances } from "../dat
 import { printLine } from "../output.js";
 import { packageVersion } from "../package-version.js";
 import { createProgressReporter } from "../progress/create-progress-reporter.js";
-import { openRunQueue, QUEUE_FLAG_HELP, QUEUED_INTERRUPT, RPM_FLAG_HELP } from "../queue-options.js";
+import {
+  openRunQueue,
+  QUEUE_FLAG_HELP,
+  QUEUED_INTERRUPT,
+  queuedRunConfig,
+  RPM_FLAG_HELP,
+  refuseUnqueuedResume,
+} from "../queue-options.js";
 import { refusedKeyError } from "../refused-key.js";
 import {
   applyRecordedSettings,
@@ -115,6 +122,7 @@ async function runCommand(
   isGiven: (option: string) => boolean,
 ): Promise<void> {
   const target = openRunTarget(flags);
+  refuseUnqueuedResume(target.previous, flags);
   const { store, runId } = target;
   const { options, unrecorded } = settleOptions(flags, isGiven, target);
   const { dataset, instances } = await chooseInstances(datasetArgument, options, isGiven, target);
@@ -127,6 +135,7 @@ async function runCommand(
     json,
     total: instances.length,
     tty: process.stdout.isTTY === true,
+    queued: options.queue !== undefined,
   });
   const queue = await openRunQueue(options, modelSpec, dataset, store);
   // Queued, the workers call the model with their own keys: this process needs none.
@@ -147,7 +156,7 @@ async function runCommand(
       maxCostUsd: maxCostUsd(options),
       // Queued, the worker retries an instance that hit an infrastructure error, where it happened.
       infraRetries: queue ? 0 : nonNegativeInteger(options.infraRetries, "--infra-retries"),
-      config: recordSettings(options, RUN_SETTINGS),
+      config: { ...recordSettings(options, RUN_SETTINGS), ...queuedRunConfig(options) },
       job,
       takeover: options.takeover === true,
       ...(queue ? { processInstance: queue.processInstance } : {}),

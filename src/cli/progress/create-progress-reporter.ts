@@ -9,7 +9,13 @@ type Event = { type: string; [key: string]: unknown };
  * bar with verified / failed / env-broken / infra counts, cost and ETA, and a line per instance and
  * per step; otherwise plain one-line events.
  */
-export function createProgressReporter(options: { json: boolean; total: number; tty: boolean }): {
+export function createProgressReporter(options: {
+  json: boolean;
+  total: number;
+  tty: boolean;
+  /** A queued run (`--queue`): an instance its coordinator stops waiting for stays with the workers. */
+  queued?: boolean;
+}): {
   onEvent: (event: Event) => void;
   stop: () => void;
 } {
@@ -78,7 +84,11 @@ export function createProgressReporter(options: { json: boolean; total: number; 
       else if (event.type === "gate-end" && !bar) say(`  ${id}: ${event.gate} gate → ${event.message}`);
       else if (event.type === "instance-abandoned") {
         showStep(id, undefined);
-        say(`  ${id}: interrupted, no result kept (a resume redoes it)`);
+        say(
+          options.queued
+            ? `  ${id}: left to the workers (its result waits in Redis: a resume with the same --queue collects it)`
+            : `  ${id}: interrupted, no result kept (a resume redoes it)`,
+        );
       } else if (event.type === "instance-end") {
         const result = event.result as InstanceResult;
         showStep(result.instance_id, undefined);
