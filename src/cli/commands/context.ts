@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { listTrackedFiles } from "../../agent/build-context.js";
 import { buildWholeFileContext } from "../../agent/build-whole-file-context.js";
 import { defaultContextTokens } from "../../agent/default-context-tokens.js";
+import type { LocalizationRecord } from "../../agent/localize-with-model.js";
 import { prepareFirstMessage } from "../../agent/prepare-first-message.js";
 import { renderTaskMessage } from "../../agent/prompts.js";
 import {
@@ -12,12 +13,15 @@ import {
 } from "../../context/measure-instance-context.js";
 import { buildDemoRepositories } from "../../dataset/demo/build-demo-repositories.js";
 import { UserError } from "../../errors.js";
+import { createModel } from "../../model/create-model.js";
+import { loadPriceTable } from "../../model/price-table.js";
 import { resetToBase } from "../../workspace/apply-patch.js";
 import { createRepoCache, DEFAULT_REPO_URL_TEMPLATE, defaultCacheDir } from "../../workspace/repo-cache.js";
 import { withWorkspace } from "../../workspace/with-workspace.js";
 import { positiveInteger } from "../backend-options.js";
 import { CONTEXT_TOKENS_HELP } from "../context-tokens-option.js";
 import { addDatasetOptions, type DatasetOptions, resolveInstances } from "../dataset-options.js";
+import { LOCALIZE_HELP, parseLocalize } from "../localize-option.js";
 import { printJsonLine, printLine } from "../output.js";
 
 interface ContextCommandOptions extends DatasetOptions {
@@ -25,6 +29,9 @@ interface ContextCommandOptions extends DatasetOptions {
   score?: boolean;
   contextTokens?: string;
   model?: string;
+  localize?: string;
+  baseUrl?: string;
+  prices?: string;
   hints?: boolean;
   python?: string;
   builder: string;
@@ -48,7 +55,13 @@ export function registerContextCommand(program: Command): void {
     .option("--json", "one JSON line per instance: {instance_id, tokens, files: [{path, reason, ranges}]}")
     .option("--score", "add coverage of the gold patch's edited files and hunks, and a summary")
     .option("--context-tokens <n>", CONTEXT_TOKENS_HELP)
-    .option("--model <spec>", "the model whose family's default budget applies (no call is made)")
+    .option(
+      "--model <spec>",
+      "the model whose family's default budget applies (no call is made unless --localize model)",
+    )
+    .option("--localize <how>", LOCALIZE_HELP, "retrieval")
+    .option("--base-url <url>", "provider endpoint for --localize model (required for openai-compatible)")
+    .option("--prices <file>", "extra model prices (JSON, USD per million tokens)")
     .option("--hints", "include the issue's hints_text, as `run` never does")
     .option("--python <path>", "interpreter whose ast module outlines the files", "python3")
     .option(
@@ -62,6 +75,16 @@ export function registerContextCommand(program: Command): void {
     .option("--repo-url <template>", "where mirrors are cloned from ({repo}, {owner}, {name})")
     .action(async (datasetArgument: string | undefined, options: ContextCommandOptions) => {
       const budget = contextBudget(options);
+      // The step's one call per instance, as `run` makes it before attempt 1.
+      const localize =
+        parseLocalize(options.localize, options.model) === "model" && options.model
+          ? {
+              model: createModel(options.model, {
+                baseUrl: options.baseUrl,
+                prices: loadPriceTable(options.prices),
+              }),
+            }
+          : undefined;
       if (options.builder !== "located" && options.builder !== "whole-files")
         throw new UserError(`unknown builder ${JSON.stringify(options.builder)}`, {
           where: `--builder=${options.builder}`,
@@ -80,7 +103,7 @@ export function registerContextCommand(program: Command): void {
       });
       if (!options.json && !options.message)
         printLine(`budget ${budget.tokens} tokens of code (${budget.source})`);
-      const reports: ContextReport[] = [];
+      const reports: (ContextReport & { localization?: LocalizationRecord })[] = [];
       for (const instance of instances) {
         await cache.ensureCommit(instance.repo, instance.base_commit);
         const report = await withWorkspace(
@@ -95,6 +118,7 @@ export function registerContextCommand(program: Command): void {
               tokenBudget: budget.tokens,
               includeHints: options.hints === true,
               python: options.python,
+              ...(localize ? { localize } : {}),
             };
             let first: { context: Awaited<ReturnType<typeof buildWholeFileContext>>; message: string };
             if (options.builder === "whole-files") {
@@ -111,7 +135,8 @@ export function registerContextCommand(program: Command): void {
               budget.tokens,
             );
             if (!options.json && options.message) printLine(first.message);
-            return built;
+            const { localization } = first.context;
+            return localization ? { ...built, localization } : built;
           },
         );
         reports.push(report);
@@ -144,11 +169,18 @@ function contextBudget(options: ContextCommandOptions): { tokens: number; source
   };
 }
 
-function printReadable(report: ContextReport): void {
+function printReadable(report: ContextReport & { localization?: LocalizationRecord }): void {
   const score = report.score
     ? `  files ${report.score.shownFiles.length}/${report.score.editedFiles.length}, hunks ${report.score.coveredHunks}/${report.score.hunks}`
     : "";
   printLine(`${report.instance_id}: ${report.tokens} tokens${score}`);
+  const step = report.localization;
+  if (step)
+    printLine(
+      step.ok
+        ? `  model step (${step.model}): ${[...step.files, ...step.definitions].join(", ") || "nothing named"}${step.ignored.length > 0 ? `; ignored: ${step.ignored.join(", ")}` : ""}`
+        : `  model step (${step.model}) failed, retrieval alone chose: ${step.error}`,
+    );
   for (const file of report.files) {
     const shown =
       file.ranges === null

@@ -28,6 +28,7 @@ import {
 } from "../backend-options.js";
 import { CONTEXT_TOKENS_HELP, settleContextTokens } from "../context-tokens-option.js";
 import { addDatasetOptions, type DatasetOptions, resolveInstances } from "../dataset-options.js";
+import { LOCALIZE_HELP, parseLocalize } from "../localize-option.js";
 import { printLine } from "../output.js";
 import { packageVersion } from "../package-version.js";
 import { createProgressReporter } from "../progress/create-progress-reporter.js";
@@ -63,6 +64,7 @@ export interface RunOptions extends BackendOptions, DatasetOptions {
   maxCostUsd?: string;
   tools?: boolean;
   contextTokens?: string;
+  localize?: string;
   baseUrl?: string;
   key?: string;
   prices?: string;
@@ -392,7 +394,10 @@ export function resumeCommand(runId: string, store: string): string {
   return `swegate run --resume ${runId}${store === DEFAULT_STORE ? "" : ` --store ${store}`}`;
 }
 
-/** Model, backend, cache and signing key for a run, from the flags (shared by run and ramp). */
+/**
+ * Model, backend, cache and signing key for a run, from the flags (shared by run and ramp). `model`:
+ * the queue's stand-in when workers call the model.
+ */
 export function prepareJob(
   options: RunOptions,
   dataset: Dataset,
@@ -416,6 +421,7 @@ export function prepareJob(
     mode,
     maxAttempts: positiveInteger(options.maxAttempts, "--max-attempts"),
     tools: options.tools === true,
+    localize: parseLocalize(options.localize, modelSpec, model !== undefined),
     contextTokens: positiveInteger(
       options.contextTokens ?? String(DEFAULT_CONTEXT_TOKEN_BUDGET),
       "--context-tokens",
@@ -438,6 +444,7 @@ export function addModelOptions(command: Command): Command {
     .option("--max-retries <n>", "retries of one model call on rate limits and server errors", "6")
     .option("--infra-retries <n>", "retries of an instance that failed for infrastructure reasons", "2")
     .option("--context-tokens <n>", CONTEXT_TOKENS_HELP)
+    .option("--localize <how>", LOCALIZE_HELP, "retrieval")
     .option(
       "--tools",
       "offer the model read-only tools (view_file, search_code, list_folder) over the checkout; providers only",
