@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -140,5 +140,78 @@ describe("swegate context --localize", () => {
     expect(refused.stderr.trim().split("\n")).toEqual([
       "swegate: --localize=model contradicts run kept, started with localize retrieval (drop the flag to resume as started)",
     ]);
+  });
+});
+
+describe("swegate run --localize model", () => {
+  it("makes the step's call before attempt 1: its choice is shown, its tokens counted, the call transcribed", async () => {
+    const reply = (content: string) => ({
+      choices: [{ message: { role: "assistant", content }, finish_reason: "stop" }],
+      usage: { prompt_tokens: 10, completion_tokens: 5 },
+    });
+    const answers = [
+      reply("calculator/ops.py::divide\ncalculator/gone.py\n"),
+      reply(
+        "Floor division.\n\ncalculator/ops.py\n```python\n<<<<<<< SEARCH\n    return a // b\n=======\n    return a / b\n>>>>>>> REPLACE\n```\n",
+      ),
+    ];
+    const server = await serveJson((_seen, response, index) =>
+      answerJson(response, 200, answers[Math.min(index, answers.length - 1)]),
+    );
+    const storeDir = join(scratch, "localized-run");
+    try {
+      const result = await runCliAsync([
+        "run",
+        "--model",
+        "openai-compatible:locator",
+        "--base-url",
+        `${server.origin}/v1`,
+        "--localize",
+        "model",
+        "--instances",
+        "swegate-demo__calculator-1",
+        "--run-id",
+        "localized",
+        "--json",
+        "--cache-dir",
+        join(scratch, "cache"),
+        "--store",
+        storeDir,
+      ]);
+      expect(result.code, result.stderr).toBe(0);
+      const [outcome] = result.stdout
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line))
+        .filter((event) => event.type === "instance-end")
+        .map((event) => event.result);
+      expect(outcome).toMatchObject({ status: "verified", attempts_made: 1 });
+      // Two calls: the step's and attempt 1's.
+      expect(outcome.tokens).toMatchObject({ input: 20, output: 10 });
+      expect(server.seen).toHaveLength(2);
+      const store = openStore(storeDir);
+      expect(store.getRun("localized")?.config.localize).toBe("model");
+      const [attempt] = store.getAttempts("localized", "swegate-demo__calculator-1");
+      store.close();
+      expect(attempt?.localization).toMatchObject({
+        ok: true,
+        files: ["calculator/ops.py"],
+        definitions: ["calculator/ops.py::divide"],
+        ignored: ["calculator/gone.py"],
+      });
+      const transcript = readFileSync(
+        join(storeDir, "runs", "localized", "swegate-demo__calculator-1", "transcript.jsonl"),
+        "utf8",
+      )
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line));
+      expect(transcript).toHaveLength(2);
+      expect(transcript[0].request.system).toContain("You locate the code");
+      const first = (server.seen[1]?.body as { messages: { content: string }[] }).messages.at(-1)?.content;
+      expect(first).toContain("calculator/ops.py (whole file");
+    } finally {
+      await server.close();
+    }
   });
 });
