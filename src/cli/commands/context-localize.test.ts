@@ -208,7 +208,8 @@ describe("swegate run --localize model", () => {
         .map((line) => JSON.parse(line));
       expect(transcript).toHaveLength(2);
       expect(transcript[0].request.system).toContain("You locate the code");
-      const first = (server.seen[1]?.body as { messages: { content: string }[] }).messages.at(-1)?.content;
+      const body = server.seen[1]?.body as { messages: { content: string }[] } | undefined;
+      const first = body?.messages.at(-1)?.content;
       expect(first).toContain("calculator/ops.py (whole file");
     } finally {
       await server.close();
