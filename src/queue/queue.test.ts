@@ -353,6 +353,53 @@ describe.skipIf(skip)(
       expect(takenLines(pool).filter((line) => line.includes("(validation validate-"))).toHaveLength(5);
     }, 400_000);
 
+    it("eval --queue: two worker processes evaluate the demo's gold patches into the harness's layout, as a local eval does", async () => {
+      const queue = redis.url(10);
+      const pool = [startWorker(queue), startWorker(queue)];
+      const evaluate = (out: string, extra: string[]) =>
+        runCliAsync(
+          [
+            "eval",
+            "demo",
+            "--predictions",
+            "gold",
+            "--run-id",
+            "g",
+            "--output-dir",
+            join(scratch, out),
+            "--json",
+            ...extra,
+          ],
+          { env },
+        );
+      const [queued, local] = await Promise.all([
+        evaluate("eval-queued", ["--queue", queue, "--cache-dir", cacheDir]),
+        evaluate("eval-local", ["--cache-dir", join(scratch, "eval-cache")]),
+      ]);
+      expect(queued.code, queued.stderr).toBe(0);
+      expect(local.code, local.stderr).toBe(0);
+      const summary = (stdout: string) => {
+        const { summary_file: _file, ...rest } = JSON.parse(stdout);
+        return rest;
+      };
+      expect(summary(queued.stdout)).toEqual(summary(local.stdout));
+      expect(summary(queued.stdout)).toMatchObject({
+        completed_instances: 4,
+        resolved_instances: 4,
+        error_instances: 1,
+      });
+      const report = (out: string, id: string) => {
+        const { swegate: _own, ...harness } = JSON.parse(
+          readFileSync(join(scratch, out, "logs", "run_evaluation", "g", "gold", id, "report.json"), "utf8"),
+        )[id];
+        return harness;
+      };
+      for (const id of ["swegate-demo__calculator-1", "swegate-demo__broken-1"])
+        expect(report("eval-queued", id)).toEqual(report("eval-local", id));
+      // Every prediction was evaluated once, by one of the two workers.
+      expect(takenLines(pool).filter((line) => line.includes("(evaluation eval-"))).toHaveLength(5);
+    }, 400_000);
+
     it("a worker killed with kill -9 while it holds an instance: the other worker redoes it, and it is recorded once", async () => {
       const calculator = (await loadDemoDataset()).instances.find(
         (instance) => instance.instance_id === "swegate-demo__calculator-1",

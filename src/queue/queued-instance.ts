@@ -1,5 +1,6 @@
 import type { Certificate } from "../certificate/certificate.js";
 import type { Instance } from "../dataset/instance.js";
+import type { Prediction } from "../dataset/read-predictions.js";
 import type { Validation } from "../run/validate-instance.js";
 import type { AttemptRecord } from "../store/attempt-record.js";
 import type { FeedbackMode, HealthRecord, InstanceResult } from "../store/records.js";
@@ -80,6 +81,34 @@ export interface QueuedHealth {
   /** The machine that ran it. */
   worker: { host: string; pid: number; swegateVersion: string };
 }
+
+/** The BullMQ job name of a prediction's evaluation (`eval --queue`). */
+export const EVAL_JOB = "eval";
+
+/** What `eval --queue` puts on the queue for one prediction: the harness's evaluation of it. */
+export interface QueuedEvaluation {
+  /** The eval command's id (`eval-…`): `swegate workers` shows it as the run. */
+  runId: string;
+  /** The dataset row. */
+  instance: Instance;
+  /** The prediction to evaluate. */
+  prediction: Prediction;
+  /** `demo`, or the dataset's path on the coordinator. */
+  datasetSource: string;
+  /** Limit of the test run, seconds. */
+  timeoutSeconds: number;
+}
+
+/** What a worker hands back for an evaluation: the files of the harness's per-instance folder. */
+export interface QueuedEvaluationOutcome {
+  /** `patch.diff`, `run_instance.log`, and `test_output.txt` and `report.json` when the tests ran. */
+  files: QueuedArtifact[];
+  /** The machine that ran it. */
+  worker: { host: string; pid: number; swegateVersion: string };
+}
+
+/** The files of an evaluation's folder a worker may send; anything else is refused. */
+export const EVAL_FILE = /^(patch\.diff|test_output\.txt|report\.json|run_instance\.log)$/;
 
 /** Artefact names a worker may send; anything else is refused so no worker can write elsewhere. */
 export const ARTIFACT_NAME = /^(red\.log|green\.log|attempt-\d{1,3}\.log|patch\.diff|transcript\.jsonl)$/;

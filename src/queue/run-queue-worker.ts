@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { hostname } from "node:os";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Job, WaitingError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
@@ -9,6 +9,7 @@ import type { Instance } from "../dataset/instance.js";
 import type { Backend } from "../exec/backend.js";
 import { withSignal } from "../exec/with-signal.js";
 import type { Model } from "../model/model.js";
+import { evaluatePrediction } from "../run/evaluate-prediction.js";
 import { processInstance, type RunEvent } from "../run/process-instance.js";
 import { validateInstance } from "../run/validate-instance.js";
 import { artifactPaths, type Store } from "../store/open-store.js";
@@ -18,7 +19,11 @@ import { QUEUE_NAME } from "./queue-connection.js";
 import {
   ARTIFACT_NAME,
   cutLargeLog,
+  EVAL_FILE,
+  EVAL_JOB,
   type QueuedArtifact,
+  type QueuedEvaluation,
+  type QueuedEvaluationOutcome,
   type QueuedHealth,
   type QueuedInstance,
   type QueuedOutcome,
@@ -62,7 +67,9 @@ const FORWARDED = new Set(["instance-start", "gate-start", "gate-end", "attempt-
 export const workerName = () => `${hostname()}-${process.pid}`;
 
 /** A job of the queue: a run's instance, or an instance to validate with its gold patch. */
-type AnyJob = Job<QueuedInstance | QueuedValidation, QueuedOutcome | QueuedHealth>;
+type AnyData = QueuedInstance | QueuedValidation | QueuedEvaluation;
+type AnyOutcome = QueuedOutcome | QueuedHealth | QueuedEvaluationOutcome;
+type AnyJob = Job<AnyData, AnyOutcome>;
 
 /**
  * Takes instance jobs off the queue and runs each exactly as a local run does (`processInstance`),
@@ -70,11 +77,10 @@ type AnyJob = Job<QueuedInstance | QueuedValidation, QueuedOutcome | QueuedHealt
  * The certificate of a verified fix is signed with a throwaway key: only the coordinator's key
  * certifies, and the coordinator signs it again after checking it names its own instance.
  * A validation job (`validate --queue`) runs the gates with the gold patch as a local validate does
- * and hands back the health verdict.
+ * and hands back the health verdict; an evaluation job (`eval --queue`) evaluates a prediction as a
+ * local eval does and hands back the files of its folder.
  */
-export function startQueueWorker(
-  options: QueueWorkerOptions,
-): Worker<QueuedInstance | QueuedValidation, QueuedOutcome | QueuedHealth> {
+export function startQueueWorker(options: QueueWorkerOptions): Worker<AnyData, AnyOutcome> {
   // A worker holds no signing key of the user's; this one lets processInstance write the certificate document.
   const throwawayKey = generateKeyPairSync("ed25519").privateKey;
   const backendFor = withSignal(options.backendFor, options.signal);
@@ -101,6 +107,44 @@ export function startQueueWorker(
       validation,
       worker: { host: hostname(), pid: process.pid, swegateVersion: options.swegateVersion },
     };
+  };
+  const evaluate = async (job: Job<QueuedEvaluation, QueuedEvaluationOutcome>, token?: string) => {
+    const { instance, runId, prediction, datasetSource, timeoutSeconds } = job.data;
+    options.say(`${instance.instance_id} (evaluation ${runId}): taken`);
+    const dir = mkdtempSync(join(tmpdir(), "swegate-eval-"));
+    try {
+      await evaluatePrediction({
+        instance,
+        prediction,
+        dir,
+        cache: options.cacheFor(datasetSource),
+        backendFor,
+        describe: (backend, cwd) => backend.describe({ cwd }),
+        timeoutSeconds,
+        signal: options.signal,
+      });
+      if (options.signal.aborted) {
+        // Stopped: an evaluation cut short is none; the prediction goes back for another worker.
+        await job.moveToWait(token);
+        options.say(`${instance.instance_id} (evaluation ${runId}): put back on the queue`);
+        throw new WaitingError();
+      }
+      const files: QueuedArtifact[] = readdirSync(dir)
+        .filter((name) => EVAL_FILE.test(name))
+        .sort()
+        .map((name) => {
+          const text = readFileSync(join(dir, name), "utf8");
+          return { name, text: name === "report.json" || name === "patch.diff" ? text : cutLargeLog(text) };
+        });
+      const graded = files.some((file) => file.name === "report.json");
+      options.say(`${instance.instance_id} (evaluation ${runId}): ${graded ? "graded" : "no report"}`);
+      return {
+        files,
+        worker: { host: hostname(), pid: process.pid, swegateVersion: options.swegateVersion },
+      };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   };
   const runInstance = async (job: Job<QueuedInstance, QueuedOutcome>, token?: string) => {
     const data = job.data;
@@ -151,11 +195,13 @@ export function startQueueWorker(
     options.say(`${instance.instance_id} (run ${runId}): ${result.status}`);
     return outcome;
   };
-  const process_ = (job: AnyJob, token?: string): Promise<QueuedOutcome | QueuedHealth> =>
+  const process_ = (job: AnyJob, token?: string): Promise<AnyOutcome> =>
     job.name === VALIDATE_JOB
       ? validate(job as Job<QueuedValidation, QueuedHealth>, token)
-      : runInstance(job as Job<QueuedInstance, QueuedOutcome>, token);
-  return new Worker<QueuedInstance | QueuedValidation, QueuedOutcome | QueuedHealth>(QUEUE_NAME, process_, {
+      : job.name === EVAL_JOB
+        ? evaluate(job as Job<QueuedEvaluation, QueuedEvaluationOutcome>, token)
+        : runInstance(job as Job<QueuedInstance, QueuedOutcome>, token);
+  return new Worker<AnyData, AnyOutcome>(QUEUE_NAME, process_, {
     connection: options.connection,
     concurrency: options.concurrency,
     name: workerName(),

@@ -9,16 +9,17 @@ import { quoteName, requireSafeName, unsafeNameProblem } from "../../dataset/saf
 import { UserError } from "../../errors.js";
 import type { Backend, EnvironmentDescription } from "../../exec/backend.js";
 import { withSignal } from "../../exec/with-signal.js";
-import {
-  buildHarnessReport,
-  HARNESS_MARKERS,
-  type HarnessReportEntry,
-} from "../../grading/build-harness-report.js";
 import { classifyInfrastructureFailure } from "../../grading/env-broken-reasons.js";
-import { runGreenGate } from "../../grading/green-gate.js";
-import { type TestsNeverRan, testsNeverRan } from "../../grading/tests-never-ran.js";
+import { createQueueTasks, type QueueTasks } from "../../queue/create-queue-tasks.js";
+import { parseQueueAddress } from "../../queue/queue-connection.js";
+import {
+  EVAL_FILE,
+  EVAL_JOB,
+  type QueuedEvaluation,
+  type QueuedEvaluationOutcome,
+} from "../../queue/queued-instance.js";
+import { evaluatePrediction } from "../../run/evaluate-prediction.js";
 import type { RepoCache } from "../../workspace/repo-cache.js";
-import { withWorkspace } from "../../workspace/with-workspace.js";
 import {
   addBackendOptions,
   type BackendOptions,
@@ -29,6 +30,7 @@ import {
 import { addDatasetOptions, type DatasetOptions, resolveInstances } from "../dataset-options.js";
 import { interruptOnSignals } from "../interrupt-on-signals.js";
 import { printJson, printLine } from "../output.js";
+import { QUEUE_FLAG_HELP } from "../queue-options.js";
 
 /** `logs/run_evaluation/<run_id>/<model>/<instance_id>`, the harness's per-instance folder. */
 function instanceDir(outputDir: string, runId: string, prediction: Prediction): string {
@@ -43,122 +45,33 @@ function instanceDir(outputDir: string, runId: string, prediction: Prediction): 
   return join(outputDir, "logs", "run_evaluation", runId, model, prediction.instance_id);
 }
 
-/** report.json's `swegate` object: the grading's findings plus where the tests ran and whether they did. */
-type SwegateFields = NonNullable<HarnessReportEntry["swegate"]> & {
-  /** Backend, environment name, the Python used and the spec's (the harness image's). */
-  environment?: { backend: string; name: string | null; python_version: string; spec_python: string | null };
-  /** The tests never ran, so this is no verdict on the patch (the summary counts it as an error). */
-  env_broken?: TestsNeverRan;
-};
-
 /**
- * Evaluates one prediction as the harness's `run_instance` does: patch.diff, then the green gate
- * (candidate, test_patch files reset, test_patch, tests); test_output.txt carries the harness's
- * markers and exit code so any harness-compatible grader reads it back. A patch that does not apply,
- * a timeout or a crash writes no report.json: the harness counts those instances as errors.
+ * Evaluates one prediction on a queue's worker and writes the files it hands back into the
+ * prediction's folder, as a local evaluation would have; a job every worker failed is an error of
+ * the harness's kind (no report.json, the reason in run_instance.log). Stopped by `signal`: nothing written.
  */
-async function evaluatePrediction(options: {
-  instance: Instance;
-  prediction: Prediction;
-  dir: string;
-  cache: RepoCache;
-  backendFor: (instance: Instance) => Backend;
-  describe: (backend: Backend, cwd: string) => Promise<EnvironmentDescription>;
-  timeoutSeconds: number;
-  signal: AbortSignal;
-}): Promise<void> {
-  const { instance, dir } = options;
-  const patch = options.prediction.model_patch ?? "";
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "patch.diff"), patch);
-  const notes: string[] = [`Evaluating ${instance.instance_id} (${options.prediction.model_name_or_path})`];
+async function evaluateOnQueue(
+  tasks: QueueTasks<QueuedEvaluation, QueuedEvaluationOutcome>,
+  data: QueuedEvaluation,
+  dir: string,
+  signal: AbortSignal,
+): Promise<void> {
+  let files: QueuedEvaluationOutcome["files"];
   try {
-    await withWorkspace(
-      options.cache,
-      { repo: instance.repo, baseCommit: instance.base_commit },
-      async (workspace) => {
-        const backend = options.backendFor(instance);
-        const described = await options.describe(backend, workspace.dir);
-        // swegate's own: where the tests ran, beside the Python the harness's image has.
-        const environment = {
-          backend: described.backend,
-          name: described.details?.root ?? null,
-          python_version: described.pythonVersion,
-          spec_python: described.details?.spec_python ?? null,
-        };
-        notes.push(
-          `Environment (swegate): ${environment.backend} ${environment.name ?? ""} ${environment.python_version}; the harness's image has Python ${environment.spec_python ?? "unknown"}`,
-        );
-        const green = await runGreenGate({
-          instance,
-          dir: workspace.dir,
-          patch,
-          backend,
-          timeoutSeconds: options.timeoutSeconds,
-        });
-        // Cut short by Ctrl-C: no report.json, so the same command evaluates it again.
-        if (options.signal.aborted) {
-          notes.push("Interrupted: not evaluated.");
-          return;
-        }
-        if (!green.patch_applied_by) {
-          notes.push(`>>>>> Patch Apply Failed: ${green.problem}`);
-          return;
-        }
-        notes.push(`>>>>> Applied Patch (pred) with ${green.patch_applied_by}`);
-        if (green.refused.length > 0) {
-          // No test ran: the harness would have run them, swegate does not grade such a patch.
-          notes.push(
-            `>>>>> Refused (swegate): the patch changes the test machinery: ${green.refused.join("; ")}`,
-          );
-          const report = {
-            [instance.instance_id]: {
-              patch_is_None: false,
-              patch_exists: true,
-              patch_successfully_applied: true,
-              resolved: false,
-              swegate: { refused: green.refused, environment },
-            },
-          };
-          writeFileSync(join(dir, "report.json"), JSON.stringify(report, null, 4));
-          return;
-        }
-        const { start, end, exitCode } = HARNESS_MARKERS;
-        let output = `${HARNESS_MARKERS.appliedPrediction}\n${start}\n${green.log}\n${end}\n${exitCode}: ${green.exit_code ?? -1}\n`;
-        if (green.timed_out) {
-          output += `\n\nTimeout error: ${options.timeoutSeconds} seconds exceeded.`;
-          writeFileSync(join(dir, "test_output.txt"), output);
-          notes.push(`Test timed out after ${options.timeoutSeconds} seconds.`);
-          return;
-        }
-        writeFileSync(join(dir, "test_output.txt"), output);
-        const report = buildHarnessReport({ instance, log: output, patch });
-        const entry = report[instance.instance_id] as
-          | (HarnessReportEntry & { swegate?: SwegateFields })
-          | undefined;
-        if (entry) entry.swegate = { environment };
-        if (entry && green.suspicious.length > 0) {
-          // The harness's fields stay as its rules give them, except that a suspicious pass is no pass.
-          notes.push(`>>>>> Suspicious (swegate): ${green.suspicious.join("; ")}`);
-          entry.swegate = { ...entry.swegate, suspicious: green.suspicious, log_resolved: entry.resolved };
-          entry.resolved = false;
-        }
-        // Tests that never ran judge the environment, not the patch: the harness's fields stay as
-        // it would write them, and swegate's summary counts the prediction as an error.
-        const neverRan = testsNeverRan({ instance, patch, log: green.log, tests: green.tests });
-        if (entry && neverRan) {
-          notes.push(`>>>>> Environment broken (swegate): ${neverRan.reason}: ${neverRan.evidence[0] ?? ""}`);
-          entry.swegate = { ...entry.swegate, env_broken: neverRan };
-        }
-        writeFileSync(join(dir, "report.json"), JSON.stringify(report, null, 4));
-        notes.push(`Result for ${instance.instance_id}: resolved: ${report[instance.instance_id]?.resolved}`);
-      },
-    );
+    const outcome = await tasks.submit(data.instance, data, signal);
+    if (!outcome) return;
+    files = outcome.files.filter((file) => EVAL_FILE.test(file.name));
   } catch (error) {
-    notes.push(`Error in evaluating ${instance.instance_id}: ${(error as Error).stack ?? String(error)}`);
-  } finally {
-    writeFileSync(join(dir, "run_instance.log"), `${notes.join("\n")}\n`);
+    files = [
+      { name: "patch.diff", text: data.prediction.model_patch ?? "" },
+      {
+        name: "run_instance.log",
+        text: `Evaluating ${data.instance.instance_id} (${data.prediction.model_name_or_path})\nError in evaluating ${data.instance.instance_id}: ${(error as Error).message}\n`,
+      },
+    ];
   }
+  mkdirSync(dir, { recursive: true });
+  for (const file of files) writeFileSync(join(dir, file.name), file.text);
 }
 
 /** True when an earlier report.json says the instance's tests never ran (or cannot be read). */
@@ -329,20 +242,38 @@ export function registerEvalCommand(program: Command): void {
     )
     .option("--run-id <id>", "evaluation run id", "swegate")
     .option("--output-dir <dir>", "where logs/ and the summary go", ".")
-    .option("--json", "print the summary as JSON");
+    .option("--json", "print the summary as JSON")
+    .option("--queue <url>", QUEUE_FLAG_HELP);
   addBackendOptions(addDatasetOptions(command)).action(
     async (
       datasetArgument: string | undefined,
       options: BackendOptions &
-        DatasetOptions & { predictions: string; runId: string; outputDir: string; json?: boolean },
+        DatasetOptions & {
+          predictions: string;
+          runId: string;
+          outputDir: string;
+          json?: boolean;
+          queue?: string;
+        },
     ) => {
       // The run id names a folder of the layout and the summary file: refuse it before any work.
       requireSafeName(options.runId, "run id", `--run-id=${options.runId}`);
       const { dataset, instances } = await resolveInstances(datasetArgument, options);
       const list = predictionsFor(options.predictions, dataset, instances);
       const predictions = new Map(list.map((prediction) => [prediction.instance_id, prediction]));
+      const timeoutSeconds = positiveInteger(options.timeout, "--timeout");
+      const workers = positiveInteger(options.workers, "--workers");
+      const tasks =
+        options.queue === undefined
+          ? undefined
+          : await createQueueTasks<QueuedEvaluation, QueuedEvaluationOutcome>(
+              parseQueueAddress(options.queue),
+              EVAL_JOB,
+            );
       const interrupt = interruptOnSignals(
-        "No prediction starts any more; the ones in flight are stopped and get no report.json, so the same command evaluates them again.",
+        tasks
+          ? "No prediction is evaluated any more: those no worker has taken leave the queue; what the workers hold now gets no report.json, so the same command evaluates them again."
+          : "No prediction starts any more; the ones in flight are stopped and get no report.json, so the same command evaluates them again.",
       );
       const { signal } = interrupt;
       const backendFor = withSignal(createBackendResolver(options), signal);
@@ -353,9 +284,13 @@ export function registerEvalCommand(program: Command): void {
         descriptions.set(backend, known);
         return known;
       };
-      const cache = createCacheFromOptions(options, dataset);
-      const timeoutSeconds = positiveInteger(options.timeout, "--timeout");
-      const queue = new PQueue({ concurrency: positiveInteger(options.workers, "--workers") });
+      let repoCache: RepoCache | undefined;
+      const cache = () => {
+        repoCache ??= createCacheFromOptions(options, dataset);
+        return repoCache;
+      };
+      // Queued, every prediction is enqueued at once: the workers' own --workers set the pace.
+      const queue = new PQueue({ concurrency: tasks ? Math.max(1, instances.length) : workers });
       signal.addEventListener("abort", () => queue.clear(), { once: true });
       for (const instance of instances) {
         const prediction = predictions.get(instance.instance_id);
@@ -366,19 +301,27 @@ export function registerEvalCommand(program: Command): void {
         if (existsSync(join(dir, "report.json")) && !testsNeverRanIn(join(dir, "report.json"), instance))
           continue;
         queue.add(() =>
-          evaluatePrediction({
-            instance,
-            prediction,
-            dir,
-            cache,
-            backendFor,
-            describe,
-            timeoutSeconds,
-            signal,
-          }),
+          tasks
+            ? evaluateOnQueue(
+                tasks,
+                { runId: tasks.id, instance, prediction, datasetSource: dataset.source, timeoutSeconds },
+                dir,
+                signal,
+              )
+            : evaluatePrediction({
+                instance,
+                prediction,
+                dir,
+                cache: cache(),
+                backendFor,
+                describe,
+                timeoutSeconds,
+                signal,
+              }),
         );
       }
       await queue.onIdle();
+      await tasks?.close();
       interrupt.dispose();
       if (signal.aborted) {
         process.stderr.write(

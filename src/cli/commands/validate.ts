@@ -3,8 +3,9 @@ import PQueue from "p-queue";
 import { environmentLabel } from "../../environments/spec-python.js";
 import { UserError } from "../../errors.js";
 import { withSignal } from "../../exec/with-signal.js";
-import { createQueueValidator } from "../../queue/create-queue-validator.js";
+import { createQueueTasks } from "../../queue/create-queue-tasks.js";
 import { parseQueueAddress } from "../../queue/queue-connection.js";
+import { type QueuedHealth, type QueuedValidation, VALIDATE_JOB } from "../../queue/queued-instance.js";
 import { validateInstance } from "../../run/validate-instance.js";
 import { openStore } from "../../store/open-store.js";
 import type { HealthRecord } from "../../store/records.js";
@@ -38,10 +39,10 @@ export function registerValidateCommand(program: Command): void {
       const validator =
         options.queue === undefined
           ? undefined
-          : await createQueueValidator(parseQueueAddress(options.queue), {
-              datasetSource: dataset.source,
-              timeoutSeconds,
-            });
+          : await createQueueTasks<QueuedValidation, QueuedHealth>(
+              parseQueueAddress(options.queue),
+              VALIDATE_JOB,
+            );
       const interrupt = interruptOnSignals(
         validator
           ? "No instance is validated any more: those no worker has taken leave the queue; what the workers hold now is not recorded in the health registry."
@@ -66,7 +67,13 @@ export function registerValidateCommand(program: Command): void {
         const task = queue.add(async () => {
           if (signal.aborted) return;
           const validation = validator
-            ? (await validator.validate(instance, signal))?.validation
+            ? (
+                await validator.submit(
+                  instance,
+                  { runId: validator.id, instance, datasetSource: dataset.source, timeoutSeconds },
+                  signal,
+                )
+              )?.validation
             : await validateInstance({
                 instance,
                 backend: backendFor(instance),

@@ -30,7 +30,7 @@ export function registerWorkerCommand(program: Command): void {
   const command = program
     .command("worker")
     .description(
-      "run the instances of `swegate run --queue` runs on this machine: takes jobs off the queue, runs each as `run` does, hands back results and logs (needs the model's API key, not the signing key)",
+      "run the instances of `swegate run --queue` runs on this machine: takes jobs off the queue, runs each as `run` does, hands back results and logs (needs the model's API key, not the signing key); also the instances of `validate --queue` and the predictions of `eval --queue`",
     )
     .requiredOption("--queue <url>", "the Redis the runs enqueue on (redis://HOST:PORT/DB)")
     .option("--prices <file>", "extra model prices (JSON, USD per million tokens)")
