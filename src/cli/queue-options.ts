@@ -72,14 +72,20 @@ export function queuedRunConfig(options: Pick<RunOptions, "queue">): { queue?: s
 export function refuseUnqueuedResume(
   run: RunRecord | undefined,
   options: Pick<RunOptions, "queue" | "takeover" | "resume" | "runId">,
+  /** A ramp's rerun: the ramp, named where the error says it is (a ramp has no --takeover to offer). */
+  ramp?: string,
 ): void {
   const queue = run?.config.queue;
   if (!run || typeof queue !== "string" || options.queue !== undefined || options.takeover) return;
   throw new UserError(
     `run ${run.run_id} was spread over the queue ${queue}: its workers may still hold its instances`,
     {
-      where: options.resume ? `--resume=${options.resume}` : `--run-id=${options.runId}`,
-      hint: `add --queue ${queue} to collect their results and enqueue what is missing (--takeover runs the rest here if that queue is gone)`,
+      where: ramp
+        ? `ramp ${ramp}`
+        : options.resume
+          ? `--resume=${options.resume}`
+          : `--run-id=${options.runId}`,
+      hint: `add --queue ${queue} to collect their results and enqueue what is missing${ramp ? "" : " (--takeover runs the rest here if that queue is gone)"}`,
     },
   );
 }

@@ -400,6 +400,49 @@ describe.skipIf(skip)(
       expect(takenLines(pool).filter((line) => line.includes("(evaluation eval-"))).toHaveLength(5);
     }, 400_000);
 
+    it("ramp --queue runs each phase through the workers as a local ramp does; the same ramp without --queue is refused in one line", async () => {
+      const queue = redis.url(11);
+      const worker = startWorker(queue);
+      const plan = join(scratch, "queued-plan.yaml");
+      writeFileSync(
+        plan,
+        [
+          "name: queued-ramp",
+          "phases:",
+          "  - { name: calculator, size: 3, target: 0.9, repos: [swegate-demo/calculator] }",
+          "  - { name: textutils, size: 2, target: 0.5, repos: [swegate-demo/textutils] }",
+        ].join("\n"),
+      );
+      const store = join(scratch, "queued-ramp");
+      const ramp = (extra: string[]) =>
+        runCliAsync(
+          ["ramp", plan, "--max-attempts", "1", "--store", store, "--cache-dir", cacheDir, ...extra],
+          {
+            env,
+          },
+        );
+      // One attempt only: the demo's two-attempt instance fails, so the first phase reaches 1/2 and misses.
+      const result = await ramp(["--queue", queue]);
+      expect(result.code, result.stderr).toBe(4);
+      expect(result.stdout).toContain("phase calculator: 1/2 verified (50%");
+      expect(result.stdout).toContain(
+        "ramp stopped: textutils does not start because calculator missed its target",
+      );
+      // Three calculator instances (one env-broken), each taken once; textutils never enqueued.
+      expect(takenLines([worker])).toHaveLength(3);
+      expect(worker.output()).toContain("swegate-demo__calculator-1 (run queued-ramp-calculator): verified");
+      const opened = openStore(store);
+      expect(opened.getInstanceResults("queued-ramp-calculator")).toHaveLength(3);
+      opened.close();
+      const local = await ramp([]);
+      expect(local.code, local.stderr).toBe(2);
+      expect(local.stderr.trim().split("\n")).toHaveLength(1);
+      expect(local.stderr).toContain(
+        "ramp queued-ramp: run queued-ramp-calculator was spread over the queue",
+      );
+      expect(local.stderr).toContain(`add --queue ${queue}`);
+    }, 400_000);
+
     it("a worker killed with kill -9 while it holds an instance: the other worker redoes it, and it is recorded once", async () => {
       const calculator = (await loadDemoDataset()).instances.find(
         (instance) => instance.instance_id === "swegate-demo__calculator-1",

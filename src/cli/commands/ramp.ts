@@ -2,6 +2,8 @@ import type { Command } from "commander";
 import type { Instance } from "../../dataset/instance.js";
 import type { Dataset } from "../../dataset/load-dataset.js";
 import { UserError } from "../../errors.js";
+import type { QueueProcessor } from "../../queue/create-queue-processor.js";
+import { queuedRunModel } from "../../queue/queued-run-model.js";
 import {
   judgePhase,
   loadRampPlan,
@@ -17,6 +19,14 @@ import { settleContextTokens } from "../context-tokens-option.js";
 import { resolveInstances } from "../dataset-options.js";
 import { printJsonLine, printLine } from "../output.js";
 import { createProgressReporter } from "../progress/create-progress-reporter.js";
+import {
+  openRunQueue,
+  QUEUE_FLAG_HELP,
+  QUEUED_INTERRUPT,
+  queuedRunConfig,
+  RPM_FLAG_HELP,
+  refuseUnqueuedResume,
+} from "../queue-options.js";
 import { refusedKeyError } from "../refused-key.js";
 import {
   applyRecordedSettings,
@@ -40,6 +50,8 @@ export function registerRampCommand(program: Command): void {
     .option("--max-attempts <n>", "attempts per instance", "6")
     .option("--continue-on-miss", "run every phase even when one misses its target")
     .option("--ramp-id <id>", "name of the ramp (phases run as <id>-<phase>; rerun to resume)")
+    .option("--queue <url>", QUEUE_FLAG_HELP)
+    .option("--rpm <n>", RPM_FLAG_HELP)
     .option("--json", "JSON-line events only");
   addBackendOptions(addModelOptions(command)).action(
     (planFile: string, datasetArgument: string | undefined, flags: RampFlags, command: Command) =>
@@ -60,6 +72,8 @@ interface Ramp {
   /** Instances the health registry calls healthy: phases may ask for those only. */
   healthy: Set<string>;
   job: BatchOptions["job"];
+  /** With --queue: hands each instance to the queue's workers. */
+  queue: QueueProcessor | undefined;
   /** Prints one line for people, or the event as a JSON line under --json. */
   say: (event: Record<string, unknown>, text: string) => void;
 }
@@ -83,6 +97,9 @@ async function rampCommand(
     hint: "drop the flag to finish the ramp as started, or choose another --ramp-id",
   };
   const { options, unrecorded } = settleRampOptions(plan, flags, given, against);
+  // Every phase of a queued ramp is queued: its workers may still hold a started phase's instances.
+  for (const phase of plan.phases)
+    refuseUnqueuedResume(store.getRun(`${rampId}-${phase.name}`), options, rampId);
   const datasetSource = datasetArgument ?? plan.dataset;
   const { dataset } = await resolveInstances(datasetSource ?? started?.dataset_source, {});
   if (against) checkDataset(dataset, datasetSource !== undefined, against);
@@ -94,18 +111,30 @@ async function rampCommand(
       `swegate: ramp ${rampId} was recorded before swegate kept ${unrecorded.join(", ")}: those come from the flags given, else the defaults\n`,
     );
   const healthy = healthyInstanceIds(store);
-  const job = prepareJob({ ...options, mode }, dataset, modelSpec, mode);
+  const queue = await openRunQueue(options, modelSpec, dataset, store);
+  // Queued, the workers call the model with their own keys: this process needs none.
+  const job = prepareJob(
+    { ...options, mode },
+    dataset,
+    modelSpec,
+    mode,
+    queue ? queuedRunModel(modelSpec) : undefined,
+  );
   const say = (event: Record<string, unknown>, text: string) =>
     options.json ? printJsonLine(event) : printLine(text);
-  const ramp: Ramp = { id: rampId, store, dataset, options, mode, modelSpec, healthy, job, say };
+  const ramp: Ramp = { id: rampId, store, dataset, options, mode, modelSpec, healthy, job, queue, say };
   const used = new Set<string>();
-  for (const [index, phase] of plan.phases.entries()) {
-    const ended = await runPhase(ramp, phase, used);
-    if (ended === "interrupted") return;
-    if (ended === "missed" && !options.continueOnMiss) {
-      stopOnMiss(ramp, phase, plan.phases[index + 1]);
-      return;
+  try {
+    for (const [index, phase] of plan.phases.entries()) {
+      const ended = await runPhase(ramp, phase, used);
+      if (ended === "interrupted") return;
+      if (ended === "missed" && !options.continueOnMiss) {
+        stopOnMiss(ramp, phase, plan.phases[index + 1]);
+        return;
+      }
     }
+  } finally {
+    await queue?.close();
   }
   say({ type: "ramp-end", ramp: rampId }, `ramp ${rampId}: every phase met its target`);
   store.close();
@@ -184,22 +213,32 @@ async function runPhase(
     json: options.json === true,
     total: instances.length,
     tty: process.stdout.isTTY === true,
+    queued: ramp.queue !== undefined,
   });
-  const { run, refusedKey, signalExitCode } = await runBatchWithProgress(reporter, {
-    runId,
-    dataset: ramp.dataset,
-    instances,
-    store,
-    workers: positiveInteger(options.workers, "--workers"),
-    infraRetries: nonNegativeInteger(options.infraRetries, "--infra-retries"),
-    config: {
-      ramp: ramp.id,
-      phase: phase.name,
-      target: phase.target,
-      ...recordSettings({ ...options, mode: ramp.mode }, RAMP_SETTINGS),
+  const { queue } = ramp;
+  const { run, refusedKey, signalExitCode } = await runBatchWithProgress(
+    reporter,
+    {
+      runId,
+      dataset: ramp.dataset,
+      instances,
+      store,
+      // Queued, the whole phase is enqueued at once: the workers' own --workers set the pace, and
+      // they retry an instance that hit an infrastructure error, where it happened.
+      workers: queue ? Math.max(1, instances.length) : positiveInteger(options.workers, "--workers"),
+      infraRetries: queue ? 0 : nonNegativeInteger(options.infraRetries, "--infra-retries"),
+      config: {
+        ramp: ramp.id,
+        phase: phase.name,
+        target: phase.target,
+        ...recordSettings({ ...options, mode: ramp.mode }, RAMP_SETTINGS),
+        ...queuedRunConfig(options),
+      },
+      job: ramp.job,
+      ...(queue ? { processInstance: queue.processInstance } : {}),
     },
-    job: ramp.job,
-  });
+    queue ? QUEUED_INTERRUPT : undefined,
+  );
   if (refusedKey) {
     store.close();
     throw refusedKeyError(ramp.modelSpec, refusedKey, "the same swegate ramp command");
