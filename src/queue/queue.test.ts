@@ -353,6 +353,42 @@ describe.skipIf(skip)(
       expect(takenLines(pool).filter((line) => line.includes("(validation validate-"))).toHaveLength(5);
     }, 400_000);
 
+    it("Ctrl-C on validate --queue takes its instances no worker has taken back off the queue and records nothing", async () => {
+      const queue = redis.url(12);
+      const connection = new Redis(queue, { maxRetriesPerRequest: null });
+      const jobs = new Queue(QUEUE_NAME, { connection });
+      const store = join(scratch, "validate-interrupted");
+      try {
+        // No worker: the five validations wait on the queue until Ctrl-C.
+        const coordinator = spawn(
+          process.execPath,
+          [swegateBin, "validate", "--queue", queue, "--store", store, "--cache-dir", cacheDir],
+          { env: { ...process.env, SWEGATE_FROM_SOURCE: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] },
+        );
+        let stderr = "";
+        coordinator.stderr?.on("data", (chunk) => {
+          stderr += chunk;
+        });
+        const exited = new Promise<number | null>((resolve) => coordinator.once("exit", resolve));
+        await waitFor(
+          "five waiting validations",
+          async () => (await jobs.getJobCounts("waiting")).waiting === 5,
+        );
+        coordinator.kill("SIGINT");
+        expect(await exited, stderr).toBe(130);
+        expect(stderr).toContain(
+          "validate interrupted: 0 instance(s) checked and recorded, 5 stopped unrecorded",
+        );
+        await waitFor("an empty queue", async () => (await jobs.getJobCounts("waiting")).waiting === 0, 10);
+        const opened = openStore(store);
+        expect(opened.listHealth()).toEqual([]);
+        opened.close();
+      } finally {
+        await jobs.close();
+        connection.disconnect();
+      }
+    }, 400_000);
+
     it("eval --queue: two worker processes evaluate the demo's gold patches into the harness's layout, as a local eval does", async () => {
       const queue = redis.url(10);
       const pool = [startWorker(queue), startWorker(queue)];
