@@ -3,6 +3,7 @@ import { isTestPath } from "../context/is-test-path.js";
 import type { FileOutline } from "../context/outline-python-files.js";
 import type { RankedFile, ScoredDefinition } from "../context/rank-definitions.js";
 import type { Model, Usage } from "../model/model.js";
+import type { AttemptRecord } from "../store/attempt-record.js";
 import { ZERO_USAGE } from "./attempt-record.js";
 
 /** How the files shown on attempt 1 are chosen: from the issue's evidence alone, or a model call first. */
@@ -24,21 +25,8 @@ Answer only with the files and definitions that most likely need to change or be
 most likely first, one per line: a file as \`path/to/file.py\`, a definition as
 \`path/to/file.py::Class.method\` or \`path/to/file.py::function\`. At most ${MAX_LOCALIZED_FILES} files; no other text.`;
 
-/** What the model step chose, and what became of its answer; kept with attempt 1's record. */
-export interface LocalizationRecord {
-  /** The model asked. */
-  model: string;
-  /** The call answered (false: a provider failure, and retrieval alone chose the files). */
-  ok: boolean;
-  /** Files the answer named that exist, in its order. */
-  files: string[];
-  /** Definitions (`path::qualname`) it named that exist. */
-  definitions: string[];
-  /** Lines of the answer that named no file or definition of the checkout (or more files than allowed). */
-  ignored: string[];
-  /** Why the call failed; absent when it answered. */
-  error?: string;
-}
+/** What the model step chose, and what became of its answer; kept with attempt 1's record (the store's type). */
+export type LocalizationRecord = NonNullable<AttemptRecord["localization"]>;
 
 /** The repository's Python files outside test folders, one path a line, sorted, cut to a token budget. */
 export function renderRepositoryTree(files: readonly string[], maxTokens = TREE_TOKENS): string {

@@ -1,7 +1,13 @@
 import { Job, Queue, QueueEvents } from "bullmq";
 import type { InstanceJob, RunEvent } from "../run/process-instance.js";
 import type { InstanceResult } from "../store/records.js";
-import { openRedis, QUEUE_NAME, type QueueAddress, requireReachable } from "./queue-connection.js";
+import {
+  openRedis,
+  QUEUE_NAME,
+  type QueueAddress,
+  reportQueueProblems,
+  requireReachable,
+} from "./queue-connection.js";
 import { type QueuedInstance, type QueuedOutcome, queueJobId } from "./queued-instance.js";
 import { failedJobResult, recordQueuedOutcome } from "./record-queued-outcome.js";
 
@@ -55,15 +61,7 @@ export async function createQueueProcessor(
   const queue = new Queue<QueuedInstance, QueuedOutcome>(QUEUE_NAME, { connection: connections[0] });
   const events = new QueueEvents(QUEUE_NAME, { connection: connections[1] });
   await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
-  // Redis gone for a while (a restart): both reconnect by themselves; say so once per distinct problem.
-  let lastProblem = "";
-  const sayProblem = (error: Error) => {
-    if (error.message === lastProblem) return;
-    lastProblem = error.message;
-    process.stderr.write(`swegate: queue: ${error.message}\n`);
-  };
-  queue.on("error", sayProblem);
-  events.on("error", sayProblem);
+  reportQueueProblems(queue, events);
   const waiters = new Map<string, Waiter>();
   const finish = (id: string, result: InstanceResult | undefined) => {
     const waiter = waiters.get(id);

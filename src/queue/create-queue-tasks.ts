@@ -1,7 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { Job, Queue, QueueEvents } from "bullmq";
 import type { Instance } from "../dataset/instance.js";
-import { openRedis, QUEUE_NAME, type QueueAddress, requireReachable } from "./queue-connection.js";
+import {
+  openRedis,
+  QUEUE_NAME,
+  type QueueAddress,
+  reportQueueProblems,
+  requireReachable,
+} from "./queue-connection.js";
 import { queueJobId } from "./queued-instance.js";
 
 /** A finished job stays in Redis this long (its coordinator collects it at once), seconds. */
@@ -44,14 +50,7 @@ export async function createQueueTasks<Data, Outcome>(
   });
   const events = new QueueEvents(QUEUE_NAME, { connection: connections[1] });
   await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
-  let lastProblem = "";
-  const sayProblem = (error: Error) => {
-    if (error.message === lastProblem) return;
-    lastProblem = error.message;
-    process.stderr.write(`swegate: queue: ${error.message}\n`);
-  };
-  queue.on("error", sayProblem);
-  events.on("error", sayProblem);
+  reportQueueProblems(queue, events);
   const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
   const id = `${jobName}-${stamp}-${randomBytes(3).toString("hex")}`;
   const waiters = new Map<string, Waiter<Outcome>>();

@@ -80,3 +80,19 @@ function describe(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return message.split("\n")[0] || "no answer";
 }
+
+/**
+ * Says on stderr what goes wrong with the queue's connections (Redis gone for a while, a restart),
+ * once per distinct problem: BullMQ's queue and event listeners reconnect by themselves.
+ */
+export function reportQueueProblems(
+  ...emitters: { on(event: "error", listener: (error: Error) => void): unknown }[]
+): void {
+  let lastProblem = "";
+  const sayProblem = (error: Error) => {
+    if (error.message === lastProblem) return;
+    lastProblem = error.message;
+    process.stderr.write(`swegate: queue: ${error.message}\n`);
+  };
+  for (const emitter of emitters) emitter.on("error", sayProblem);
+}

@@ -79,11 +79,17 @@ export interface AttemptRecord {
    * ignored, and `error` when the call failed and retrieval alone chose the files.
    */
   localization?: {
+    /** The model asked. */
     model: string;
+    /** The call answered (false: a provider failure, and retrieval alone chose the files). */
     ok: boolean;
+    /** Files the answer named that exist, in its order. */
     files: string[];
+    /** Definitions (`path::qualname`) it named that exist. */
     definitions: string[];
+    /** Lines of the answer that named no file or definition of the checkout (or more files than allowed). */
     ignored: string[];
+    /** Why the call failed; absent when it answered. */
     error?: string;
   };
 }
