@@ -63,7 +63,8 @@ export function computeBackoffMs(
   return (policy.random ?? Math.random)() * ceiling;
 }
 
-const realSleep = (milliseconds: number, signal?: AbortSignal) =>
+/** Waits `milliseconds`, or less when `signal` aborts (whatever waited then sees the abort itself). */
+export const sleepUnlessAborted = (milliseconds: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     const timer = setTimeout(finish, milliseconds);
     function finish() {
@@ -83,7 +84,7 @@ export async function withRetries<T>(
   tryOnce: (tryIndex: number) => Promise<TryOutcome<T>>,
   policy: RetryPolicy,
 ): Promise<RetriedOutcome<T>> {
-  const sleep = policy.sleep ?? ((milliseconds: number) => realSleep(milliseconds, policy.signal));
+  const sleep = policy.sleep ?? ((milliseconds: number) => sleepUnlessAborted(milliseconds, policy.signal));
   const maxDelay = policy.maxDelayMs ?? 60_000;
   for (let tryIndex = 0; ; tryIndex++) {
     if (policy.signal?.aborted) return { ok: false, kind: "infra", message: "cancelled", retries: tryIndex };

@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { Model } from "../model/model.js";
+import { sleepUnlessAborted } from "../model/with-retries.js";
 
 /**
  * Takes the next free call slot of a model, fleet-wide: the slot after the last one taken, or now
@@ -29,21 +30,9 @@ export function limitFleetRate(model: Model, redis: Redis, rpm: number): Model {
     scripted: model.scripted,
     complete: async (request) => {
       const wait = Number(await redis.eval(TAKE_SLOT, 1, key, String(spacing)));
-      if (wait > 0) await sleep(wait, request.signal);
+      // Cut short by an abort, the call below fails as an aborted call does.
+      if (wait > 0) await sleepUnlessAborted(wait, request.signal);
       return model.complete(request);
     },
   };
-}
-
-/** Waits `ms`, or less when `signal` aborts (the call then fails as an aborted call does). */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }

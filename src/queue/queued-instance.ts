@@ -45,6 +45,13 @@ export interface QueuedArtifact {
   text: string;
 }
 
+/** The machine and process that ran a job, and its swegate. */
+export interface WorkerIdentity {
+  host: string;
+  pid: number;
+  swegateVersion: string;
+}
+
 /** What a worker hands back for one instance. */
 export interface QueuedOutcome {
   /** The outcome, as `processInstance` returned it (`certificate` null: the worker holds no signing key). */
@@ -56,7 +63,7 @@ export interface QueuedOutcome {
   /** For a verified fix: the certificate the worker wrote, signed by a throwaway key; the coordinator signs it again with its own. */
   certificate?: Certificate;
   /** The machine that ran it: `host` and process id. */
-  worker: { host: string; pid: number; swegateVersion: string };
+  worker: WorkerIdentity;
 }
 
 /** The BullMQ job name of a gold-patch validation (`validate --queue`); a run's instances are `instance` jobs. */
@@ -79,7 +86,7 @@ export interface QueuedHealth {
   /** The verdict and the gates' words, as a local validate has them. */
   validation: Validation;
   /** The machine that ran it. */
-  worker: { host: string; pid: number; swegateVersion: string };
+  worker: WorkerIdentity;
 }
 
 /** The BullMQ job name of a prediction's evaluation (`eval --queue`). */
@@ -104,7 +111,7 @@ export interface QueuedEvaluationOutcome {
   /** `patch.diff`, `run_instance.log`, and `test_output.txt` and `report.json` when the tests ran. */
   files: QueuedArtifact[];
   /** The machine that ran it. */
-  worker: { host: string; pid: number; swegateVersion: string };
+  worker: WorkerIdentity;
 }
 
 /** The files of an evaluation's folder a worker may send; anything else is refused. */

@@ -29,6 +29,7 @@ import {
   type QueuedOutcome,
   type QueuedValidation,
   VALIDATE_JOB,
+  type WorkerIdentity,
 } from "./queued-instance.js";
 
 export interface QueueWorkerOptions {
@@ -84,6 +85,12 @@ export function startQueueWorker(options: QueueWorkerOptions): Worker<AnyData, A
   // A worker holds no signing key of the user's; this one lets processInstance write the certificate document.
   const throwawayKey = generateKeyPairSync("ed25519").privateKey;
   const backendFor = withSignal(options.backendFor, options.signal);
+  // What every answer names as the machine that ran it.
+  const worker: WorkerIdentity = {
+    host: hostname(),
+    pid: process.pid,
+    swegateVersion: options.swegateVersion,
+  };
   const validate = async (job: Job<QueuedValidation, QueuedHealth>, token?: string) => {
     const { instance, runId, datasetSource, timeoutSeconds } = job.data;
     options.say(`${instance.instance_id} (validation ${runId}): taken`);
@@ -105,7 +112,7 @@ export function startQueueWorker(options: QueueWorkerOptions): Worker<AnyData, A
     );
     return {
       validation,
-      worker: { host: hostname(), pid: process.pid, swegateVersion: options.swegateVersion },
+      worker,
     };
   };
   const evaluate = async (job: Job<QueuedEvaluation, QueuedEvaluationOutcome>, token?: string) => {
@@ -140,7 +147,7 @@ export function startQueueWorker(options: QueueWorkerOptions): Worker<AnyData, A
       options.say(`${instance.instance_id} (evaluation ${runId}): ${graded ? "graded" : "no report"}`);
       return {
         files,
-        worker: { host: hostname(), pid: process.pid, swegateVersion: options.swegateVersion },
+        worker,
       };
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -190,7 +197,7 @@ export function startQueueWorker(options: QueueWorkerOptions): Worker<AnyData, A
       options.say(`${instance.instance_id} (run ${runId}): put back on the queue`);
       throw new WaitingError();
     }
-    const outcome = collectOutcome(result, store, runId, instance.instance_id, options.swegateVersion);
+    const outcome = collectOutcome(result, store, runId, instance.instance_id, worker);
     rmSync(paths.dir, { recursive: true, force: true });
     options.say(`${instance.instance_id} (run ${runId}): ${result.status}`);
     return outcome;
@@ -236,7 +243,7 @@ function collectOutcome(
   store: Store,
   runId: string,
   instanceId: string,
-  swegateVersion: string,
+  worker: WorkerIdentity,
 ): QueuedOutcome {
   const paths = artifactPaths(store.dir, runId, instanceId);
   const artifacts: QueuedArtifact[] = [];
@@ -254,6 +261,6 @@ function collectOutcome(
     attempts: store.getAttempts(runId, instanceId),
     artifacts,
     ...(certificate ? { certificate } : {}),
-    worker: { host: hostname(), pid: process.pid, swegateVersion },
+    worker,
   };
 }
