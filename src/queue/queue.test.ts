@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type CliResult, runCli, runCliAsync, swegateBin } from "../cli/test-support/run-cli.js";
 import { loadDemoDataset } from "../dataset/demo/load-demo-dataset.js";
 import { requireSandbox } from "../exec/test-support/require-sandbox.js";
-import { answerJson, serveJson } from "../model/test-support/serve-json.js";
+import { answerJson, chatCompletion, serveJson } from "../model/test-support/serve-json.js";
 import { openStore } from "../store/open-store.js";
 import type { InstanceResult } from "../store/records.js";
 import { QUEUE_NAME } from "./queue-connection.js";
@@ -103,19 +103,7 @@ async function waitFor(what: string, ready: () => boolean | Promise<boolean>, se
 
 /** A chat completion answering with `patch` as a fenced diff. */
 function goldAnswer(patch: string | undefined) {
-  return {
-    id: "x",
-    object: "chat.completion",
-    model: "fake",
-    choices: [
-      {
-        index: 0,
-        message: { role: "assistant", content: `\`\`\`diff\n${patch}\`\`\`\n` },
-        finish_reason: "stop",
-      },
-    ],
-    usage: { prompt_tokens: 10, completion_tokens: 10, total_tokens: 20 },
-  };
+  return chatCompletion(`\`\`\`diff\n${patch}\`\`\`\n`);
 }
 
 /** `run` of one demo instance through `queue` with the model at `origin`, one attempt, JSON events. */
@@ -486,19 +474,7 @@ describe.skipIf(skip)(
       // The first model call hangs (its worker is killed meanwhile); later ones answer with the gold patch.
       const server = await serveJson((_seen, response, index) => {
         if (index === 0) return;
-        answerJson(response, 200, {
-          id: "x",
-          object: "chat.completion",
-          model: "slow",
-          choices: [
-            {
-              index: 0,
-              message: { role: "assistant", content: `\`\`\`diff\n${calculator?.patch}\`\`\`\n` },
-              finish_reason: "stop",
-            },
-          ],
-          usage: { prompt_tokens: 10, completion_tokens: 10, total_tokens: 20 },
-        });
+        answerJson(response, 200, goldAnswer(calculator?.patch));
       });
       try {
         const queue = redis.url(2);
@@ -687,13 +663,7 @@ describe.skipIf(skip)(
       const arrivals: number[] = [];
       const server = await serveJson((_seen, response) => {
         arrivals.push(Date.now());
-        answerJson(response, 200, {
-          id: "x",
-          object: "chat.completion",
-          model: "fake",
-          choices: [{ index: 0, message: { role: "assistant", content: "no edits" }, finish_reason: "stop" }],
-          usage: { prompt_tokens: 10, completion_tokens: 10, total_tokens: 20 },
-        });
+        answerJson(response, 200, chatCompletion("no edits"));
       });
       try {
         const queue = redis.url(5);
@@ -821,13 +791,7 @@ describe.skipIf(skip)(
     it("with --max-cost-usd, a queued run keeps --workers instances on the queue and enqueues no more once the budget is spent", async () => {
       // Every call costs $1: a million prompt tokens at $1 per million (the worker prices it, with the same table).
       const server = await serveJson((_seen, response) =>
-        answerJson(response, 200, {
-          id: "x",
-          object: "chat.completion",
-          model: "costly",
-          choices: [{ index: 0, message: { role: "assistant", content: "no edits" }, finish_reason: "stop" }],
-          usage: { prompt_tokens: 1_000_000, completion_tokens: 0, total_tokens: 1_000_000 },
-        }),
+        answerJson(response, 200, chatCompletion("no edits", { prompt: 1_000_000, completion: 0 })),
       );
       const prices = join(scratch, "prices.json");
       writeFileSync(

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli, runCliAsync, swegateBin } from "../cli/test-support/run-cli.js";
 import { loadDemoDataset } from "../dataset/demo/load-demo-dataset.js";
-import { answerJson, serveJson } from "../model/test-support/serve-json.js";
+import { answerJson, chatCompletion, serveJson } from "../model/test-support/serve-json.js";
 import { openStore } from "../store/open-store.js";
 import type { InstanceResult } from "../store/records.js";
 
@@ -231,13 +231,7 @@ describe("swegate run on the bundled demo (real git, real pytest)", () => {
   it("stops starting instances once --max-cost-usd is spent, and refuses a limit that is not a number", async () => {
     // Every call costs $1: a million prompt tokens at $1 per million.
     const server = await serveJson((_seen, response) =>
-      answerJson(response, 200, {
-        id: "x",
-        object: "chat.completion",
-        model: "costly",
-        choices: [{ index: 0, message: { role: "assistant", content: "no edits" }, finish_reason: "stop" }],
-        usage: { prompt_tokens: 1_000_000, completion_tokens: 0, total_tokens: 1_000_000 },
-      }),
+      answerJson(response, 200, chatCompletion("no edits", { prompt: 1_000_000, completion: 0 })),
     );
     const prices = join(scratch, "prices.json");
     writeFileSync(

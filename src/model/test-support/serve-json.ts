@@ -64,3 +64,21 @@ export function answerJson(
   response.writeHead(status, { "content-type": "application/json", ...headers });
   response.end(typeof body === "string" ? body : JSON.stringify(body));
 }
+
+/** An OpenAI-style chat completion answering `content`, with that many prompt and completion tokens. */
+export function chatCompletion(
+  content: string,
+  tokens: { prompt: number; completion: number } = { prompt: 10, completion: 10 },
+) {
+  return {
+    id: "x",
+    object: "chat.completion",
+    model: "fake",
+    choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
+    usage: {
+      prompt_tokens: tokens.prompt,
+      completion_tokens: tokens.completion,
+      total_tokens: tokens.prompt + tokens.completion,
+    },
+  };
+}
