@@ -1,8 +1,9 @@
 // What the model sees on attempt 1, old (whole files: named, then BM25) against new (definitions
 // located and shown as outline + pieces), on real SWE-bench rows at their base commits, side by side.
 // Needs SWEGATE_BENCH_REPO_URL (a clone URL template such as /mirrors/{owner}+{name}/repo) and
-// SWEGATE_BENCH_CONTEXT_DATASETS (comma-separated JSONL files, e.g. the development set lite-dev.jsonl
-// and lite-sample.jsonl); repositories without a mirror are skipped with a line saying so.
+// SWEGATE_BENCH_CONTEXT_DATASETS (comma-separated SWE-bench JSONL files with their gold `patch`, e.g. a
+// development set of Lite rows and src/specs/fixtures/lite-sample.jsonl); repositories without a
+// mirror are skipped with a line saying so.
 // SWEGATE_BENCH_CONTEXT_DETAIL=1 prints one line per instance. Run alone: `npx tsx bench/context-bench.ts`.
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
