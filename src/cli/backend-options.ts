@@ -7,7 +7,10 @@ import { buildDemoRepositories } from "../dataset/demo/build-demo-repositories.j
 import type { Instance } from "../dataset/instance.js";
 import type { Dataset } from "../dataset/load-dataset.js";
 import { defaultDebianMirror, readEnvironment } from "../environments/debian-environments.js";
-import { createEnvironmentResolver } from "../environments/per-instance-environments.js";
+import {
+  createEnvironmentChooser,
+  createEnvironmentResolver,
+} from "../environments/per-instance-environments.js";
 import { createSpecEnvironmentResolver } from "../environments/spec-environment-backend.js";
 import { createSpecPythonLabeller, minorVersion, specPython } from "../environments/spec-python.js";
 import { UserError } from "../errors.js";
@@ -69,7 +72,7 @@ export function addBackendOptions(command: Command): Command {
     )
     .option(
       "--spec-env",
-      "with --backend host: run each instance in a virtual environment built from the harness's spec for its repo@version (its Python or the nearest, its packages and pins, made with uv or venv + pip on first need and cached; the repository installed per checkout)",
+      "run each instance in a virtual environment built from the harness's spec for its repo@version (its packages and pins, made with uv or venv + pip on first need and cached; the repository installed per checkout). With --backend host: from the host's Python nearest the spec's; with --backend isolated: from the Debian environment's nearest, built in its sandbox with the network, tests run without it (the checkout installed offline)",
     )
     .option("--index-url <url>", "with --spec-env: the package index to install from instead of PyPI")
     .option(
@@ -225,12 +228,21 @@ function interpreterVersion(options: BackendOptions, python: string | undefined)
   }
 }
 
-/** `--spec-env`: spec environments over the host backend, the repository's files read from its mirror. */
+/**
+ * `--spec-env`: spec environments over the host backend, or under `--backend isolated` built and run
+ * in the sandbox of the Debian environment nearest each spec's Python; the repository's files are
+ * read from its mirror.
+ */
 function createSpecEnvironmentResolverFromOptions(options: BackendOptions): (instance: Instance) => Backend {
-  if (options.backend !== "host")
-    throw new UserError("spec environments run on the host backend only in this version", {
+  if (options.backend !== "host" && options.backend !== "isolated")
+    throw new UserError("spec environments run on the host or isolated backend", {
       where: `--spec-env with --backend=${options.backend}`,
-      hint: "use --backend host with --spec-env, or --backend isolated without it",
+      hint: "use --backend host or isolated with --spec-env; --backend docker runs the harness's own images",
+    });
+  if (options.env)
+    throw new UserError("--spec-env chooses the environment from the spec", {
+      where: `--env=${options.env}`,
+      hint: "drop --env, or drop --spec-env",
     });
   if (options.python || options.pythonConfig)
     throw new UserError("--spec-env chooses the interpreter from the spec", {
@@ -246,9 +258,18 @@ function createSpecEnvironmentResolverFromOptions(options: BackendOptions): (ins
     cacheDir: options.cacheDir,
     repoUrlTemplate: options.repoUrl ?? DEFAULT_REPO_URL_TEMPLATE,
   });
+  const isolated = options.backend === "isolated";
   return createSpecEnvironmentResolver({
     cacheDir: options.cacheDir,
-    inner: createHostBackend({}),
+    inner: isolated ? createIsolatedBackend({}) : createHostBackend({}),
+    chooseSandbox: isolated
+      ? createEnvironmentChooser({
+          cacheDir: options.cacheDir,
+          mirror: options.debianMirror ?? defaultDebianMirror(),
+          warn: (line) => process.stderr.write(`swegate: warning: ${line}\n`),
+          progress: (line) => process.stderr.write(`${line}\n`),
+        })
+      : undefined,
     indexUrl: options.indexUrl,
     excludeNewer: options.excludeNewer,
     progress: (line) => process.stderr.write(`${line}\n`),

@@ -42,6 +42,15 @@ export const REPOSITORY_PACKAGES: Record<string, string[]> = {
 };
 
 /**
+ * A C and C++ compiler, the Python headers and `venv` with ensurepip, in every environment: spec
+ * environments (`--spec-env --backend isolated`) are made inside the root (with `python -m venv`
+ * where uv is absent) and build compiled repositories (astropy, scikit-learn, matplotlib) and
+ * dependencies without a wheel for the old Python there. `libc6-dev` is only a recommendation of
+ * gcc's, which debootstrap does not follow.
+ */
+export const BUILD_PACKAGES = ["gcc", "g++", "make", "libc6-dev", "python3-dev", "python3-venv"];
+
+/**
  * The Debian archive this machine's apt already reaches (its sources, one-line or deb822), so a
  * build behind a proxy or a local mirror uses the same one; Debian's CDN otherwise.
  */
@@ -118,8 +127,8 @@ export function removeEnvironment(cacheDir: string, name: string): void {
 }
 
 /**
- * Builds a Debian root filesystem with debootstrap (minbase + python3, pytest, git and the
- * repositories' packages), then records what it holds. Built beside its final place and renamed,
+ * Builds a Debian root filesystem with debootstrap (minbase + python3, pytest, git, a compiler and
+ * the Python headers, and the repositories' packages), then records what it holds. Built beside its final place and renamed,
  * so an interrupted build is never used.
  */
 export async function createEnvironment(options: {
@@ -143,6 +152,7 @@ export async function createEnvironment(options: {
       "python3",
       "python3-pytest",
       "git",
+      ...BUILD_PACKAGES,
       ...(options.packages ?? Object.values(REPOSITORY_PACKAGES).flat()),
     ]),
   ];

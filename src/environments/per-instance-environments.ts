@@ -4,7 +4,12 @@ import { UserError } from "../errors.js";
 import type { Backend } from "../exec/backend.js";
 import { createIsolatedBackend } from "../exec/isolated-backend.js";
 import { OLD_RELEASES_ARCHIVE, releaseMissingFrom } from "./debian-archive.js";
-import { createEnvironment, DEBIAN_RELEASES, readEnvironment } from "./debian-environments.js";
+import {
+  createEnvironment,
+  DEBIAN_RELEASES,
+  type EnvironmentRecord,
+  readEnvironment,
+} from "./debian-environments.js";
 import { createSpecPythonLabeller, minorVersion, specPython } from "./spec-python.js";
 import { createUnavailableBackend } from "./unavailable-backend.js";
 
@@ -53,22 +58,71 @@ export function hostPythonVersion(): string {
  * release the archive lacks is skipped with one warning; an environment whose build fails leaves
  * its instances env_broken (environment_unavailable) with debootstrap's reason, and stops nothing.
  */
-export function createEnvironmentResolver(options: {
+export function createEnvironmentResolver(
+  options: EnvironmentChooserOptions,
+): (instance: Instance) => Backend {
+  const host = createIsolatedBackend({});
+  const choose = createEnvironmentChooser(options);
+  const label = createSpecPythonLabeller();
+  const backends = new Map<string, Backend>();
+  const chosen = new Map<string, Backend>();
+
+  const backendFor = async (wanted: string): Promise<Backend> => {
+    const choice = await choose(wanted);
+    if (!choice.ok) return createUnavailableBackend("isolated", choice.name, choice.reason);
+    if (!choice.record) return host;
+    let backend = backends.get(choice.name);
+    if (!backend) {
+      backend = createIsolatedBackend({ root: choice.record.root, environment: choice.record });
+      backends.set(choice.name, backend);
+    }
+    return backend;
+  };
+
+  return (instance) => {
+    const wanted = minorVersion(specPython(instance));
+    if (!wanted) return host;
+    let backend = chosen.get(wanted);
+    if (!backend) {
+      backend = label(
+        lazyIsolated(() => backendFor(wanted)),
+        wanted,
+      );
+      chosen.set(wanted, backend);
+    }
+    return backend;
+  };
+}
+
+export interface EnvironmentChooserOptions {
   cacheDir: string;
   mirror: string;
   /** Prints one warning line. */
   warn: (line: string) => void;
   /** Prints one progress line of a build. */
   progress: (line: string) => void;
-}): (instance: Instance) => Backend {
-  const host = createIsolatedBackend({});
-  const hostPython = hostPythonVersion();
-  const label = createSpecPythonLabeller();
-  const missing = new Map<string, Promise<string | undefined>>();
-  const built = new Map<string, Promise<Backend>>();
-  const chosen = new Map<string, Backend>();
+}
 
-  // Probed once per release, warned once per release, however many instances ask.
+/**
+ * Where a Python version runs under `--backend isolated`: the host's system (no `record`) or a Debian
+ * environment (its record, built on first need), or the environment that cannot be had and why.
+ */
+export type EnvironmentChoice =
+  | { ok: true; name: string; python: string; record?: EnvironmentRecord & { root: string } }
+  | { ok: false; name: string; reason: string };
+
+/**
+ * The environment nearest a wanted Python (`3.9`) among the host system, the environments already
+ * built and the Debian releases the archive serves; each release is probed, warned about and built
+ * once however many instances (or spec environments) ask.
+ */
+export function createEnvironmentChooser(
+  options: EnvironmentChooserOptions,
+): (wanted: string) => Promise<EnvironmentChoice> {
+  const hostPython = hostPythonVersion();
+  const missing = new Map<string, Promise<string | undefined>>();
+  const built = new Map<string, Promise<EnvironmentChoice>>();
+
   const missingFromArchive = (release: string, python: string) => {
     let probe = missing.get(release);
     if (!probe) {
@@ -84,11 +138,11 @@ export function createEnvironmentResolver(options: {
     return probe;
   };
 
-  const environment = (release: string, python: string) => {
+  const environment = (release: string, python: string): Promise<EnvironmentChoice> => {
     const name = `debian-${release}`;
-    let backend = built.get(name);
-    if (!backend) {
-      backend = (async () => {
+    let choice = built.get(name);
+    if (!choice) {
+      choice = (async (): Promise<EnvironmentChoice> => {
         try {
           const record =
             readEnvironment(options.cacheDir, name) ??
@@ -100,16 +154,16 @@ export function createEnvironmentResolver(options: {
               mirror: options.mirror,
               onProgress: (line) => options.progress(`env ${name}: ${line}`),
             }));
-          return createIsolatedBackend({ root: record.root, environment: record });
+          return { ok: true, name, python, record };
         } catch (error) {
           if (!(error instanceof UserError)) throw error;
           options.warn(`environment ${name} cannot be had: ${error.message}; its instances are env_broken`);
-          return createUnavailableBackend("isolated", name, error.message);
+          return { ok: false, name, reason: error.message };
         }
       })();
-      built.set(name, backend);
+      built.set(name, choice);
     }
-    return backend;
+    return choice;
   };
 
   const firstUsable = async (wanted: string): Promise<Candidate> => {
@@ -121,23 +175,11 @@ export function createEnvironmentResolver(options: {
     return { python: hostPython };
   };
 
-  const choose = async (wanted: string): Promise<Backend> => {
+  return async (wanted) => {
     const usable = await firstUsable(wanted);
-    return usable.release ? environment(usable.release, usable.python) : host;
-  };
-
-  return (instance) => {
-    const wanted = minorVersion(specPython(instance));
-    if (!wanted) return host;
-    let backend = chosen.get(wanted);
-    if (!backend) {
-      backend = label(
-        lazyIsolated(() => choose(wanted)),
-        wanted,
-      );
-      chosen.set(wanted, backend);
-    }
-    return backend;
+    return usable.release
+      ? environment(usable.release, usable.python)
+      : { ok: true, name: "host", python: hostPython };
   };
 }
 

@@ -34,7 +34,7 @@ export async function preinstallDependencies(options: {
   /** `--index-url …` and `--exclude-newer …` for uv. */
   uvOptions: string[];
   step: BuildStep;
-}): Promise<{ ok: true; project?: string } | { ok: false; why: string }> {
+}): Promise<{ ok: true; project?: string; version?: string } | { ok: false; why: string }> {
   const words = /^python -m pip install\s+(.+)$/.exec(options.spec.install?.trim() ?? "")?.[1]?.split(/\s+/);
   if (!words)
     return { ok: false, why: `install command is not "python -m pip install …": ${options.spec.install}` };
@@ -58,34 +58,40 @@ export async function preinstallDependencies(options: {
     : await options.step(options.python, ["-m", "pip", "install", ...words], options.checkout);
   if (installed.code !== 0)
     return { ok: false, why: installed.output.trim().split("\n").at(-1) ?? "install failed" };
-  const project = await editableProject(options.python, options.checkout);
+  const { project, version } = (await editableProject(options.step, options.python, options.checkout)) ?? {};
   if (project)
     await (options.uv
       ? options.step(options.uv, ["pip", "uninstall", "--python", options.python, project])
       : options.step(options.python, ["-m", "pip", "uninstall", "-y", project]));
-  return { ok: true, project };
+  return { ok: true, project, version };
 }
 
-/** The distribution installed from `checkout` (its name as pip lists it), if any. */
-async function editableProject(python: string, checkout: string): Promise<string | undefined> {
-  try {
-    const { stdout } = await run(python, [
-      "-c",
-      [
-        "import glob, importlib.metadata as m, os, sys, sysconfig",
-        "for d in m.distributions():",
-        "    t = d.read_text('direct_url.json') or ''",
-        "    if sys.argv[1] in t: print(d.metadata['Name'])",
-        // `setup.py develop` (pip's legacy editable install) leaves an egg-link instead.
-        "for f in glob.glob(os.path.join(sysconfig.get_paths()['purelib'], '*.egg-link')):",
-        "    if open(f).readline().strip().startswith(sys.argv[1]): print(os.path.basename(f)[:-9])",
-      ].join("\n"),
-      checkout,
-    ]);
-    return stdout.trim().split("\n")[0] || undefined;
-  } catch {
-    return undefined;
-  }
+/**
+ * The distribution installed from `checkout` (its name as pip lists it, and its version), if any.
+ * Asked through the build step: under --backend isolated the environment's interpreter exists only
+ * in the sandbox.
+ */
+async function editableProject(
+  step: BuildStep,
+  python: string,
+  checkout: string,
+): Promise<{ project: string; version?: string } | undefined> {
+  const { code, output } = await step(python, [
+    "-c",
+    [
+      "import glob, importlib.metadata as m, os, sys, sysconfig",
+      "for d in m.distributions():",
+      "    t = d.read_text('direct_url.json') or ''",
+      "    if sys.argv[1] in t: print('swegate-project:%s==%s' % (d.metadata['Name'], d.version))",
+      // `setup.py develop` (pip's legacy editable install) leaves an egg-link instead.
+      "for f in glob.glob(os.path.join(sysconfig.get_paths()['purelib'], '*.egg-link')):",
+      "    if open(f).readline().strip().startswith(sys.argv[1]): print('swegate-project:%s==' % os.path.basename(f)[:-9])",
+    ].join("\n"),
+    checkout,
+  ]);
+  const [, project, version] = /^swegate-project:(.+?)==(.*)$/m.exec(output) ?? [];
+  if (code !== 0 || !project) return undefined;
+  return { project: project.trim(), version: version?.trim() || undefined };
 }
 
 /**

@@ -18,6 +18,8 @@ import { promisify } from "node:util";
 import type { Instance } from "../dataset/instance.js";
 import type { Backend, CommandResult, RunOptions } from "../exec/backend.js";
 import { specFor } from "../specs/spec-for.js";
+import { git } from "../workspace/git.js";
+import type { EnvironmentChoice } from "./per-instance-environments.js";
 import { checkoutCommit } from "./preinstall-dependencies.js";
 import {
   buildFailureLine,
@@ -28,6 +30,7 @@ import {
   specEnvironmentsDir,
 } from "./spec-environments.js";
 import type { RepositoryFileReader } from "./spec-requirements.js";
+import { chooseSpecSandbox, type SpecSandbox, sandboxedLayerStep } from "./spec-sandbox.js";
 
 const run = promisify(execFile);
 
@@ -42,6 +45,23 @@ const layersMadeHere = new Set<string>();
 
 const quote = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
 
+/** A shared environment as a run needs it: the build's result and, under --backend isolated, its sandbox. */
+type SharedEnvironment = SpecEnvironmentResult & { sandbox?: SpecSandbox };
+type BuiltEnvironment = Extract<SharedEnvironment, { ok: true }>;
+
+/**
+ * What the per-run install sees in the sandbox, which has no network: pip and uv never ask an index
+ * and build with what the shared environment holds (its build requirements were installed with it).
+ * pip reads PIP_NO_BUILD_ISOLATION inverted: `0` turns build isolation off, as `--no-build-isolation` does.
+ */
+const OFFLINE_INSTALL: Record<string, string> = {
+  PIP_NO_INDEX: "1",
+  PIP_NO_BUILD_ISOLATION: "0",
+  UV_OFFLINE: "1",
+  UV_NO_BUILD_ISOLATION: "1",
+  UV_PYTHON_DOWNLOADS: "never",
+};
+
 /**
  * `--spec-env`: each instance runs in the virtual environment the harness's spec names for its
  * repo@version (built on first need, then cached: `spec-environments.ts`), through the `inner`
@@ -53,6 +73,11 @@ const quote = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
  * from a clean checkout each time); its output precedes the test log, and a failed install prints
  * `build_failed` lines that the red gate reads as env_broken (the green gate does not: there a
  * candidate that breaks the build is the candidate's failure, as in the harness).
+ *
+ * With `chooseSandbox` (`--backend isolated`) the shared environment is built inside the bubblewrap
+ * sandbox of the environment nearest the spec's Python, from that environment's interpreter, with the
+ * network; each run then sees the shared environment read-only and its checkout's layer writable
+ * (never another's), with no network, and installs the checkout offline.
  */
 export function createSpecEnvironmentResolver(options: {
   cacheDir: string;
@@ -62,37 +87,48 @@ export function createSpecEnvironmentResolver(options: {
   indexUrl?: string;
   /** With uv: no package uploaded after this date. */
   excludeNewer?: string;
+  /** Under --backend isolated: the environment for a Python (`3.9`), whose sandbox builds and runs. */
+  chooseSandbox?: (wanted: string) => Promise<EnvironmentChoice>;
   progress: (line: string) => void;
 }): (instance: Instance) => Backend {
-  const builds = new Map<string, Promise<SpecEnvironmentResult>>();
+  const builds = new Map<string, Promise<SharedEnvironment>>();
+  const build = async (instance: Instance, cwd: string): Promise<SharedEnvironment> => {
+    const sandbox = options.chooseSandbox
+      ? await chooseSpecSandbox(instance, options.chooseSandbox)
+      : undefined;
+    if (sandbox && !("interpreter" in sandbox)) return sandbox;
+    const result = await buildSpecEnvironment({
+      cacheDir: options.cacheDir,
+      instance,
+      read: options.readAt(cwd, instance),
+      checkout: () =>
+        checkoutCommit(
+          cwd,
+          instance.environment_setup_commit || instance.base_commit,
+          specEnvironmentsDir(options.cacheDir),
+        ),
+      indexUrl: options.indexUrl,
+      excludeNewer: options.excludeNewer,
+      sandbox,
+      onProgress: (line) => options.progress(`spec env ${line}`),
+    });
+    return { ...result, sandbox };
+  };
   const shared = (instance: Instance, cwd: string) => {
     const key = `${instance.repo}@${instance.version}@${instance.environment_setup_commit ?? instance.base_commit}`;
-    let build = builds.get(key);
-    if (!build) {
-      build = buildSpecEnvironment({
-        cacheDir: options.cacheDir,
-        instance,
-        read: options.readAt(cwd, instance),
-        checkout: () =>
-          checkoutCommit(
-            cwd,
-            instance.environment_setup_commit || instance.base_commit,
-            specEnvironmentsDir(options.cacheDir),
-          ),
-        indexUrl: options.indexUrl,
-        excludeNewer: options.excludeNewer,
-        onProgress: (line) => options.progress(`spec env ${line}`),
-      });
-      builds.set(key, build);
+    let built = builds.get(key);
+    if (!built) {
+      built = build(instance, cwd);
+      builds.set(key, built);
     }
-    return build;
+    return built;
   };
   return (instance) => specEnvironmentBackend(instance, shared, options);
 }
 
 function specEnvironmentBackend(
   instance: Instance,
-  shared: (instance: Instance, cwd: string) => Promise<SpecEnvironmentResult>,
+  shared: (instance: Instance, cwd: string) => Promise<SharedEnvironment>,
   options: { cacheDir: string; inner: Backend; indexUrl?: string },
 ): Backend {
   const used = new Set<string>();
@@ -108,20 +144,38 @@ function specEnvironmentBackend(
       }
       const layer = await ensureLayer(environment, runOptions.cwd, instance.instance_id);
       writeFileSync(join(layer, "script.sh"), script);
+      const { sandbox } = environment;
+      const wrapped = installThenRun(instance, environment.record.name, layer, !sandbox);
+      if (sandbox)
+        return undoingPreinstallEdits(instance, runOptions.cwd, () =>
+          sandbox
+            .backend({
+              binds: [
+                { path: join(environment.dir, "venv"), writable: false },
+                { path: layer, writable: true },
+              ],
+              pathFirst: [join(layer, "bin")],
+            })
+            .run(wrapped, {
+              ...runOptions,
+              env: { ...runOptions.env, ...sandboxedRunEnvironment(environment), VIRTUAL_ENV: layer },
+            }),
+        );
       const env: Record<string, string> = {
         ...runOptions.env,
         PATH: `${join(layer, "bin")}:${process.env.PATH ?? "/usr/bin:/bin"}`,
         VIRTUAL_ENV: layer,
       };
       if (options.indexUrl) env.PIP_INDEX_URL = options.indexUrl;
-      return options.inner.run(installThenRun(instance, environment.record.name, layer), {
-        ...runOptions,
-        env,
-      });
+      return options.inner.run(wrapped, { ...runOptions, env });
     },
     async describe(describeOptions) {
       const environment = await shared(instance, describeOptions.cwd);
-      const described = await options.inner.describe(describeOptions);
+      const inner =
+        environment.ok && environment.sandbox
+          ? environment.sandbox.backend({ binds: [{ path: join(environment.dir, "venv"), writable: false }] })
+          : options.inner;
+      const described = await inner.describe(describeOptions);
       if (!environment.ok)
         return {
           ...described,
@@ -161,15 +215,20 @@ function unavailable(reason: Parameters<typeof buildFailureLine>[0], evidence: s
 }
 
 /**
+ * A sandboxed run's install variables: offline, and (the checkout's `.git` points at a mirror the
+ * sandbox does not show) setuptools-scm told the version the setup commit's install had.
+ */
+function sandboxedRunEnvironment(environment: BuiltEnvironment): Record<string, string> {
+  const version = environment.record.repository_version;
+  return { ...OFFLINE_INSTALL, ...(version ? { SETUPTOOLS_SCM_PRETEND_VERSION: version } : {}) };
+}
+
+/**
  * The checkout's own layer over the shared environment, made anew when another instance used the
  * checkout last (what it installed must not be seen). Outside the checkout, so nothing of it enters
  * the candidate's diff or survives a `git clean`.
  */
-async function ensureLayer(
-  environment: Extract<SpecEnvironmentResult, { ok: true }>,
-  cwd: string,
-  instanceId: string,
-): Promise<string> {
+async function ensureLayer(environment: BuiltEnvironment, cwd: string, instanceId: string): Promise<string> {
   const layer = join(environment.dir, "layers", createHash("sha256").update(cwd).digest("hex").slice(0, 16));
   const owner = join(layer, "instance.txt");
   // Made anew by each process too: one left by another process may be half made or older.
@@ -180,23 +239,46 @@ async function ensureLayer(
   mkdirSync(join(environment.dir, "layers"), { recursive: true });
   const base = environment.record.base_interpreter;
   const uv = findUv();
-  if (uv)
-    await run(uv, ["venv", "--quiet", "--python", base, layer], {
-      env: { ...process.env, UV_PYTHON_DOWNLOADS: "never" },
-    });
-  else await run(base, ["-m", "venv", "--without-pip", layer]);
-  const { stdout } = await run(join(layer, "bin", "python"), [
+  const step = layerStep(environment, layer, uv);
+  if (uv) await step(uv, ["venv", "--quiet", "--python", base, layer]);
+  else await step(base, ["-m", "venv", "--without-pip", layer]);
+  const purelib = await step(join(layer, "bin", "python"), [
     "-c",
-    "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+    "import sysconfig; print('swegate-purelib:' + sysconfig.get_paths()['purelib'])",
   ]);
   // `site.addsitedir` (not a bare path line) so the shared environment's own .pth files are read too.
   writeFileSync(
-    join(stdout.trim(), "_swegate_spec_environment.pth"),
+    join(/^swegate-purelib:(.+)$/m.exec(purelib)?.[1] ?? "", "_swegate_spec_environment.pth"),
     `import site; site.addsitedir(${JSON.stringify(environment.record.site_packages)})\n`,
   );
   linkSharedCommands(join(environment.dir, "venv", "bin"), join(layer, "bin"));
   writeFileSync(owner, instanceId);
   return layer;
+}
+
+/**
+ * Runs a command that makes or asks the layer: on the host, or in the sandbox (the layer's base
+ * interpreter exists only there) seeing the shared environment and this layer alone. Its output, or
+ * an error with it when the command fails (a layer that cannot be made is a fault, not a verdict).
+ */
+function layerStep(
+  environment: BuiltEnvironment,
+  layer: string,
+  uv: string | undefined,
+): (program: string, args: string[]) => Promise<string> {
+  const inSandbox = environment.sandbox
+    ? sandboxedLayerStep(environment.sandbox, join(environment.dir, "venv"), layer, uv)
+    : undefined;
+  return async (program, args) => {
+    if (!inSandbox)
+      return (await run(program, args, { env: { ...process.env, UV_PYTHON_DOWNLOADS: "never" } })).stdout;
+    const result = await inSandbox(program, args);
+    if (result.code !== 0)
+      throw new Error(
+        `cannot make the layer ${layer}: ${program} ${args.join(" ")}: ${result.output.trim()}`,
+      );
+    return result.output;
+  };
 }
 
 /**
@@ -248,26 +330,51 @@ function startsWithShebang(path: string): boolean {
   }
 }
 
+/** The spec's pre-install commands, `/testbed` (the image's checkout) read as the run's folder. */
+function preinstallSteps(instance: Instance): string[] {
+  return specFor(instance).pre_install.map((command) => command.replaceAll("/testbed", "$PWD"));
+}
+
+/**
+ * Under --backend isolated the checkout's git is not in the sandbox (its `.git` names a mirror the
+ * sandbox does not show), so the pre-install steps' edits are undone from the host, as the script
+ * does on the host backend: the tracked files' changes before the run are kept, the rest reverted.
+ */
+async function undoingPreinstallEdits(
+  instance: Instance,
+  cwd: string,
+  run: () => Promise<CommandResult>,
+): Promise<CommandResult> {
+  if (!preinstallSteps(instance).some((command) => !IMAGE_ONLY_STEP.test(command))) return run();
+  const before = await git(["diff", "--binary"], { cwd });
+  try {
+    return await run();
+  } finally {
+    await git(["checkout", "-q", "--", "."], { cwd });
+    if (before.code === 0 && before.stdout)
+      await git(["apply", "--binary", "-"], { cwd, input: before.stdout });
+  }
+}
+
 /**
  * The script a run becomes: the spec's pre-install steps a checkout can take (file edits; image-only
  * steps are named and skipped), its install command with the output kept in the layer's
  * `install.log` and printed, `build_failed` lines when it fails, then the original script. The
  * pre-install steps' edits of tracked files are undone after the run, so they never reach a diff.
  */
-function installThenRun(instance: Instance, name: string, layer: string): string {
+function installThenRun(instance: Instance, name: string, layer: string, undoEditsHere = true): string {
   const spec = specFor(instance);
-  const steps = spec.pre_install.map((command) => command.replaceAll("/testbed", "$PWD"));
+  const steps = preinstallSteps(instance);
   const runnable = steps.filter((command) => !IMAGE_ONLY_STEP.test(command));
+  const undo = undoEditsHere && runnable.length > 0;
   const lines = ["set +e", `echo ${quote(`swegate: spec environment ${name}: install into ${layer}`)}`];
   for (const command of steps.filter((command) => IMAGE_ONLY_STEP.test(command)))
     lines.push(`echo ${quote(`swegate: pre_install step skipped (needs the image's system): ${command}`)}`);
-  if (runnable.length > 0) {
-    lines.push("swegate_before=$(mktemp)", 'git diff --binary > "$swegate_before" 2>/dev/null');
-    for (const command of runnable)
-      lines.push(
-        `${command} || echo ${quote(buildFailureLine("build_failed", `pre_install step failed: ${command}`))}`,
-      );
-  }
+  if (undo) lines.push("swegate_before=$(mktemp)", 'git diff --binary > "$swegate_before" 2>/dev/null');
+  for (const command of runnable)
+    lines.push(
+      `${command} || echo ${quote(buildFailureLine("build_failed", `pre_install step failed: ${command}`))}`,
+    );
   if (spec.install) {
     const log = quote(join(layer, "install.log"));
     lines.push(
@@ -283,7 +390,7 @@ function installThenRun(instance: Instance, name: string, layer: string): string
   }
   lines.push(...currentEnvironmentForTox(spec.test_cmd, layer));
   lines.push(`bash ${quote(join(layer, "script.sh"))}`, "swegate_exit=$?");
-  if (runnable.length > 0)
+  if (undo)
     lines.push(
       'git checkout -q -- . 2>/dev/null; git apply --binary "$swegate_before" 2>/dev/null; rm -f "$swegate_before"',
     );

@@ -1,7 +1,6 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,18 +9,10 @@ import { createHostBackend } from "../exec/host-backend.js";
 import { runGreenGate } from "../grading/green-gate.js";
 import { runRedGate } from "../grading/red-gate.js";
 import { createWorkspace, type Workspace } from "../workspace/create-workspace.js";
-import { git } from "../workspace/git.js";
 import { createRepoCache } from "../workspace/repo-cache.js";
-import { commitFiles, makeGitRepo } from "../workspace/test-support/make-git-repo.js";
-import { newFileDiff } from "../workspace/test-support/new-file-diff.js";
 import { createSpecEnvironmentResolver } from "./spec-environment-backend.js";
 import { listSpecEnvironments, specEnvironmentsDir } from "./spec-environments.js";
-import {
-  buildWheel,
-  copyBundledWheels,
-  copyWheelPackage,
-  serveSimpleIndex,
-} from "./test-support/local-package-index.js";
+import { buildCalcFixture, type CalcFixture, calcInstance } from "./test-support/calc-repository.js";
 
 // What the test needs: uv (PyPI's `uv`), a Python 3 with its headers and gcc for the compiled part.
 const python = execFileSync("bash", ["-c", "command -v python3 || true"], { encoding: "utf8" }).trim();
@@ -62,127 +53,31 @@ if (missing.length > 0) console.warn(`skipping spec environment tests: they need
 
 const scratch = mkdtempSync(join(tmpdir(), "swegate-spec-env-"));
 const cacheDir = join(scratch, "cache");
-let index: { url: string; server: Server };
-let repo: { dir: string; commit: string };
-let brokenCommit: string;
-let goldPatch: string;
+let fixture: CalcFixture;
 const workspaces: Workspace[] = [];
-
-const SETUP = `from setuptools import Extension, setup
-setup(name="calc", version="1.0", packages=["calc"], install_requires=["tinydep"],
-      ext_modules=[Extension("calc._speedup", ["calc/_speedup.c"])])
-`;
-const SPEEDUP = `#include <Python.h>
-static PyObject *add(PyObject *self, PyObject *args) {
-  long a, b;
-  if (!PyArg_ParseTuple(args, "ll", &a, &b)) return NULL;
-  return PyLong_FromLong(a + b);
-}
-static PyMethodDef methods[] = {{"add", add, METH_VARARGS, "a + b"}, {NULL, NULL, 0, NULL}};
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_speedup", NULL, -1, methods};
-PyMODINIT_FUNC PyInit__speedup(void) { return PyModule_Create(&module); }
-`;
-// A runner printing pytest's -rA lines (the environment has no pytest: the index holds none).
-const RUNNER = `import sys, traceback
-sys.path.insert(0, "tests")
-import test_calc
-for name in sorted(n for n in dir(test_calc) if n.startswith("test_")):
-    try:
-        getattr(test_calc, name)()
-        print("PASSED tests/test_calc.py::" + name)
-    except Exception:
-        traceback.print_exc()
-        print("FAILED tests/test_calc.py::" + name)
-`;
-const TESTS = `import calc, tinydep
-def test_double():
-    assert calc.double(2) == 4
-def test_triple():
-    assert calc.triple(2) == 6
-def test_dependency():
-    assert tinydep.VALUE == 42
-`;
 
 beforeAll(async () => {
   if (missing.length > 0) return;
-  const wheels = join(scratch, "wheels");
-  buildWheel(python, wheels, {
-    name: "tinydep",
-    version: "1.0",
-    files: {
-      "tinydep/__init__.py": "VALUE = 42\n\ndef where():\n    import sys\n    print(sys.prefix)\n",
-      // A command of the shared environment: it must run with the checkout's layer.
-      "tinydep-1.0.dist-info/entry_points.txt": "[console_scripts]\ntinydep-where = tinydep:where\n",
-    },
-  });
-  buildWheel(python, wheels, { name: "pinned", version: "2.0", files: { "pinned/__init__.py": "" } });
-  // Environments are seeded with pip, setuptools and wheel (no Python bundles a wheel of `wheel`).
-  copyWheelPackage(wheels);
-  copyBundledWheels(python, wheels);
-  index = await serveSimpleIndex(wheels);
-  repo = makeGitRepo({
-    "setup.py": SETUP,
-    ".gitignore": "*.so\nbuild/\n*.egg-info/\n",
-    "calc/_speedup.c": SPEEDUP,
-    "calc/__init__.py":
-      "from calc._speedup import add\n\ndef double(x):\n    return add(x, x)\n\ndef triple(x):\n    return add(x, x)\n",
-    "run_tests.py": RUNNER,
-  });
-  const fixed = commitFiles(
-    repo.dir,
-    {
-      "calc/__init__.py":
-        "from calc._speedup import add\n\ndef double(x):\n    return add(x, x)\n\ndef triple(x):\n    return add(add(x, x), x)\n",
-    },
-    "fix",
-  );
-  goldPatch = (await git(["diff", repo.commit, fixed], { cwd: repo.dir })).stdout;
-  brokenCommit = commitFiles(repo.dir, { "calc/_speedup.c": `${SPEEDUP}\nthis is not C;\n` }, "broken build");
+  fixture = await buildCalcFixture(python, scratch);
 }, 120_000);
 
 afterAll(async () => {
   for (const workspace of workspaces) await workspace.dispose();
-  index?.server.close();
+  fixture?.index.server.close();
   await rm(scratch, { recursive: true, force: true });
 });
 
-function instanceOf(
-  id: string,
-  overrides: Partial<Instance> & { extra?: Record<string, unknown> } = {},
-): Instance {
-  return {
-    instance_id: id,
-    repo: "swegate-test/calc",
-    base_commit: repo.commit,
-    environment_setup_commit: repo.commit,
-    patch: goldPatch,
-    test_patch: newFileDiff("tests/test_calc.py", TESTS.trimEnd().split("\n")),
-    problem_statement: "triple(2) is 4",
-    hints_text: "",
-    version: "1.0",
-    FAIL_TO_PASS: ["tests/test_calc.py::test_triple"],
-    PASS_TO_PASS: ["tests/test_calc.py::test_double", "tests/test_calc.py::test_dependency"],
-    created_at: "",
-    ...overrides,
-    extra: {
-      test_cmd: "python run_tests.py",
-      python: pythonVersion,
-      packages: "tinydep",
-      pip_packages: ["pinned==2.0"],
-      install: "python -m pip install --no-build-isolation --no-use-pep517 -e .",
-      ...overrides.extra,
-    },
-  } as Instance;
-}
+const instanceOf = (id: string, overrides: Parameters<typeof calcInstance>[3] = {}) =>
+  calcInstance(fixture, pythonVersion, id, overrides);
 
 async function gates(instance: Instance, environmentsCache = cacheDir) {
-  const cache = createRepoCache({ cacheDir: join(scratch, "repos"), repoUrlTemplate: repo.dir });
+  const cache = createRepoCache({ cacheDir: join(scratch, "repos"), repoUrlTemplate: fixture.repo.dir });
   const workspace = await createWorkspace(cache, { repo: instance.repo, baseCommit: instance.base_commit });
   workspaces.push(workspace);
   const backend = createSpecEnvironmentResolver({
     cacheDir: environmentsCache,
     inner: createHostBackend({}),
-    indexUrl: index.url,
+    indexUrl: fixture.index.url,
     progress: () => {},
     readAt: () => async () => undefined,
   })(instance);
@@ -241,7 +136,7 @@ describe.skipIf(missing.length > 0)(
     }, 300_000);
 
     it("names a compile error at base as env_broken (build_failed) with the compiler's line, and keeps the build log", async () => {
-      const { red } = await gates(instanceOf("calc-broken", { base_commit: brokenCommit }));
+      const { red } = await gates(instanceOf("calc-broken", { base_commit: fixture.brokenCommit }));
       expect(red.verdict).toBe("env_broken");
       expect(red.reason).toBe("build_failed");
       expect(red.evidence.join("\n")).toMatch(/error/i);

@@ -15,6 +15,7 @@ import type { Instance } from "../dataset/instance.js";
 import { UserError } from "../errors.js";
 import { type Spec, specFor } from "../specs/spec-for.js";
 import { withFileLock } from "../workspace/with-file-lock.js";
+import { buildRequirements } from "./build-requirements.js";
 import { type BuildStep, preinstallDependencies } from "./preinstall-dependencies.js";
 import {
   availableInterpreters,
@@ -29,6 +30,7 @@ import {
   type SpecRequirements,
   specRequirements,
 } from "./spec-requirements.js";
+import { type SpecSandbox, sandboxedBuildStep } from "./spec-sandbox.js";
 
 /** Why a spec environment (or an instance's install into it) could not be had. */
 export type BuildFailureReason = "dependency_install_failed" | "build_failed" | "interpreter_unavailable";
@@ -55,6 +57,13 @@ export interface SpecEnvironmentRecord {
   base_interpreter: string;
   /** `uv` or `pip` (python -m venv + pip, where uv is absent). */
   tool: "uv" | "pip";
+  /**
+   * Under `--backend isolated`: the sandbox it was built in and runs in (`debian-bullseye`, or `host`
+   * for the host's system read-only); absent for the host backend.
+   */
+  sandbox?: string;
+  /** Under `--backend isolated`: the repository's build requirements installed (each run installs offline). */
+  build_requirements?: string[];
   /** Where the package list came from (`requirements.txt at requirements/dev.txt`, `explicit`, …). */
   packages_source: string;
   /** Conda packages left out (no PyPI package): the machine must provide them. */
@@ -63,9 +72,14 @@ export interface SpecEnvironmentRecord {
   exclude_newer: string | null;
   /** `preinstalled` when the repository's own dependencies came from its setup commit, else why not. */
   repository_dependencies: string;
+  /**
+   * The repository's version as its setup commit's install reported it. Under --backend isolated a
+   * run's checkout has no readable git history, so setuptools-scm is told this one.
+   */
+  repository_version?: string;
   /** `uv pip freeze` (or `pip freeze --all`) of the environment, sorted. */
   freeze: string[];
-  /** sha256 (hex) of the Python version and `freeze`. */
+  /** sha256 (hex) of the Python version and `freeze` (and the sandbox's name and digest, under --backend isolated). */
   digest: string;
   /** The environment's site-packages (what each instance's layer adds after its own). */
   site_packages: string;
@@ -118,17 +132,20 @@ export async function buildSpecEnvironment(options: {
   excludeNewer?: string;
   /** A fresh checkout of the environment setup commit (for the repository's own dependencies). */
   checkout?: () => Promise<string | undefined>;
+  /**
+   * Under `--backend isolated`: the sandbox to build in, from its own interpreter (instead of the
+   * host's nearest), with the repository's build requirements added for the offline per-run install.
+   */
+  sandbox?: SpecSandbox;
   onProgress?: (line: string) => void;
 }): Promise<SpecEnvironmentResult> {
-  const { instance } = options;
+  const { instance, sandbox } = options;
   const spec = specFor(instance);
   const wanted = minorVersion(spec.python) ?? "3.11";
-  const interpreters = availableInterpreters();
-  const interpreter = nearestInterpreter(wanted, interpreters);
-  if (!interpreter)
-    return failed("interpreter_unavailable", [
-      `no Python within ${MAX_MINOR_DISTANCE} minor version of ${wanted} (found: ${interpreters.map((entry) => entry.version).join(", ") || "none"}); install one (e.g. uv python install ${wanted}) or list interpreters in SWEGATE_SPEC_PYTHONS`,
-    ]);
+  const interpreter = sandbox
+    ? nearestInterpreter(wanted, [sandbox.interpreter])
+    : nearestInterpreter(wanted, availableInterpreters());
+  if (!interpreter) return failed("interpreter_unavailable", [noInterpreterLine(wanted, sandbox)]);
   let requirements: SpecRequirements;
   try {
     requirements = await specRequirements(instance.repo, spec, options.read);
@@ -137,6 +154,7 @@ export async function buildSpecEnvironment(options: {
       return failed("dependency_install_failed", [error.message]);
     throw error;
   }
+  const building = sandbox ? await buildRequirements(options.read) : [];
   const specDigest = createHash("sha256")
     .update(
       JSON.stringify([
@@ -148,10 +166,13 @@ export async function buildSpecEnvironment(options: {
         options.excludeNewer ?? "",
         Boolean(options.checkout),
         options.indexUrl ?? "",
+        ...(sandbox ? [sandbox.name, sandbox.digest, building] : []),
       ]),
     )
     .digest("hex");
-  const name = `${instance.repo.replace("/", "__")}-${instance.version}-py${interpreter.version}-${specDigest.slice(0, 12)}`;
+  // An environment built in a sandbox names it: it never mixes with one built on the host.
+  const place = sandbox ? `-isolated-${sandbox.name}` : "";
+  const name = `${instance.repo.replace("/", "__")}-${instance.version}-py${interpreter.version}${place}-${specDigest.slice(0, 12)}`;
   const dir = join(specEnvironmentsDir(options.cacheDir), name);
   const existing = readSpecEnvironment(options.cacheDir, name);
   if (existing) return { ok: true, record: existing, dir };
@@ -160,8 +181,16 @@ export async function buildSpecEnvironment(options: {
   return withFileLock(`${dir}.lock`, async () => {
     const built = readSpecEnvironment(options.cacheDir, name);
     if (built) return { ok: true, record: built, dir };
-    return buildInto({ ...options, spec, dir, name, interpreter, wanted, requirements });
+    return buildInto({ ...options, spec, dir, name, interpreter, wanted, requirements, building });
   });
+}
+
+/** Why no interpreter serves: none near enough on this machine, or the sandbox's is too far. */
+function noInterpreterLine(wanted: string, sandbox: SpecSandbox | undefined): string {
+  if (sandbox)
+    return `no environment under --backend isolated has a Python within ${MAX_MINOR_DISTANCE} minor version of ${wanted} (nearest: ${sandbox.name}, Python ${sandbox.interpreter.version}); run it with --backend host and an interpreter for ${wanted}`;
+  const interpreters = availableInterpreters();
+  return `no Python within ${MAX_MINOR_DISTANCE} minor version of ${wanted} (found: ${interpreters.map((entry) => entry.version).join(", ") || "none"}); install one (e.g. uv python install ${wanted}) or list interpreters in SWEGATE_SPEC_PYTHONS`;
 }
 
 /** Builds the environment `name` into `dir` (any half-built one there is replaced). */
@@ -172,13 +201,16 @@ async function buildInto(options: {
   interpreter: Interpreter;
   wanted: string;
   requirements: SpecRequirements;
+  /** The repository's build requirements (installed under --backend isolated only). */
+  building: string[];
   spec: Spec;
   indexUrl?: string;
   excludeNewer?: string;
   checkout?: () => Promise<string | undefined>;
+  sandbox?: SpecSandbox;
   onProgress?: (line: string) => void;
 }): Promise<SpecEnvironmentResult> {
-  const { dir, name, instance, interpreter, wanted, requirements } = options;
+  const { dir, name, instance, interpreter, wanted, requirements, sandbox } = options;
   const started = Date.now();
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -189,10 +221,12 @@ async function buildInto(options: {
   const env: Record<string, string> = { UV_PYTHON_DOWNLOADS: "never", PIP_DISABLE_PIP_VERSION_CHECK: "1" };
   if (options.indexUrl) env.PIP_INDEX_URL = options.indexUrl;
   const index = options.indexUrl ? ["--index-url", options.indexUrl] : [];
-  const step = (program: string, args: string[], cwd?: string) => runLogged(program, args, { env, log, cwd });
+  const step: BuildStep = sandbox
+    ? sandboxedBuildStep(sandbox, { dir, env, log, uv })
+    : (program, args, cwd) => runLogged(program, args, { env, log, cwd });
   const uvOptions = [...index, ...(options.excludeNewer ? ["--exclude-newer", options.excludeNewer] : [])];
   options.onProgress?.(
-    `${name}: ${uv ? "uv" : "python -m venv + pip"} from ${interpreter.path} (Python ${interpreter.version}, spec ${wanted})`,
+    `${name}: ${uv ? "uv" : "python -m venv + pip"} from ${interpreter.path}${sandbox ? ` in the ${sandbox.name} sandbox` : ""} (Python ${interpreter.version}, spec ${wanted})`,
   );
   for (const skipped of requirements.skipped)
     appendFileSync(log, `swegate: conda package ${skipped} left out (no PyPI package)\n`);
@@ -209,6 +243,18 @@ async function buildInto(options: {
       : step(python, ["-m", "pip", "install", ...args]);
   const seeded = await install(SEED_PACKAGES);
   if (seeded.code !== 0) return failed("dependency_install_failed", evidenceLines(seeded.output), dir);
+  // Before the spec's packages, so its pins win where a build requirement names the same package.
+  if (options.building.length > 0) {
+    options.onProgress?.(`${name}: build requirements ${options.building.join(" ")}`);
+    const result = await install(options.building);
+    if (result.code !== 0)
+      for (const requirement of options.building)
+        if ((await install([requirement])).code !== 0)
+          appendFileSync(
+            log,
+            `swegate: build requirement ${requirement} left out (it cannot be installed)\n`,
+          );
+  }
   if (requirements.packages.length > 0) {
     writeFileSync(join(dir, "requirements.txt"), `${requirements.packages.join("\n")}\n`);
     options.onProgress?.(`${name}: ${requirements.packages.length} packages (${requirements.source})`);
@@ -242,13 +288,16 @@ async function buildInto(options: {
     python_version: pythonVersion,
     base_interpreter: interpreter.path,
     tool: uv ? "uv" : "pip",
+    ...(sandbox ? { sandbox: sandbox.name, build_requirements: options.building } : {}),
     packages_source: requirements.source,
     skipped: requirements.skipped,
     exclude_newer: options.excludeNewer ?? null,
-    repository_dependencies: dependencies,
+    repository_dependencies: dependencies.state,
+    ...(dependencies.version ? { repository_version: dependencies.version } : {}),
     freeze,
+    // Built in a sandbox, the Debian environment under it is part of what the tests ran in.
     digest: createHash("sha256")
-      .update(JSON.stringify([pythonVersion, freeze]))
+      .update(JSON.stringify([pythonVersion, freeze, ...(sandbox ? [sandbox.name, sandbox.digest] : [])]))
       .digest("hex"),
     site_packages: sitePackages,
     build_seconds: Math.round((Date.now() - started) / 100) / 10,
@@ -259,7 +308,10 @@ async function buildInto(options: {
   return { ok: true, record, dir };
 }
 
-/** The repository's dependencies from its setup commit (`preinstall-dependencies.ts`): what happened. */
+/**
+ * The repository's dependencies from its setup commit (`preinstall-dependencies.ts`): what happened,
+ * and the repository's version its install reported.
+ */
 async function repositoryDependencies(options: {
   spec: Spec;
   checkout?: () => Promise<string | undefined>;
@@ -270,19 +322,19 @@ async function repositoryDependencies(options: {
   log: string;
   name: string;
   onProgress?: (line: string) => void;
-}): Promise<string> {
-  if (!options.checkout || !options.spec.install) return "not asked";
+}): Promise<{ state: string; version?: string }> {
+  if (!options.checkout || !options.spec.install) return { state: "not asked" };
   const checkout = await options.checkout();
-  if (!checkout) return "no checkout of the setup commit";
+  if (!checkout) return { state: "no checkout of the setup commit" };
   try {
     options.onProgress?.(`${options.name}: the repository's dependencies at its setup commit`);
     const result = await preinstallDependencies({ ...options, checkout });
-    if (result.ok) return "preinstalled";
+    if (result.ok) return { state: "preinstalled", version: result.version };
     appendFileSync(
       options.log,
       `swegate: the repository's dependencies were not preinstalled: ${result.why}\n`,
     );
-    return `not preinstalled: ${result.why}`;
+    return { state: `not preinstalled: ${result.why}` };
   } finally {
     rmSync(checkout, { recursive: true, force: true });
   }

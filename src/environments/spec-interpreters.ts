@@ -31,7 +31,7 @@ export function availableInterpreters(): Interpreter[] {
   const candidates = listed ? listed.split(":").filter(Boolean) : candidatePaths();
   const seen = new Map<string, Interpreter>();
   for (const candidate of candidates) {
-    const interpreter = probe(candidate);
+    const interpreter = probeInterpreter(candidate);
     if (interpreter && !seen.has(interpreter.path)) seen.set(interpreter.path, interpreter);
   }
   found = [...seen.values()];
@@ -72,7 +72,8 @@ function candidatePaths(): string[] {
   return paths.filter((path) => existsSync(path));
 }
 
-function probe(path: string): Interpreter | undefined {
+/** The interpreter at `path` (or named on PATH) with its version, or undefined when it does not run. */
+export function probeInterpreter(path: string): Interpreter | undefined {
   try {
     const [version, executable] = execFileSync(
       path,

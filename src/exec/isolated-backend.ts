@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, lstatSync, readlinkSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { EnvironmentError } from "../errors.js";
 import type { Backend, CommandResult, EnvironmentDescription, RunOptions } from "./backend.js";
@@ -15,6 +15,18 @@ export interface IsolatedBackendOptions {
   environment?: { name: string; digest: string };
   /** Extra variables for every command. */
   env?: Record<string, string>;
+  /**
+   * Folders besides the workspace the sandbox sees at their own paths, read-only unless `writable`
+   * (a spec environment read-only, the checkout's layer over it writable).
+   */
+  binds?: { path: string; writable?: boolean }[];
+  /** Folders put first on PATH, before the interpreter's (a virtual environment's bin). */
+  pathFirst?: string[];
+  /**
+   * Share the host's network: only for building an environment (installing its pinned packages from
+   * the index), never for running tests or anything of a candidate's.
+   */
+  network?: boolean;
 }
 
 const SYSTEM_DIRECTORIES = ["/usr", "/bin", "/lib", "/lib32", "/lib64", "/libx32", "/sbin", "/etc"];
@@ -55,13 +67,16 @@ export function createIsolatedBackend(options: IsolatedBackendOptions = {}): Bac
     evidenceDir?: string,
   ): string[] => {
     const args = ["--unshare-all", "--die-with-parent", "--new-session"];
+    if (options.network) args.push("--share-net");
     for (const path of SYSTEM_DIRECTORIES) {
       const source = root ? join(root, path) : path;
       if (!existsSync(source)) continue;
       if (lstatSync(source).isSymbolicLink()) args.push("--symlink", readlinkSync(source), path);
+      else if (options.network && root && path === "/etc") args.push(...etcWithHostNetwork(source));
       else args.push("--ro-bind", source, path);
     }
     for (const prefix of interpreterBinds) args.push("--ro-bind", prefix, prefix);
+    if (options.network) args.push(...hostTrustFiles(root));
     args.push("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--dir", "/tmp/home");
     // `python` (old test runners' `#!/usr/bin/env python`) is the configured interpreter too.
     args.push(
@@ -77,6 +92,9 @@ export function createIsolatedBackend(options: IsolatedBackendOptions = {}): Bac
     args.push("--ro-bind", scriptDir, "/run/swegate", "--bind", workspace, workspace, "--chdir", workspace);
     // Folders a run puts on PYTHONPATH besides the workspace (e.g. the Django test-id shim) stay visible, read-only.
     for (const path of extraReadOnly) args.push("--ro-bind", path, path);
+    // In the order given, so a writable folder can sit inside a read-only one.
+    for (const bind of options.binds ?? [])
+      args.push(bind.writable ? "--bind" : "--ro-bind", bind.path, bind.path);
     // The evidence folder (pytest's JUnit report) at its own path, after the private /tmp it may sit in.
     if (evidenceDir) args.push("--bind", evidenceDir, evidenceDir);
     return args;
@@ -85,10 +103,19 @@ export function createIsolatedBackend(options: IsolatedBackendOptions = {}): Bac
     name: "isolated",
     collectsEvidence: true,
     async run(script: string, runOptions: RunOptions): Promise<CommandResult> {
-      const env = controlledEnvironment(runOptions.cwd, undefined, { ...options.env, ...runOptions.env });
+      const env = controlledEnvironment(runOptions.cwd, undefined, {
+        ...(options.network ? hostNetworkVariables() : {}),
+        ...options.env,
+        ...runOptions.env,
+      });
       env.HOME = "/tmp/home";
       env.TMPDIR = "/tmp";
-      env.PATH = `/run/swegate-bin:${dirname(python)}:/usr/local/bin:/usr/bin:/bin`;
+      env.PATH = [
+        ...(options.pathFirst ?? []),
+        "/run/swegate-bin",
+        dirname(python),
+        "/usr/local/bin:/usr/bin:/bin",
+      ].join(":");
       return runScriptFile(
         script,
         (path) => ({
@@ -130,6 +157,64 @@ export function createIsolatedBackend(options: IsolatedBackendOptions = {}): Bac
       };
     },
   };
+}
+
+/**
+ * The host's name resolution a build with the network needs: a machine may reach its package index
+ * only through the servers its resolv.conf names or the addresses its hosts file gives (a proxy
+ * standing in for pypi.org), and a Debian root has its own (or no) copies. So the root's /etc is
+ * bound entry by entry, with the host's resolv.conf and hosts in place of its own.
+ */
+const HOST_RESOLUTION = ["resolv.conf", "hosts"];
+
+function etcWithHostNetwork(rootEtc: string): string[] {
+  const args = ["--dir", "/etc"];
+  for (const name of readdirSync(rootEtc)) {
+    if (HOST_RESOLUTION.includes(name) && existsSync(join("/etc", name))) continue;
+    const source = join(rootEtc, name);
+    if (lstatSync(source).isSymbolicLink()) args.push("--symlink", readlinkSync(source), join("/etc", name));
+    else args.push("--ro-bind", source, join("/etc", name));
+  }
+  for (const name of HOST_RESOLUTION)
+    if (existsSync(join("/etc", name))) args.push("--ro-bind", join("/etc", name), join("/etc", name));
+  return args;
+}
+
+/**
+ * Variables a build with the network takes from the host: its proxies and the TLS trust they may
+ * need (an intercepting proxy's certificate authority), which the controlled environment leaves out.
+ */
+const NETWORK_VARIABLES = [
+  ...["HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "no_proxy"],
+  ...["SSL_CERT_FILE", "SSL_CERT_DIR", "PIP_CERT", "REQUESTS_CA_BUNDLE", "UV_NATIVE_TLS"],
+];
+const TRUST_VARIABLES = ["SSL_CERT_FILE", "SSL_CERT_DIR", "PIP_CERT", "REQUESTS_CA_BUNDLE"];
+
+function hostNetworkVariables(): Record<string, string> {
+  const variables: Record<string, string> = {};
+  for (const name of NETWORK_VARIABLES) {
+    const value = process.env[name];
+    if (value) variables[name] = value;
+  }
+  return variables;
+}
+
+/**
+ * The certificate files and folders those variables name, read-only at their own paths; under a
+ * root only where the root has the same path to mount over (its /usr, /etc are read-only).
+ */
+function hostTrustFiles(root: string | undefined): string[] {
+  const args: string[] = [];
+  const paths = new Set(
+    TRUST_VARIABLES.map((name) => process.env[name]).filter((path) => path?.startsWith("/")),
+  );
+  for (const path of paths as Set<string>) {
+    if (!existsSync(path)) continue;
+    const underSystem = SYSTEM_DIRECTORIES.some((dir) => path.startsWith(`${dir}/`));
+    if (root && underSystem && !existsSync(join(root, path))) continue;
+    args.push("--ro-bind", path, path);
+  }
+  return args;
 }
 
 function whichSync(command: string): string | undefined {

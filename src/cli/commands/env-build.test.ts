@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveSimpleIndex } from "../../environments/test-support/local-package-index.js";
+import { isolationAvailable } from "../../exec/isolated-backend.js";
 import { runCli, runCliAsync } from "../test-support/run-cli.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "swegate-env-build-"));
@@ -51,6 +52,27 @@ describe("swegate env build", () => {
     expect(readdirSync(join(cacheDir, "spec-environments"))).toHaveLength(1); // the failed build's log stays
   }, 120_000);
 
+  it.skipIf(!isolationAvailable())(
+    "with --backend isolated builds in the sandbox of the environment nearest the spec's Python (here the host's system), named so",
+    async () => {
+      const cacheDir = join(scratch, "cache-isolated");
+      const result = await runCliAsync(
+        [
+          ...["env", "build", "pydicom/pydicom@3.0", "--backend", "isolated"],
+          ...["--index-url", index.url, "--cache-dir", cacheDir],
+        ],
+        // The host counts as the spec's Python 3.11, so no Debian environment is built.
+        { env: { SWEGATE_HOST_PYTHON: "3.11" } },
+      );
+      expect(result.code, result.stderr).toBe(3);
+      expect(result.stderr).toMatch(
+        /pydicom__pydicom-3\.0-py3\.\d+-isolated-host-[0-9a-f]{12}: .* in the host sandbox/,
+      );
+      expect(result.stderr).toMatch(/env build pydicom\/pydicom@3\.0: dependency_install_failed: /);
+    },
+    120_000,
+  );
+
   it("refuses a prune size it cannot read in one line", () => {
     const result = runCli(["env", "prune", "--max-size", "lots", "--cache-dir", join(scratch, "cache")]);
     expect(result.code).toBe(2);
@@ -59,18 +81,23 @@ describe("swegate env build", () => {
     );
   });
 
-  it("refuses --spec-env outside the host backend in one line", () => {
-    const result = runCli([
+  it("refuses --spec-env with --backend docker, and with --env (the spec chooses the environment), in one line", () => {
+    const store = ["--store", join(scratch, "store")];
+    const docker = runCli(["validate", "--spec-env", "--backend", "docker", ...store]);
+    expect(docker.code).toBe(2);
+    expect(docker.stderr).toContain(
+      "--spec-env with --backend=docker: spec environments run on the host or isolated backend",
+    );
+    const named = runCli([
       "validate",
       "--spec-env",
       "--backend",
       "isolated",
-      "--store",
-      join(scratch, "store"),
+      "--env",
+      "debian-bullseye",
+      ...store,
     ]);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain(
-      "--spec-env with --backend=isolated: spec environments run on the host backend only",
-    );
+    expect(named.code).toBe(2);
+    expect(named.stderr).toContain("--env=debian-bullseye: --spec-env chooses the environment from the spec");
   });
 });

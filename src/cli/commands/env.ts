@@ -9,6 +9,7 @@ import {
   listEnvironments,
   removeEnvironment,
 } from "../../environments/debian-environments.js";
+import { createEnvironmentChooser } from "../../environments/per-instance-environments.js";
 import { checkoutCommit } from "../../environments/preinstall-dependencies.js";
 import {
   buildSpecEnvironment,
@@ -19,6 +20,7 @@ import {
   removeSpecEnvironment,
   specEnvironmentsDir,
 } from "../../environments/spec-environments.js";
+import { chooseSpecSandbox } from "../../environments/spec-sandbox.js";
 import { EnvironmentError, UserError } from "../../errors.js";
 import { specFor } from "../../specs/spec-for.js";
 import { git } from "../../workspace/git.js";
@@ -42,7 +44,7 @@ export function registerEnvCommand(program: Command): void {
     .option("--release <release>", "Debian release to use instead")
     .option(
       "--packages <list>",
-      "Debian packages (comma-separated; default: python3, pytest, git and the known repositories' packages)",
+      "Debian packages (comma-separated; default: python3, pytest, git, a compiler, the Python headers and the known repositories' packages)",
     )
     .option(
       "--mirror, --debian-mirror <url>",
@@ -152,6 +154,15 @@ function registerEnvBuildCommand(env: Command): void {
     )
     .option("--index-url <url>", "package index instead of PyPI")
     .option("--exclude-newer <date>", "with uv: install nothing uploaded after this date (e.g. 2024-06-01)")
+    .option(
+      "--backend <name>",
+      "host (from this machine's Python nearest the spec's) or isolated (from the nearest Debian environment's, built in its sandbox: what --spec-env --backend isolated uses)",
+      "host",
+    )
+    .option(
+      "--debian-mirror <url>",
+      "with --backend isolated: the Debian archive environments are built from",
+    )
     .option("--cache-dir <dir>", "cache folder", defaultCacheDir())
     .option("--repo-url <template>", `where mirrors are cloned from (default ${DEFAULT_REPO_URL_TEMPLATE})`)
     .option("--json", "print JSON only")
@@ -162,6 +173,8 @@ function registerEnvBuildCommand(env: Command): void {
         options: {
           indexUrl?: string;
           excludeNewer?: string;
+          backend: string;
+          debianMirror?: string;
           cacheDir: string;
           repoUrl?: string;
           json?: boolean;
@@ -173,9 +186,16 @@ function registerEnvBuildCommand(env: Command): void {
           repoUrlTemplate: options.repoUrl ?? DEFAULT_REPO_URL_TEMPLATE,
         });
         const commit = instance.environment_setup_commit || instance.base_commit;
+        const sandbox = await buildSandbox(instance, options);
+        if (sandbox && !("interpreter" in sandbox))
+          throw new EnvironmentError(`${sandbox.reason}: ${sandbox.evidence.join(" | ")}`, {
+            where: `env build ${target} --backend isolated`,
+            hint: "build the Debian environment with swegate env create, or pass --debian-mirror",
+          });
         const result = await buildSpecEnvironment({
           cacheDir: options.cacheDir,
           instance,
+          sandbox,
           indexUrl: options.indexUrl,
           excludeNewer: options.excludeNewer,
           checkout: async () =>
@@ -205,6 +225,28 @@ function registerEnvBuildCommand(env: Command): void {
         );
       },
     );
+}
+
+/** With `--backend isolated`: the sandbox of the Debian environment nearest the spec's Python (built on first need). */
+async function buildSandbox(
+  instance: Instance,
+  options: { backend: string; debianMirror?: string; cacheDir: string },
+): Promise<Awaited<ReturnType<typeof chooseSpecSandbox>> | undefined> {
+  if (options.backend === "host") return undefined;
+  if (options.backend !== "isolated")
+    throw new UserError("spec environments are built for the host or isolated backend", {
+      where: `--backend=${options.backend}`,
+      hint: "use --backend host or isolated",
+    });
+  return chooseSpecSandbox(
+    instance,
+    createEnvironmentChooser({
+      cacheDir: options.cacheDir,
+      mirror: options.debianMirror ?? defaultDebianMirror(),
+      warn: (line) => process.stderr.write(`swegate: warning: ${line}\n`),
+      progress: (line) => process.stderr.write(`${line}\n`),
+    }),
+  );
 }
 
 /** The instance whose spec and setup commit `env build` uses: from the dataset, or the spec alone. */
