@@ -205,10 +205,8 @@ function hostNetworkVariables(): Record<string, string> {
  */
 function hostTrustFiles(root: string | undefined): string[] {
   const args: string[] = [];
-  const paths = new Set(
-    TRUST_VARIABLES.map((name) => process.env[name]).filter((path) => path?.startsWith("/")),
-  );
-  for (const path of paths as Set<string>) {
+  const named = TRUST_VARIABLES.map((name) => process.env[name] ?? "");
+  for (const path of new Set(named.filter((path) => path.startsWith("/")))) {
     if (!existsSync(path)) continue;
     const underSystem = SYSTEM_DIRECTORIES.some((dir) => path.startsWith(`${dir}/`));
     if (root && underSystem && !existsSync(join(root, path))) continue;
