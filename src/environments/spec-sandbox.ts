@@ -25,7 +25,7 @@ export interface SpecSandbox {
   interpreter: Interpreter;
   /** A bubblewrap backend over this root, seeing `binds` besides the workspace. */
   backend(options: {
-    binds: { path: string; writable?: boolean }[];
+    binds: { path: string; writable?: boolean; at?: string }[];
     pathFirst?: string[];
     network?: boolean;
   }): Backend;
@@ -35,6 +35,17 @@ export interface SpecSandbox {
 const BUILD_STEP_TIMEOUT_SECONDS = 3 * 3600;
 
 const quote = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * Where the host's uv is seen in the sandbox: not at its own path, which may lie under the root's
+ * read-only /usr (`pip install uv` as root puts it in /usr/local/bin) where nothing can be mounted.
+ */
+const UV_IN_SANDBOX = "/run/swegate-uv/uv";
+
+/** A command line for the sandbox, the host's uv called where the sandbox sees it. */
+function commandLine(program: string, args: string[], uv: string | undefined): string {
+  return `exec ${[program === uv ? UV_IN_SANDBOX : program, ...args].map(quote).join(" ")}`;
+}
 
 /**
  * The sandbox of the environment nearest the instance's spec Python under `--backend isolated`, or
@@ -109,13 +120,13 @@ export function sandboxedBuildStep(
   }
   return async (program, args, cwd) => {
     appendFileSync(options.log, `$ ${program} ${args.join(" ")}   [in the ${sandbox.name} sandbox]\n`);
-    const binds = [{ path: options.dir, writable: true }];
+    const binds: { path: string; writable: boolean; at?: string }[] = [{ path: options.dir, writable: true }];
     if (cache) binds.push({ path: cache, writable: true });
-    if (options.uv) binds.push({ path: options.uv, writable: false });
+    if (options.uv) binds.push({ path: options.uv, writable: false, at: UV_IN_SANDBOX });
     for (const path of borrowedObjects(cwd)) binds.push({ path, writable: false });
     const result = await sandbox
       .backend({ binds, network: true })
-      .run(`exec ${[program, ...args].map(quote).join(" ")}`, {
+      .run(commandLine(program, args, options.uv), {
         cwd: cwd ?? options.dir,
         env,
         timeoutSeconds: BUILD_STEP_TIMEOUT_SECONDS,
@@ -132,12 +143,12 @@ export function sandboxedBuildStep(
 export function sandboxedLayerStep(sandbox: SpecSandbox, venv: string, layer: string, uv?: string) {
   return async (program: string, args: string[]): Promise<{ code: number; output: string }> => {
     mkdirSync(layer, { recursive: true });
-    const binds = [
+    const binds: { path: string; writable: boolean; at?: string }[] = [
       { path: venv, writable: false },
       { path: layer, writable: true },
     ];
-    if (uv) binds.push({ path: uv, writable: false });
-    const result = await sandbox.backend({ binds }).run(`exec ${[program, ...args].map(quote).join(" ")}`, {
+    if (uv) binds.push({ path: uv, writable: false, at: UV_IN_SANDBOX });
+    const result = await sandbox.backend({ binds }).run(commandLine(program, args, uv), {
       cwd: layer,
       env: { UV_PYTHON_DOWNLOADS: "never", UV_OFFLINE: "1", UV_NO_CACHE: "1" },
       timeoutSeconds: 300,

@@ -16,10 +16,10 @@ export interface IsolatedBackendOptions {
   /** Extra variables for every command. */
   env?: Record<string, string>;
   /**
-   * Folders besides the workspace the sandbox sees at their own paths, read-only unless `writable`
-   * (a spec environment read-only, the checkout's layer over it writable).
+   * Folders (or files) besides the workspace the sandbox sees at their own paths (or at `at`),
+   * read-only unless `writable` (a spec environment read-only, the checkout's layer over it writable).
    */
-  binds?: { path: string; writable?: boolean }[];
+  binds?: { path: string; writable?: boolean; at?: string }[];
   /** Folders put first on PATH, before the interpreter's (a virtual environment's bin). */
   pathFirst?: string[];
   /**
@@ -94,7 +94,7 @@ export function createIsolatedBackend(options: IsolatedBackendOptions = {}): Bac
     for (const path of extraReadOnly) args.push("--ro-bind", path, path);
     // In the order given, so a writable folder can sit inside a read-only one.
     for (const bind of options.binds ?? [])
-      args.push(bind.writable ? "--bind" : "--ro-bind", bind.path, bind.path);
+      args.push(bind.writable ? "--bind" : "--ro-bind", bind.path, bind.at ?? bind.path);
     // The evidence folder (pytest's JUnit report) at its own path, after the private /tmp it may sit in.
     if (evidenceDir) args.push("--bind", evidenceDir, evidenceDir);
     return args;
