@@ -52,6 +52,10 @@ const skip = requireSandbox("spec environments under --backend isolated", missin
 
 // The host counts as a Python no Debian release has, so the Debian environment is the nearest.
 process.env.SWEGATE_HOST_PYTHON = "3.1";
+// The `python3` on PATH, with its headers: the host's system sandbox builds from it.
+const hostInfo = run(
+  `python3 -c "import os, sys, sysconfig; print('%d.%d' % sys.version_info[:2]); print(os.path.exists(os.path.join(sysconfig.get_paths()['include'], 'Python.h')))" 2>/dev/null || true`,
+).split("\n");
 
 const scratch = mkdtempSync(join(tmpdir(), "swegate-spec-isolated-"));
 const cacheDir = join(scratch, "cache");
@@ -62,7 +66,9 @@ const warnings: string[] = [];
 
 beforeAll(async () => {
   if (skip) return;
-  fixture = await buildCalcFixture(SYSTEM_PYTHON, scratch);
+  // The index's pip and setuptools from python3's own ensurepip where it has one: Debian's patched
+  // setuptools (its python3-setuptools-whl) builds for Debian's Python only.
+  fixture = await buildCalcFixture(hostInfo[0] ? "python3" : SYSTEM_PYTHON, scratch);
   const dir = join(cacheDir, "environments", environment);
   mkdirSync(dir, { recursive: true });
   symlinkSync("/", join(dir, "root"));
@@ -90,15 +96,15 @@ const instanceOf = (id: string, overrides: Parameters<typeof calcInstance>[3] = 
 /** The setup commit's pyproject.toml as the spec environment reads it: one build requirement. */
 const PYPROJECT = '[build-system]\nrequires = ["setuptools", "buildhelper"]\n';
 
-async function gates(instance: Instance) {
+async function gates(instance: Instance, environmentsCache = cacheDir) {
   const cache = createRepoCache({ cacheDir: join(scratch, "repos"), repoUrlTemplate: fixture.repo.dir });
   const workspace = await createWorkspace(cache, { repo: instance.repo, baseCommit: instance.base_commit });
   workspaces.push(workspace);
   const backend = createSpecEnvironmentResolver({
-    cacheDir,
+    cacheDir: environmentsCache,
     inner: createIsolatedBackend({}),
     chooseSandbox: createEnvironmentChooser({
-      cacheDir,
+      cacheDir: environmentsCache,
       // An archive with no release: only the environment already "built" can be had.
       mirror: pathToFileURL(join(scratch, "empty-archive")).href,
       warn: (line) => warnings.push(line),
@@ -202,6 +208,26 @@ describe.skipIf(skip)(
       expect(red.reason).toBe("build_failed");
       expect(red.evidence.join("\n")).toMatch(/error/i);
     }, 300_000);
+
+    it.skipIf(hostInfo[1] !== "True")(
+      "builds in the host's system sandbox, from the host's python3, when that is the nearest Python",
+      async () => {
+        const hostCache = join(scratch, "cache-host");
+        process.env.SWEGATE_HOST_PYTHON = hostInfo[0];
+        try {
+          const instance = calcInstance(fixture, hostInfo[0] ?? "", "calc-host");
+          const { red, green } = await gates(instance, hostCache);
+          expect(red.verdict).toBe("reproduced");
+          expect(green?.resolved).toBe(true);
+        } finally {
+          process.env.SWEGATE_HOST_PYTHON = "3.1";
+        }
+        const [listed] = listSpecEnvironments(hostCache);
+        expect(listed?.name).toContain(`-isolated-host-`);
+        expect(listed?.sandbox).toBe("host");
+      },
+      300_000,
+    );
 
     it("names a spec Python no environment is near as env_broken (interpreter_unavailable)", async () => {
       const { red } = await gates(instanceOf("calc-old", { extra: { python: "2.7" } }));
