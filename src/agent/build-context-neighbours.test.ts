@@ -107,3 +107,48 @@ describe("names an error message uses", () => {
     expect(evidence.symbols.find((symbol) => symbol.name === "latex")?.inError).toBeUndefined();
   });
 });
+
+describe("what a named method points at", () => {
+  it("shows the constructor of the class whose method the issue names", async () => {
+    const methods = Array.from(
+      { length: 300 },
+      (_, index) => `    def resolve_${index}(self, compiler):\n        return compiler.quote(${index})\n`,
+    );
+    const expressions = [
+      "class Subquery:",
+      '    """A query inside another."""',
+      "",
+      "    def __init__(self, queryset, output_field=None):",
+      "        self.query = getattr(queryset, 'query', queryset)",
+      "        self.output_field = output_field",
+      "",
+      ...methods,
+      "    def as_sql(self, compiler, connection):",
+      "        sql = self.query.as_sql(compiler, connection)",
+      "        return sql[1:-1]",
+      "",
+    ].join("\n");
+    const repo = makeGitRepo(
+      { "db/__init__.py": "", "db/expressions.py": expressions },
+      join(scratch, "constructor"),
+    );
+    const lines = (text: string) => text.split("\n");
+    const { context } = await prepareFirstMessage({
+      instance: instanceFor(repo.commit, "`Subquery.as_sql()` drops the first letter of the SQL."),
+      dir: repo.dir,
+      tokenBudget: 3_000,
+    });
+    const shownExpressions = context.files.find((file) => file.path === "db/expressions.py");
+    expect(shownExpressions?.ranges).not.toBeNull();
+    expect(
+      covers(shownExpressions?.ranges, lineOf(expressions, "def as_sql"), lines(expressions).length - 1),
+    ).toBe(true);
+    expect(
+      covers(
+        shownExpressions?.ranges,
+        lineOf(expressions, "def __init__"),
+        lineOf(expressions, "self.output_field ="),
+      ),
+    ).toBe(true);
+  });
+});

@@ -1,4 +1,5 @@
 import { rankFilesBm25 } from "../agent/rank-files-bm25.js";
+import { isTestPath } from "./is-test-path.js";
 import type { IssueEvidence } from "./issue-evidence.js";
 import type { ContextReason } from "./render-context-file.js";
 
@@ -14,10 +15,18 @@ export interface CandidateFile {
 
 /** Files taken from whole-file BM25, after those the evidence names. */
 const BM25_FILES = 25;
+/** Files taken from BM25 over the pieces of every file, after whole-file BM25's. */
+const PIECE_FILES = 15;
 /** A name defined in more files than this says little about which one is meant. */
 const COMMON_NAME_FILES = 6;
 /** Most candidates parsed per instance: outlining costs a few milliseconds a file. */
-const MAX_CANDIDATES = 60;
+const MAX_CANDIDATES = 70;
+/** Repository modules taken from the imports of the files the issue names or fails in. */
+const IMPORTED_FILES = 12;
+/** A word naming more code files than this (as module or folder) says little about which is meant. */
+const PATH_WORD_FILES = 8;
+/** ...or that more than this share of the code files spell. */
+const PATH_WORD_SHARE = 0.02;
 
 /**
  * Chooses the files to outline, cheaply and without a parser: files the issue names, files holding a
@@ -51,10 +60,125 @@ export function chooseCandidateFiles(
   }
   for (const message of evidence.messages)
     for (const [path, text] of documents) if (text.includes(message)) add(path, "message");
+  // The code a named or failing file calls often holds the fix (a migration writer's serializer).
+  const strong = [...mentioned, ...framePaths.slice(0, 2)];
+  for (const path of importedModules(strong, documents).slice(0, IMPORTED_FILES)) add(path, "imported");
+  // A word of the issue that names a module or a package folder (`dbshell`, `PostgreSQL`).
+  for (const path of filesNamedByWords(issue, documents)) add(path, "module");
   for (const path of bm25.keys()) add(path, "retrieved");
+  // Short files with the issue's rare words rank low as whole files among long ones: ranked as
+  // definitions (each `def`/`class` line to the next), their best pieces bring their files in.
+  // (Their files get no whole-file points: scaled to that, they pushed better files out on the
+  // development set.)
+  for (const piece of filesOfBestPieces(issue, documents, PIECE_FILES)) add(piece.path, "retrieved");
   return [...chosen]
     .slice(0, MAX_CANDIDATES)
     .map(([path, reason]) => ({ path, reason, bm25: bm25.get(path) ?? 0 }));
+}
+
+/**
+ * The repository modules `paths` import (`from a.b import c`, `import a.b`, relative imports), in the
+ * order met, each once: `a/b.py`, `a/b/__init__.py` or, for `from a.b import c`, `a/b/c.py`.
+ */
+export function importedModules(paths: readonly string[], documents: ReadonlyMap<string, string>): string[] {
+  const found: string[] = [];
+  const add = (path: string | undefined) => {
+    if (path && !paths.includes(path) && !found.includes(path) && !isTestPath(path)) found.push(path);
+  };
+  // `src/` and `lib/` layouts import their packages without that folder.
+  const moduleFile = (dotted: string) =>
+    ["", "src/", "lib/"]
+      .flatMap((root) => [
+        `${root}${dotted.replaceAll(".", "/")}.py`,
+        `${root}${dotted.replaceAll(".", "/")}/__init__.py`,
+      ])
+      .find((file) => documents.has(file));
+  for (const path of paths) {
+    const packageParts = path.split("/").slice(0, -1);
+    for (const match of (documents.get(path) ?? "").matchAll(
+      /^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(?:\(([^)]*)\)|([\w, \t]+))|import[ \t]+([\w.]+))/gm,
+    )) {
+      const [, dots = "", fromModule = "", inParentheses, onOneLine, imported] = match;
+      const names = inParentheses ?? onOneLine ?? "";
+      if (imported) {
+        add(moduleFile(imported));
+        continue;
+      }
+      const base = dots
+        ? [...packageParts.slice(0, packageParts.length - (dots.length - 1)), ...fromModule.split(".")]
+            .filter(Boolean)
+            .join(".")
+        : fromModule;
+      const before = found.length;
+      for (const name of names.split(",").map((word) => word.trim().split(/\s/)[0] ?? ""))
+        if (/^\w+$/.test(name)) add(moduleFile(`${base}.${name}`));
+      if (found.length === before) add(moduleFile(base));
+    }
+  }
+  return found;
+}
+
+/**
+ * Code files a word of the issue names as their module (`dbshell` → `commands/dbshell.py`) or their
+ * folder (`PostgreSQL` → `backends/postgresql/*.py`), when the word names only a few.
+ */
+export function filesNamedByWords(issue: string, documents: ReadonlyMap<string, string>): string[] {
+  const byWord = new Map<string, string[]>();
+  for (const path of documents.keys()) {
+    if (!path.endsWith(".py") || isTestPath(path)) continue;
+    const parts = path.split("/");
+    const stem = (parts.at(-1) ?? "").replace(/\.py$/, "");
+    const words = new Set(
+      [stem, parts.at(-2) ?? ""].filter((word) => word.length >= 4 && word !== "__init__"),
+    );
+    for (const word of words) byWord.set(word, [...(byWord.get(word) ?? []), path]);
+  }
+  const found: string[] = [];
+  const issueWords = new Set(issue.toLowerCase().match(/[a-z][a-z0-9_]{3,}/g) ?? []);
+  const texts = [...documents.values()].map((text) => text.toLowerCase());
+  for (const word of issueWords) {
+    const files = byWord.get(word) ?? [];
+    if (files.length === 0 || files.length > PATH_WORD_FILES) continue;
+    // A common word (`options`, `error`) that happens to name a module says nothing.
+    let using = 0;
+    for (const text of texts) if (text.includes(word) && ++using > texts.length * PATH_WORD_SHARE) break;
+    if (using > texts.length * PATH_WORD_SHARE) continue;
+    for (const path of files) if (!found.includes(path)) found.push(path);
+  }
+  return found;
+}
+
+/**
+ * The files of the best BM25 pieces, each file once with its best piece's score, best first. A piece runs from one `def` or
+ * `class` line to the next (a cheap cut, no parser: only which files to parse is chosen here).
+ */
+export function filesOfBestPieces(
+  issue: string,
+  documents: ReadonlyMap<string, string>,
+  limit: number,
+): { path: string; score: number }[] {
+  const pieces = new Map<string, string>();
+  for (const [path, text] of documents) {
+    if (!path.endsWith(".py")) continue;
+    const lines = text.split("\n");
+    let start = 0;
+    const flush = (end: number) => {
+      if (end > start)
+        pieces.set(`${path}#${start}`, `${path.replaceAll("/", " ")} ${lines.slice(start, end).join("\n")}`);
+      start = end;
+    };
+    lines.forEach((line, index) => {
+      if (/^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]/.test(line)) flush(index);
+    });
+    flush(lines.length);
+  }
+  const files: { path: string; score: number }[] = [];
+  for (const piece of rankFilesBm25(issue, pieces, limit * 4)) {
+    const path = piece.path.slice(0, piece.path.lastIndexOf("#"));
+    if (!files.some((file) => file.path === path)) files.push({ path, score: piece.score });
+    if (files.length === limit) break;
+  }
+  return files;
 }
 
 /** Does `Class` or `package.module` of a dotted name fit this file (its path, or a class it defines)? */

@@ -30,7 +30,7 @@ export interface IssueEvidence {
   frames: Frame[];
   /** Names that may be definitions, strongest first, each once. */
   symbols: NamedSymbol[];
-  /** Literal pieces of error messages (≥ 16 characters) and command-line options, to look for in the code. */
+  /** Literal pieces of error messages (≥ 16 characters), check codes and command-line options, to look for in the code. */
   messages: string[];
 }
 
@@ -104,6 +104,10 @@ export function readIssueEvidence(text: string): IssueEvidence {
   const messages: string[] = [];
   for (const match of text.matchAll(ERROR_LINE))
     for (const piece of literalPieces(match[1] ?? "")) if (!messages.includes(piece)) messages.push(piece);
+  // Check and lint codes (Django's `admin.E108`, pylint's `C0103`) are spelled where they are raised.
+  for (const match of text.matchAll(/\b[A-Z]{1,2}\d{3,4}\b/g))
+    for (const quoted of [`${match[0]}"`, `${match[0]}'`])
+      if (!messages.includes(quoted)) messages.push(quoted);
   // Command-line options are spelled literally where they are declared.
   for (const match of text.matchAll(/(?<![\w-])--[a-z][\w-]{2,}/g))
     if (!messages.includes(match[0])) messages.push(match[0]);

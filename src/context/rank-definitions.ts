@@ -30,6 +30,15 @@ export interface RankedFile {
   definitions: ScoredDefinition[];
 }
 
+/**
+ * Points a file has for the evidence that chose it, before its definitions count: a path the issue
+ * writes, a module or folder a word of it names, a module a named file imports.
+ */
+const FILE_REASON_POINTS: Partial<Record<ContextReason, number>> = { mentioned: 4, module: 2, imported: 1.5 };
+
+/** A Django-style migration (`app/migrations/0001_initial.py`): generated data, seldom where a fix goes. */
+const MIGRATION_FILE = /(^|\/)migrations\/\d{4}_\w*\.py$/;
+
 /** Where a resolved traceback frame points. */
 export interface ResolvedFrame {
   /** Repository path of the frame's file. */
@@ -116,7 +125,7 @@ export function rankDefinitions(
       const owner = byKey.get(key);
       if (owner?.path === candidate.path) scored(owner.definition).score += score;
     }
-    let fileScore = candidate.reason === "mentioned" ? 4 : 0;
+    let fileScore = FILE_REASON_POINTS[candidate.reason] ?? 0;
     for (const frame of frames.filter((entry) => entry.path === candidate.path)) {
       const weight = 6 + (4 * (frame.order + 1)) / frames.length;
       fileScore = Math.max(fileScore, weight);
@@ -132,16 +141,25 @@ export function rankDefinitions(
         if (symbol.name !== definition.name) continue;
         const rarity = 1 / (1 + Math.log2(definitionCount.get(countKey(definition)) ?? 1));
         let points = (symbol.strength === 2 ? 4 : 2) * rarity;
+        // The class whose constructor comes along: the one named, or the owner of the method named.
+        let madeBy = definition.kind === "class" ? definition.qualname : undefined;
         if (symbol.qualifier) {
           const owner = definition.qualname.split(".").slice(0, -1).join(".");
-          if (owner && symbol.qualifier.split(".").at(-1) === owner.split(".").at(-1)) points += 4;
-          else if (qualifierMatches(symbol.qualifier, candidate.path, "")) points += 3;
+          if (owner && symbol.qualifier.split(".").at(-1) === owner.split(".").at(-1)) {
+            points += 4;
+            madeBy = owner;
+          } else if (qualifierMatches(symbol.qualifier, candidate.path, "")) points += 3;
         }
         // A name defined in several files is most likely the one in a file the traceback runs through.
         if (inTraceback) points += 3;
         // The error message names it: as strong as the message's own text found in the code.
         if (symbol.inError) points += 6;
         scored(definition).score += points;
+        // A class's state is set by its constructor: often where a named method's input goes wrong
+        // (django__django-15320: `Subquery.as_sql` fails, the fix is in `Subquery.__init__`).
+        const initializer =
+          madeBy && outline?.definitions.find((other) => other.qualname === `${madeBy}.__init__`);
+        if (initializer && initializer !== definition) scored(initializer).score += points / 2;
       }
     }
     if (evidence.messages.length > 0 && outline) {
@@ -157,7 +175,7 @@ export function rankDefinitions(
       .sort((left, right) => right.score - left.score || left.definition.start - right.definition.start);
     const best = definitions[0]?.score ?? 0;
     let score = Math.max(fileScore, best) + (2 * candidate.bm25) / topFileBm25;
-    if (isTestPath(candidate.path)) score *= 0.3;
+    if (isTestPath(candidate.path) || MIGRATION_FILE.test(candidate.path)) score *= 0.3;
     ranked.push({ path: candidate.path, reason: candidate.reason, score, definitions });
   }
   return ranked.sort((left, right) => right.score - left.score || left.path.localeCompare(right.path));

@@ -10,7 +10,15 @@ export interface ContextSection {
 
 /** Why a file is in the context, strongest evidence first. */
 /** `model`: named by the model step (`--localize model`). */
-export type ContextReason = "mentioned" | "traceback" | "symbol" | "message" | "retrieved" | "model";
+export type ContextReason =
+  | "mentioned"
+  | "traceback"
+  | "symbol"
+  | "message"
+  | "imported"
+  | "module"
+  | "retrieved"
+  | "model";
 
 /** One file as the model is shown it: whole, or an outline plus chosen pieces. */
 export interface ContextFile {
