@@ -35,6 +35,9 @@ export const CONDA_TO_PYPI: Readonly<Record<string, string | null>> = {
   freetype: null,
   ghostscript: null,
   graphviz: null,
+  // conda-forge's GTK 4 C library (matplotlib 3.6's environment.yml, for its gtk4 backend tests); PyPI
+  // has no such package, so resolving it failed the whole environment.
+  gtk4: null,
   hdf5: null,
   imagemagick: null,
   inkscape: null,

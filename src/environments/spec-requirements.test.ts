@@ -88,6 +88,14 @@ describe("conda names and match specs as pip requirements", () => {
     });
   });
 
+  it("leaves out matplotlib 3.6's C libraries (gtk4) and keeps its renamed Python packages", () => {
+    const text = ["dependencies:", "  - pygobject", "  - pyqt", "  - gtk4", "  - ipykernel"].join("\n");
+    expect(condaEnvironmentRequirements(text)).toEqual({
+      packages: ["PyGObject", "PyQt5", "ipykernel"],
+      skipped: ["gtk4"],
+    });
+  });
+
   it("keeps exact pins exact and drops build strings", () => {
     expect(condaRequirement("numpy==1.19.2=py39h_0")).toEqual({
       name: "numpy",
