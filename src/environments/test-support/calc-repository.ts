@@ -53,7 +53,7 @@ export interface CalcFixture {
 }
 
 /**
- * Builds the `calc` repository (a C extension, one dependency `tinydep`) and a loopback index of
+ * Builds the `calc` repository (a C extension, one dependency `tinydep`) under `scratch` and a loopback index of
  * `tinydep`, `pinned`, `otherdep`, `buildhelper` and the seed wheels (pip, setuptools, wheel) built with `python`.
  */
 export async function buildCalcFixture(python: string, scratch: string): Promise<CalcFixture> {
@@ -78,14 +78,17 @@ export async function buildCalcFixture(python: string, scratch: string): Promise
   copyWheelPackage(wheels);
   copyBundledWheels(python, wheels);
   const index = await serveSimpleIndex(wheels);
-  const repo = makeGitRepo({
-    "setup.py": SETUP,
-    ".gitignore": "*.so\nbuild/\n*.egg-info/\n",
-    "calc/_speedup.c": SPEEDUP,
-    "calc/__init__.py":
-      "from calc._speedup import add\n\ndef double(x):\n    return add(x, x)\n\ndef triple(x):\n    return add(x, x)\n",
-    "run_tests.py": RUNNER,
-  });
+  const repo = makeGitRepo(
+    {
+      "setup.py": SETUP,
+      ".gitignore": "*.so\nbuild/\n*.egg-info/\n",
+      "calc/_speedup.c": SPEEDUP,
+      "calc/__init__.py":
+        "from calc._speedup import add\n\ndef double(x):\n    return add(x, x)\n\ndef triple(x):\n    return add(x, x)\n",
+      "run_tests.py": RUNNER,
+    },
+    join(scratch, "calc-repo"),
+  );
   const fixed = commitFiles(
     repo.dir,
     {
