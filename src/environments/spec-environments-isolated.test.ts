@@ -16,15 +16,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Instance } from "../dataset/instance.js";
 import { createIsolatedBackend, isolationAvailable } from "../exec/isolated-backend.js";
 import { requireSandbox } from "../exec/test-support/require-sandbox.js";
-import { runGreenGate } from "../grading/green-gate.js";
-import { runRedGate } from "../grading/red-gate.js";
 import { createWorkspace, type Workspace } from "../workspace/create-workspace.js";
 import { createRepoCache } from "../workspace/repo-cache.js";
 import { DEBIAN_RELEASES } from "./debian-environments.js";
 import { createEnvironmentChooser } from "./per-instance-environments.js";
 import { createSpecEnvironmentResolver } from "./spec-environment-backend.js";
 import { listSpecEnvironments, specEnvironmentsDir } from "./spec-environments.js";
-import { buildCalcFixture, type CalcFixture, calcInstance } from "./test-support/calc-repository.js";
+import {
+  buildCalcFixture,
+  type CalcFixture,
+  calcInstance,
+  redThenGold,
+} from "./test-support/calc-repository.js";
 
 // This machine's own system stands in for a Debian environment (as in per-instance-environments.test.ts:
 // a Debian root takes minutes to build): its /usr/bin/python3 must be a Debian release's Python, with
@@ -117,17 +120,7 @@ async function gates(instance: Instance, environmentsCache = cacheDir) {
     progress: () => {},
     readAt: () => async (path) => (path === "pyproject.toml" ? PYPROJECT : undefined),
   })(instance);
-  const red = await runRedGate({ instance, dir: workspace.dir, backend, timeoutSeconds: 300, clean: true });
-  const green =
-    red.verdict === "reproduced"
-      ? await runGreenGate({
-          instance,
-          dir: workspace.dir,
-          patch: instance.patch,
-          backend,
-          timeoutSeconds: 300,
-        })
-      : undefined;
+  const { red, green } = await redThenGold(instance, workspace.dir, backend);
   return { red, green, backend, dir: workspace.dir };
 }
 

@@ -6,13 +6,16 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Instance } from "../dataset/instance.js";
 import { createHostBackend } from "../exec/host-backend.js";
-import { runGreenGate } from "../grading/green-gate.js";
-import { runRedGate } from "../grading/red-gate.js";
 import { createWorkspace, type Workspace } from "../workspace/create-workspace.js";
 import { createRepoCache } from "../workspace/repo-cache.js";
 import { createSpecEnvironmentResolver } from "./spec-environment-backend.js";
 import { listSpecEnvironments, specEnvironmentsDir } from "./spec-environments.js";
-import { buildCalcFixture, type CalcFixture, calcInstance } from "./test-support/calc-repository.js";
+import {
+  buildCalcFixture,
+  type CalcFixture,
+  calcInstance,
+  redThenGold,
+} from "./test-support/calc-repository.js";
 
 // What the test needs: uv (PyPI's `uv`), a Python 3 with its headers and gcc for the compiled part.
 const python = execFileSync("bash", ["-c", "command -v python3 || true"], { encoding: "utf8" }).trim();
@@ -81,17 +84,7 @@ async function gates(instance: Instance, environmentsCache = cacheDir) {
     progress: () => {},
     readAt: () => async () => undefined,
   })(instance);
-  const red = await runRedGate({ instance, dir: workspace.dir, backend, timeoutSeconds: 300, clean: true });
-  const green =
-    red.verdict === "reproduced"
-      ? await runGreenGate({
-          instance,
-          dir: workspace.dir,
-          patch: instance.patch,
-          backend,
-          timeoutSeconds: 300,
-        })
-      : undefined;
+  const { red, green } = await redThenGold(instance, workspace.dir, backend);
   return { red, green, backend, dir: workspace.dir };
 }
 

@@ -1,5 +1,8 @@
 import { join } from "node:path";
 import type { Instance } from "../../dataset/instance.js";
+import type { Backend } from "../../exec/backend.js";
+import { runGreenGate } from "../../grading/green-gate.js";
+import { runRedGate } from "../../grading/red-gate.js";
 import { git } from "../../workspace/git.js";
 import { commitFiles, makeGitRepo } from "../../workspace/test-support/make-git-repo.js";
 import { newFileDiff } from "../../workspace/test-support/new-file-diff.js";
@@ -144,4 +147,14 @@ export function calcInstance(
       ...overrides.extra,
     },
   } as Instance;
+}
+
+/** The red gate on a fresh checkout, then the gold patch's green gate when the red one reproduced. */
+export async function redThenGold(instance: Instance, dir: string, backend: Backend) {
+  const red = await runRedGate({ instance, dir, backend, timeoutSeconds: 300, clean: true });
+  const green =
+    red.verdict === "reproduced"
+      ? await runGreenGate({ instance, dir, patch: instance.patch, backend, timeoutSeconds: 300 })
+      : undefined;
+  return { red, green };
 }
