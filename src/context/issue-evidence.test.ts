@@ -57,7 +57,12 @@ describe("evidence read from an issue", () => {
     expect(names).toContain("Query.diagonal");
     expect(names).not.toContain("This");
     expect(names).not.toContain("works");
-    expect(evidence.messages).toEqual(["to a numeric matrix of shape", "--collect-only"]);
+    expect(evidence.messages).toEqual([
+      "to a numeric matrix of shape",
+      '"Query.diagonal"',
+      "'Query.diagonal'",
+      "--collect-only",
+    ]);
     const documents = new Map([
       ["a.py", 'raise ValueError("Cannot convert %r to a numeric matrix of shape %s")'],
       ["b.py", "x = 1"],
@@ -69,5 +74,25 @@ describe("evidence read from an issue", () => {
       ...[1, 2, 3, 4].map((index): [string, string] => [`testing/test_${index}.py`, 'run("--collect-only")']),
     ]);
     expect(distinctiveLiterals(["--collect-only"], withTests)).toEqual(["--collect-only"]);
+  });
+});
+
+describe("a dotted name the code writes inside quotes", () => {
+  it("is looked for where the code generates it (a migration's `models.Model`), quoted either way", () => {
+    const evidence = readIssueEvidence(
+      [
+        "The generated migration fails with NameError:",
+        "```",
+        "bases=(app.models.MyMixin, models.Model),",
+        "```",
+      ].join("\n"),
+    );
+    expect(evidence.messages).toEqual(expect.arrayContaining(['"models.Model"', "'models.Model'"]));
+    const documents = new Map([
+      ["db/migrations/serializer.py", 'special_cases = [(models.Model, "models.Model", [])]'],
+      ["db/models/base.py", "class Model:\n    pass\n"],
+      ["app/models.py", "class MyMixin(models.Model):\n    pass\n"],
+    ]);
+    expect(distinctiveLiterals(evidence.messages, documents)).toEqual(['"models.Model"']);
   });
 });

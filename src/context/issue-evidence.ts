@@ -30,7 +30,10 @@ export interface IssueEvidence {
   frames: Frame[];
   /** Names that may be definitions, strongest first, each once. */
   symbols: NamedSymbol[];
-  /** Literal pieces of error messages (≥ 16 characters), check codes and command-line options, to look for in the code. */
+  /**
+   * Literal pieces of error messages (≥ 16 characters), quoted dotted names, check codes and
+   * command-line options, to look for in the code.
+   */
   messages: string[];
 }
 
@@ -104,6 +107,14 @@ export function readIssueEvidence(text: string): IssueEvidence {
   const messages: string[] = [];
   for (const match of text.matchAll(ERROR_LINE))
     for (const piece of literalPieces(match[1] ?? "")) if (!messages.includes(piece)) messages.push(piece);
+  // A dotted name the code writes inside quotes: output the code generates (a migration's
+  // `models.Model`), spelled where it is generated.
+  for (const symbol of symbols.values())
+    if (symbol.qualifier)
+      for (const quote of ['"', "'"]) {
+        const literal = `${quote}${symbol.qualifier}.${symbol.name}${quote}`;
+        if (!messages.includes(literal)) messages.push(literal);
+      }
   // Check and lint codes (Django's `admin.E108`, pylint's `C0103`) are spelled where they are raised.
   for (const match of text.matchAll(/\b[A-Z]{1,2}\d{3,4}\b/g))
     for (const quoted of [`${match[0]}"`, `${match[0]}'`])
