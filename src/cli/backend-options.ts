@@ -268,6 +268,7 @@ function createSpecEnvironmentResolverFromOptions(options: BackendOptions): (ins
           mirror: options.debianMirror ?? defaultDebianMirror(),
           warn: (line) => process.stderr.write(`swegate: warning: ${line}\n`),
           progress: (line) => process.stderr.write(`${line}\n`),
+          olderOnTies: true,
         })
       : undefined,
     indexUrl: options.indexUrl,

@@ -24,6 +24,14 @@ describe("the environment nearest the spec's Python", () => {
     // A host on 3.12 keeps bookworm (3.11) as a candidate of its own.
     expect(order("3.11", "3.12")).toEqual(["bookworm", "host", "bullseye", "buster"]);
   });
+
+  it("takes the older of two equally near for spec environments, whose pins predate the newer", () => {
+    const order = (wanted: string, host: string) =>
+      candidatesFor(wanted, host, true).map((candidate) => candidate.release ?? "host");
+    expect(order("3.10", "3.11")).toEqual(["bullseye", "host", "buster"]);
+    expect(order("3.8", "3.11")).toEqual(["buster", "bullseye", "host"]);
+    expect(order("3.9", "3.11")).toEqual(["bullseye", "buster", "host"]);
+  });
 });
 
 /** A Debian archive on disk holding only the releases named (their Release files, nothing else). */

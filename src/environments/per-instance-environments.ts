@@ -28,16 +28,18 @@ const distance = (left: string, right: string) => {
 };
 
 /**
- * Where an instance asking for `wanted` may run, nearest Python first (ties go to the newer): the
- * host system, and every Debian release whose Python differs from the host's (the host is as near
- * and needs no build).
+ * Where an instance asking for `wanted` may run, nearest Python first (ties go to the newer, or the
+ * older with `olderOnTies`): the host system, and every Debian release whose Python differs from the
+ * host's (the host is as near and needs no build).
  */
-export function candidatesFor(wanted: string, hostPython: string): Candidate[] {
+export function candidatesFor(wanted: string, hostPython: string, olderOnTies = false): Candidate[] {
   const releases = DEBIAN_RELEASES.filter((entry) => entry.python !== hostPython);
+  const newer = (left: Candidate, right: Candidate) =>
+    distance(right.python, "0.0") - distance(left.python, "0.0");
   return [{ python: hostPython }, ...releases].sort(
     (left, right) =>
       distance(left.python, wanted) - distance(right.python, wanted) ||
-      distance(right.python, "0.0") - distance(left.python, "0.0"),
+      (olderOnTies ? -newer(left, right) : newer(left, right)),
   );
 }
 
@@ -101,6 +103,11 @@ export interface EnvironmentChooserOptions {
   warn: (line: string) => void;
   /** Prints one progress line of a build. */
   progress: (line: string) => void;
+  /**
+   * Of two Pythons equally near the wanted one, take the older: a spec environment's pins predate
+   * the newer (xarray 0.12 wants 3.10; its `numpy==1.23.0` has wheels for 3.9, none for 3.11).
+   */
+  olderOnTies?: boolean;
 }
 
 /**
@@ -167,7 +174,7 @@ export function createEnvironmentChooser(
   };
 
   const firstUsable = async (wanted: string): Promise<Candidate> => {
-    for (const candidate of candidatesFor(wanted, hostPython)) {
+    for (const candidate of candidatesFor(wanted, hostPython, options.olderOnTies)) {
       if (!candidate.release || readEnvironment(options.cacheDir, `debian-${candidate.release}`))
         return candidate;
       if (!(await missingFromArchive(candidate.release, candidate.python))) return candidate;

@@ -38,7 +38,10 @@ export function availableInterpreters(): Interpreter[] {
   return found;
 }
 
-/** The interpreter nearest `wanted` (exact first, ties to the newer), or undefined when none is near enough. */
+/**
+ * The interpreter nearest `wanted` (exact first, ties to the older: the spec's pins predate the newer
+ * Python, whose wheels they often lack), or undefined when none is near enough.
+ */
 export function nearestInterpreter(wanted: string, interpreters: Interpreter[]): Interpreter | undefined {
   const ranked = interpreters
     .map((interpreter) => ({ interpreter, distance: minorDistance(interpreter.version, wanted) }))
@@ -46,7 +49,7 @@ export function nearestInterpreter(wanted: string, interpreters: Interpreter[]):
     .sort(
       (left, right) =>
         left.distance - right.distance ||
-        minorDistance(right.interpreter.version, "3.0") - minorDistance(left.interpreter.version, "3.0"),
+        minorDistance(left.interpreter.version, "3.0") - minorDistance(right.interpreter.version, "3.0"),
     );
   return ranked[0]?.interpreter;
 }

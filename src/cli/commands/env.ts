@@ -245,6 +245,7 @@ async function buildSandbox(
       mirror: options.debianMirror ?? defaultDebianMirror(),
       warn: (line) => process.stderr.write(`swegate: warning: ${line}\n`),
       progress: (line) => process.stderr.write(`${line}\n`),
+      olderOnTies: true,
     }),
   );
 }
