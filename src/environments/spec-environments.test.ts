@@ -14,6 +14,7 @@ import {
   buildCalcFixture,
   type CalcFixture,
   calcInstance,
+  expectCalcReproducedAndResolved,
   redThenGold,
 } from "./test-support/calc-repository.js";
 
@@ -93,13 +94,7 @@ describe.skipIf(missing.length > 0)(
   () => {
     it("builds the spec's environment, installs the repository per checkout, and both gates pass through it", async () => {
       const { red, green, backend, dir } = await gates(instanceOf("calc-1"));
-      expect(red.message).toMatch(/^reproduced/);
-      expect(red.tests).toMatchObject({
-        "tests/test_calc.py::test_triple": "FAILED",
-        "tests/test_calc.py::test_double": "PASSED",
-        "tests/test_calc.py::test_dependency": "PASSED",
-      });
-      expect(green?.resolved).toBe(true);
+      expectCalcReproducedAndResolved({ red, green });
       const described = await backend.describe({ cwd: dir });
       expect(described.details?.packages).toContain("pinned==2.0");
       expect(described.details?.packages).toContain("tinydep==1.0");

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { expect } from "vitest";
 import type { Instance } from "../../dataset/instance.js";
 import type { Backend } from "../../exec/backend.js";
 import { runGreenGate } from "../../grading/green-gate.js";
@@ -157,4 +158,15 @@ export async function redThenGold(instance: Instance, dir: string, backend: Back
       ? await runGreenGate({ instance, dir, patch: instance.patch, backend, timeoutSeconds: 300 })
       : undefined;
   return { red, green };
+}
+
+/** The calc fixture's gates as they must come out at base: triple fails, the rest passes, gold resolves. */
+export function expectCalcReproducedAndResolved(gates: Awaited<ReturnType<typeof redThenGold>>): void {
+  expect(gates.red.message).toMatch(/^reproduced/);
+  expect(gates.red.tests).toMatchObject({
+    "tests/test_calc.py::test_triple": "FAILED",
+    "tests/test_calc.py::test_double": "PASSED",
+    "tests/test_calc.py::test_dependency": "PASSED",
+  });
+  expect(gates.green?.resolved).toBe(true);
 }
