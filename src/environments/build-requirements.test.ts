@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import {
   buildRequirements,
   buildSystemRequires,
+  projectDependencies,
+  runtimeRequirements,
   setupCfgRequires,
   setupPyRequires,
 } from "./build-requirements.js";
@@ -60,5 +62,38 @@ build-backend = 'setuptools.build_meta'
       "setup.py": 'setup(setup_requires=["cython", "numpy"])\n',
     };
     expect(await buildRequirements(async (path) => files[path])).toEqual(["setuptools", "cython", "numpy"]);
+  });
+});
+
+describe("a repository's run-time requirements, as its files declare them", () => {
+  it("reads setup.cfg's install_requires with their markers, [project] dependencies and a literal install_requires", async () => {
+    // pylint 2.13's setup.cfg, shortened.
+    const setupCfg = `[options]
+packages = find:
+install_requires =
+    dill>=0.2
+    astroid>=2.9.2,<=2.10.0-dev0
+    typing-extensions>=3.10.0;python_version<"3.10"  # a marker, not a second requirement
+setup_requires = setuptools; wheel
+`;
+    expect(setupCfgRequires(setupCfg, "install_requires")).toEqual([
+      "dill>=0.2",
+      "astroid>=2.9.2,<=2.10.0-dev0",
+      'typing-extensions>=3.10.0;python_version<"3.10"',
+    ]);
+    expect(setupCfgRequires(setupCfg)).toEqual(["setuptools", "wheel"]);
+    expect(
+      projectDependencies('[project]\nname = "x"\ndependencies = [\n  "numpy>=1.20",\n  "packaging",\n]\n'),
+    ).toEqual(["numpy>=1.20", "packaging"]);
+    const files: Record<string, string> = {
+      "setup.cfg": setupCfg,
+      "setup.py": 'setup(name="calc", install_requires=["tinydep", "dill>=0.2"], setup_requires=["cython"])',
+    };
+    expect(await runtimeRequirements(async (path) => files[path])).toEqual([
+      "dill>=0.2",
+      "astroid>=2.9.2,<=2.10.0-dev0",
+      'typing-extensions>=3.10.0;python_version<"3.10"',
+      "tinydep",
+    ]);
   });
 });

@@ -29,20 +29,52 @@ export function buildSystemRequires(pyproject: string): string[] {
   return list ? quotedStrings(withoutComments(list)) : [];
 }
 
-/** `setup_requires = cython` or indented lines after it, in `setup.cfg`'s `[options]`. */
-export function setupCfgRequires(setupCfg: string): string[] {
+/**
+ * What the repository itself needs at run time, as it declares it without running code:
+ * `setup.cfg`'s `install_requires`, `pyproject.toml`'s `[project] dependencies` and a literal
+ * `install_requires=[…]` in `setup.py`. Under `--backend isolated` those of a base commit that the
+ * shared environment (built at the setup commit) does not satisfy are put into its checkout's layer
+ * before the offline install (pylint 2.13's base commit wants an older astroid than its setup commit).
+ */
+export async function runtimeRequirements(read: RepositoryFileReader): Promise<string[]> {
+  const [pyproject, setupCfg, setupPy] = await Promise.all([
+    read("pyproject.toml"),
+    read("setup.cfg"),
+    read("setup.py"),
+  ]);
+  const found = [
+    ...projectDependencies(pyproject ?? ""),
+    ...setupCfgRequires(setupCfg ?? "", "install_requires"),
+    ...setupPyRequires(setupPy ?? "", "install_requires"),
+  ];
+  return [...new Set(found.map((requirement) => requirement.trim()).filter(Boolean))];
+}
+
+/** `dependencies = ["numpy>=1.20", …]` under `[project]`. */
+export function projectDependencies(pyproject: string): string[] {
+  const section = /^\[project\]\s*$([\s\S]*?)(?=^\[|(?![\s\S]))/m.exec(pyproject)?.[1] ?? "";
+  const list = /^\s*dependencies\s*=\s*\[([\s\S]*?)\]/m.exec(section)?.[1];
+  return list ? quotedStrings(withoutComments(list)) : [];
+}
+
+/** `setup_requires = cython` (or another key) or indented lines after it, in `setup.cfg`'s `[options]`. */
+export function setupCfgRequires(setupCfg: string, key = "setup_requires"): string[] {
   const section = /^\[options\]\s*$([\s\S]*?)(?=^\[|(?![\s\S]))/m.exec(setupCfg)?.[1] ?? "";
-  const match = /^setup_requires\s*=[ \t]*(.*)$((?:\n[ \t]+\S.*$)*)/m.exec(section);
+  const match = new RegExp(`^${key}\\s*=[ \\t]*(.*)$((?:\\n[ \\t]+\\S.*$)*)`, "m").exec(section);
   if (!match) return [];
+  // One requirement a line; `;` also separates `setup_requires`, but starts a marker in `install_requires`.
   return `${match[1]}\n${match[2]}`
-    .split(/[\n;]/)
+    .split(key === "install_requires" ? /\n/ : /[\n;]/)
     .map((line) => line.replace(/#.*/, "").trim())
     .filter(Boolean);
 }
 
-/** A literal `setup_requires=["numpy", …]` in `setup.py` (a variable or a computed list is not followed). */
-export function setupPyRequires(setupPy: string): string[] {
-  const list = /\bsetup_requires\s*=\s*\[([^\]]*)\]/.exec(setupPy)?.[1];
+/**
+ * A literal `setup_requires=["numpy", …]` (or another key) in `setup.py` (a variable or a computed
+ * list is not followed).
+ */
+export function setupPyRequires(setupPy: string, key = "setup_requires"): string[] {
+  const list = new RegExp(`\\b${key}\\s*=\\s*\\[([^\\]]*)\\]`).exec(setupPy)?.[1];
   return list ? quotedStrings(withoutComments(list)) : [];
 }
 

@@ -19,6 +19,7 @@ import type { Instance } from "../dataset/instance.js";
 import type { Backend, CommandResult, RunOptions } from "../exec/backend.js";
 import { specFor } from "../specs/spec-for.js";
 import { git } from "../workspace/git.js";
+import { runtimeRequirements } from "./build-requirements.js";
 import type { EnvironmentChoice } from "./per-instance-environments.js";
 import { checkoutCommit } from "./preinstall-dependencies.js";
 import {
@@ -30,7 +31,12 @@ import {
   specEnvironmentsDir,
 } from "./spec-environments.js";
 import type { RepositoryFileReader } from "./spec-requirements.js";
-import { chooseSpecSandbox, type SpecSandbox, sandboxedLayerStep } from "./spec-sandbox.js";
+import {
+  chooseSpecSandbox,
+  type SpecSandbox,
+  sandboxedLayerInstall,
+  sandboxedLayerStep,
+} from "./spec-sandbox.js";
 
 const run = promisify(execFile);
 
@@ -129,7 +135,7 @@ export function createSpecEnvironmentResolver(options: {
 function specEnvironmentBackend(
   instance: Instance,
   shared: (instance: Instance, cwd: string) => Promise<SharedEnvironment>,
-  options: { cacheDir: string; inner: Backend; indexUrl?: string },
+  options: { cacheDir: string; inner: Backend; indexUrl?: string; excludeNewer?: string },
 ): Backend {
   const used = new Set<string>();
   return {
@@ -142,7 +148,7 @@ function specEnvironmentBackend(
         used.add(environment.record.name);
         recordSpecEnvironmentUse(options.cacheDir, environment.record.name, instance.instance_id);
       }
-      const layer = await ensureLayer(environment, runOptions.cwd, instance.instance_id);
+      const layer = await ensureLayer(environment, runOptions.cwd, instance.instance_id, options);
       writeFileSync(join(layer, "script.sh"), script);
       const { sandbox } = environment;
       const wrapped = installThenRun(instance, environment.record.name, layer, !sandbox);
@@ -228,7 +234,12 @@ function sandboxedRunEnvironment(environment: BuiltEnvironment): Record<string, 
  * checkout last (what it installed must not be seen). Outside the checkout, so nothing of it enters
  * the candidate's diff or survives a `git clean`.
  */
-async function ensureLayer(environment: BuiltEnvironment, cwd: string, instanceId: string): Promise<string> {
+async function ensureLayer(
+  environment: BuiltEnvironment,
+  cwd: string,
+  instanceId: string,
+  index: { indexUrl?: string; excludeNewer?: string },
+): Promise<string> {
   const layer = join(environment.dir, "layers", createHash("sha256").update(cwd).digest("hex").slice(0, 16));
   const owner = join(layer, "instance.txt");
   // Made anew by each process too: one left by another process may be half made or older.
@@ -252,8 +263,87 @@ async function ensureLayer(environment: BuiltEnvironment, cwd: string, instanceI
     `import site; site.addsitedir(${JSON.stringify(environment.record.site_packages)})\n`,
   );
   linkSharedCommands(join(environment.dir, "venv", "bin"), join(layer, "bin"));
+  if (environment.sandbox) await addMissingRequirements(environment, cwd, layer, uv, index);
   writeFileSync(owner, instanceId);
   return layer;
+}
+
+/** Prints each requirement the layer's interpreter does not satisfy (markers evaluated) as `swegate-missing:…`. */
+const UNSATISFIED = `import sys
+try:
+    from importlib import metadata
+    version_of = metadata.version
+except ImportError:
+    import pkg_resources
+    version_of = lambda name: pkg_resources.get_distribution(name).version
+try:
+    from packaging.requirements import Requirement
+except ImportError:
+    from pip._vendor.packaging.requirements import Requirement
+for line in sys.argv[1:]:
+    try:
+        requirement = Requirement(line)
+    except Exception:
+        continue
+    if requirement.marker is not None and not requirement.marker.evaluate():
+        continue
+    try:
+        version = version_of(requirement.name)
+    except Exception:
+        print("swegate-missing:" + line)
+        continue
+    if requirement.specifier and not requirement.specifier.contains(version, prereleases=True):
+        print("swegate-missing:" + line)
+`;
+
+/**
+ * Under `--backend isolated` each run installs the checkout offline, from the shared environment
+ * built at the setup commit. A base commit may declare other versions (pylint 2.13's base wants
+ * `astroid<=2.10.0-dev0`, its setup commit installed 2.11.3), which the harness's per-run install
+ * would fetch: those its files declare without running code (`runtimeRequirements`) and the shared
+ * environment does not satisfy are installed into the layer when it is made, as wheels, with the
+ * network, in the sandbox. What cannot be had stays missing, and the offline install says so.
+ */
+async function addMissingRequirements(
+  environment: BuiltEnvironment,
+  cwd: string,
+  layer: string,
+  uv: string | undefined,
+  index: { indexUrl?: string; excludeNewer?: string },
+): Promise<void> {
+  const { sandbox } = environment;
+  if (!sandbox) return;
+  const declared = await runtimeRequirements(async (path) => {
+    const file = join(cwd, path);
+    return existsSync(file) ? readFileSync(file, "utf8") : undefined;
+  });
+  if (declared.length === 0) return;
+  const asked = await layerStep(
+    environment,
+    layer,
+    uv,
+  )(join(layer, "bin", "python"), ["-c", UNSATISFIED, ...declared]).catch(
+    (error: unknown) => `${error instanceof Error ? error.message : String(error)}`,
+  );
+  const missing = [...asked.matchAll(/^swegate-missing:(.+)$/gm)].map((match) => match[1] ?? "");
+  if (missing.length === 0) return;
+  const env: Record<string, string> = { PIP_DISABLE_PIP_VERSION_CHECK: "1" };
+  if (index.indexUrl) env.PIP_INDEX_URL = index.indexUrl;
+  const options = [
+    ...(uv && index.indexUrl ? ["--index-url", index.indexUrl] : []),
+    ...(uv && index.excludeNewer ? ["--exclude-newer", index.excludeNewer] : []),
+  ];
+  // The build tools stay the shared environment's (a dependency's `setuptools>=20` would otherwise
+  // bring today's setuptools into the layer, in front of the harness's pin, for the install after).
+  const tools = environment.record.freeze.filter((line) => /^(pip|setuptools|wheel)==/i.test(line));
+  const constraints = join(layer, "constraints.txt");
+  writeFileSync(constraints, `${tools.join("\n")}\n`);
+  const install = sandboxedLayerInstall(sandbox, { venv: join(environment.dir, "venv"), layer, uv, env });
+  const result = await install([...options, ...(tools.length > 0 ? ["-c", constraints] : []), ...missing]);
+  writeFileSync(
+    join(layer, "requirements.log"),
+    `swegate: the checkout declares ${missing.join(" ")}, which the shared environment does not satisfy\n${result.output}`,
+  );
 }
 
 /**

@@ -174,14 +174,35 @@ describe.skipIf(skip)(
       expect(probe.output).toContain("index-unreachable");
     }, 300_000);
 
-    it("installs each checkout offline: a dependency the shared environment lacks is build_failed, not downloaded", async () => {
-      const { red } = await gates(
+    it("puts a dependency the base commit declares and the shared environment lacks into the checkout's layer before the offline run", async () => {
+      const { red, dir, backend } = await gates(
         instanceOf("calc-new-dependency", { base_commit: fixture.newDependencyCommit }),
+      );
+      // The checkout built and its tests ran (its history holds the fix: they all pass).
+      expect(red.verdict).not.toBe("env_broken");
+      expect(red.tests).toMatchObject({ "tests/test_calc.py::test_double": "PASSED" });
+      const [listed] = listSpecEnvironments(cacheDir);
+      // Into the layer, never the shared environment.
+      expect(listed?.freeze.some((line) => line.startsWith("otherdep"))).toBe(false);
+      const where = await backend.run(
+        [
+          `python -c "import otherdep, sys; print('otherdep-in:' + otherdep.__file__)"`,
+          `python -c "import urllib.request; urllib.request.urlopen('${fixture.index.url}', timeout=3)" 2>/dev/null && echo index-reached || echo index-unreachable`,
+        ].join("\n"),
+        { cwd: dir, timeoutSeconds: 120 },
+      );
+      expect(where.output).toMatch(/otherdep-in:.*\/layers\/[0-9a-f]{16}\//);
+      // The test run itself still has no network.
+      expect(where.output).toContain("index-unreachable");
+    }, 300_000);
+
+    it("leaves a declared dependency no index has missing: the offline install names it, build_failed", async () => {
+      const { red } = await gates(
+        instanceOf("calc-missing-dependency", { base_commit: fixture.missingDependencyCommit }),
       );
       expect(red.verdict).toBe("env_broken");
       expect(red.reason).toBe("build_failed");
-      expect(red.evidence.join("\n")).toMatch(/otherdep/);
-      expect(red.log).not.toMatch(/Successfully installed .*otherdep/);
+      expect(red.evidence.join("\n")).toMatch(/nosuchdep/);
     }, 300_000);
 
     it("undoes the spec's pre_install file edits from the host after the run (the sandbox has no git)", async () => {

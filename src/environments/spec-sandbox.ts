@@ -157,6 +157,44 @@ export function sandboxedLayerStep(sandbox: SpecSandbox, venv: string, layer: st
   };
 }
 
+/**
+ * Installs into one checkout's layer from the index, with the network, inside the sandbox: the shared
+ * environment read-only, the layer and uv's download cache writable. Wheels only (`--only-binary
+ * :all:`), so no package's build code runs here: what has no wheel stays missing and the offline
+ * install names it.
+ */
+export function sandboxedLayerInstall(
+  sandbox: SpecSandbox,
+  options: { venv: string; layer: string; uv: string | undefined; env: Record<string, string> },
+) {
+  const cache = options.uv ? uvCacheDir(options.uv) : undefined;
+  return async (requirements: string[]): Promise<{ code: number; output: string }> => {
+    const binds: { path: string; writable: boolean; at?: string }[] = [
+      { path: options.venv, writable: false },
+      { path: options.layer, writable: true },
+    ];
+    const env: Record<string, string> = { ...options.env, UV_PYTHON_DOWNLOADS: "never" };
+    if (cache) {
+      binds.push({ path: cache, writable: true });
+      env.UV_CACHE_DIR = cache;
+      env.UV_LINK_MODE = "copy";
+    }
+    if (options.uv) binds.push({ path: options.uv, writable: false, at: UV_IN_SANDBOX });
+    const python = join(options.layer, "bin", "python");
+    const [program, args] = options.uv
+      ? [options.uv, ["pip", "install", "--python", python, "--only-binary", ":all:", ...requirements]]
+      : [python, ["-m", "pip", "install", "--only-binary", ":all:", ...requirements]];
+    const result = await sandbox
+      .backend({ binds, network: true })
+      .run(commandLine(program, args, options.uv), {
+        cwd: options.layer,
+        env,
+        timeoutSeconds: BUILD_STEP_TIMEOUT_SECONDS,
+      });
+    return { code: result.exitCode ?? 1, output: result.output };
+  };
+}
+
 /** uv's download cache folder on this machine (made when missing), or undefined when uv cannot say. */
 function uvCacheDir(uv: string): string | undefined {
   try {

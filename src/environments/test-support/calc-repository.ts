@@ -54,6 +54,8 @@ export interface CalcFixture {
   brokenCommit: string;
   /** A commit whose setup.py needs `otherdep`: on the index, in no spec environment. */
   newDependencyCommit: string;
+  /** A commit whose setup.py needs `nosuchdep`: on no index. */
+  missingDependencyCommit: string;
 }
 
 /**
@@ -115,7 +117,14 @@ export async function buildCalcFixture(python: string, scratch: string): Promise
     },
     "a new dependency",
   );
-  return { index, repo, goldPatch, brokenCommit, newDependencyCommit };
+  const missingDependencyCommit = commitFiles(
+    repo.dir,
+    {
+      "setup.py": SETUP.replace('install_requires=["tinydep"]', 'install_requires=["tinydep", "nosuchdep"]'),
+    },
+    "a dependency no index has",
+  );
+  return { index, repo, goldPatch, brokenCommit, newDependencyCommit, missingDependencyCommit };
 }
 
 /** An instance of `calc` whose spec installs `tinydep` and `pinned==2.0` for Python `python`. */
