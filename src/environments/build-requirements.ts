@@ -8,17 +8,23 @@ import type { RepositoryFileReader } from "./spec-requirements.js";
  * (cython, numpy, extension-helpers, setuptools_scm, …). Best effort: what cannot be read is left out,
  * and the per-run install then fails with the build's own lines.
  */
-export async function buildRequirements(read: RepositoryFileReader): Promise<string[]> {
-  const [pyproject, setupCfg, setupPy] = await Promise.all([
-    read("pyproject.toml"),
-    read("setup.cfg"),
-    read("setup.py"),
+export function buildRequirements(read: RepositoryFileReader): Promise<string[]> {
+  return declaredRequirements(read, (files) => [
+    ...buildSystemRequires(files.pyproject),
+    ...setupCfgRequires(files.setupCfg),
+    ...setupPyRequires(files.setupPy),
   ]);
-  const found = [
-    ...buildSystemRequires(pyproject ?? ""),
-    ...setupCfgRequires(setupCfg ?? ""),
-    ...setupPyRequires(setupPy ?? ""),
-  ];
+}
+
+/** What `pick` finds in the repository's three packaging files (absent ones read as empty), each once. */
+async function declaredRequirements(
+  read: RepositoryFileReader,
+  pick: (files: { pyproject: string; setupCfg: string; setupPy: string }) => string[],
+): Promise<string[]> {
+  const [pyproject, setupCfg, setupPy] = await Promise.all(
+    ["pyproject.toml", "setup.cfg", "setup.py"].map(async (path) => (await read(path)) ?? ""),
+  );
+  const found = pick({ pyproject: pyproject ?? "", setupCfg: setupCfg ?? "", setupPy: setupPy ?? "" });
   return [...new Set(found.map((requirement) => requirement.trim()).filter(Boolean))];
 }
 
@@ -36,18 +42,12 @@ export function buildSystemRequires(pyproject: string): string[] {
  * shared environment (built at the setup commit) does not satisfy are put into its checkout's layer
  * before the offline install (pylint 2.13's base commit wants an older astroid than its setup commit).
  */
-export async function runtimeRequirements(read: RepositoryFileReader): Promise<string[]> {
-  const [pyproject, setupCfg, setupPy] = await Promise.all([
-    read("pyproject.toml"),
-    read("setup.cfg"),
-    read("setup.py"),
+export function runtimeRequirements(read: RepositoryFileReader): Promise<string[]> {
+  return declaredRequirements(read, (files) => [
+    ...projectDependencies(files.pyproject),
+    ...setupCfgRequires(files.setupCfg, "install_requires"),
+    ...setupPyRequires(files.setupPy, "install_requires"),
   ]);
-  const found = [
-    ...projectDependencies(pyproject ?? ""),
-    ...setupCfgRequires(setupCfg ?? "", "install_requires"),
-    ...setupPyRequires(setupPy ?? "", "install_requires"),
-  ];
-  return [...new Set(found.map((requirement) => requirement.trim()).filter(Boolean))];
 }
 
 /** `dependencies = ["numpy>=1.20", …]` under `[project]`. */
