@@ -1,6 +1,7 @@
 import type { Dataset } from "../dataset/load-dataset.js";
 import { UserError } from "../errors.js";
 import { createQueueProcessor, type QueueProcessor } from "../queue/create-queue-processor.js";
+import { createQueueTasks, type QueueTasks } from "../queue/create-queue-tasks.js";
 import { parseQueueAddress } from "../queue/queue-connection.js";
 import type { Store } from "../store/open-store.js";
 import type { RunRecord } from "../store/records.js";
@@ -49,6 +50,18 @@ export async function openRunQueue(
     },
     (instanceId) => health.filter((record) => record.instance_id === instanceId),
   );
+}
+
+/**
+ * `validate --queue` and `eval --queue`: with a URL, connects (a one-line error when Redis cannot be
+ * reached) and returns what hands each instance to the workers as a `jobName` job; without it,
+ * undefined (the command runs locally).
+ */
+export async function openQueueTasks<Data, Outcome>(
+  queue: string | undefined,
+  jobName: string,
+): Promise<QueueTasks<Data, Outcome> | undefined> {
+  return queue === undefined ? undefined : createQueueTasks<Data, Outcome>(parseQueueAddress(queue), jobName);
 }
 
 /** The `--queue` flag shared by the commands that can spread their instances over workers. */

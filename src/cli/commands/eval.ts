@@ -10,8 +10,7 @@ import { UserError } from "../../errors.js";
 import type { Backend, EnvironmentDescription } from "../../exec/backend.js";
 import { withSignal } from "../../exec/with-signal.js";
 import { classifyInfrastructureFailure } from "../../grading/env-broken-reasons.js";
-import { createQueueTasks, type QueueTasks } from "../../queue/create-queue-tasks.js";
-import { parseQueueAddress } from "../../queue/queue-connection.js";
+import type { QueueTasks } from "../../queue/create-queue-tasks.js";
 import {
   EVAL_FILE,
   EVAL_JOB,
@@ -30,7 +29,7 @@ import {
 import { addDatasetOptions, type DatasetOptions, resolveInstances } from "../dataset-options.js";
 import { interruptOnSignals } from "../interrupt-on-signals.js";
 import { printJson, printLine } from "../output.js";
-import { QUEUE_FLAG_HELP } from "../queue-options.js";
+import { openQueueTasks, QUEUE_FLAG_HELP } from "../queue-options.js";
 
 /** `logs/run_evaluation/<run_id>/<model>/<instance_id>`, the harness's per-instance folder. */
 function instanceDir(outputDir: string, runId: string, prediction: Prediction): string {
@@ -263,13 +262,7 @@ export function registerEvalCommand(program: Command): void {
       const predictions = new Map(list.map((prediction) => [prediction.instance_id, prediction]));
       const timeoutSeconds = positiveInteger(options.timeout, "--timeout");
       const workers = positiveInteger(options.workers, "--workers");
-      const tasks =
-        options.queue === undefined
-          ? undefined
-          : await createQueueTasks<QueuedEvaluation, QueuedEvaluationOutcome>(
-              parseQueueAddress(options.queue),
-              EVAL_JOB,
-            );
+      const tasks = await openQueueTasks<QueuedEvaluation, QueuedEvaluationOutcome>(options.queue, EVAL_JOB);
       const interrupt = interruptOnSignals(
         tasks
           ? "No prediction is evaluated any more: those no worker has taken leave the queue; what the workers hold now gets no report.json, so the same command evaluates them again."

@@ -3,8 +3,6 @@ import PQueue from "p-queue";
 import { environmentLabel } from "../../environments/spec-python.js";
 import { UserError } from "../../errors.js";
 import { withSignal } from "../../exec/with-signal.js";
-import { createQueueTasks } from "../../queue/create-queue-tasks.js";
-import { parseQueueAddress } from "../../queue/queue-connection.js";
 import { type QueuedHealth, type QueuedValidation, VALIDATE_JOB } from "../../queue/queued-instance.js";
 import { validateInstance } from "../../run/validate-instance.js";
 import { openStore } from "../../store/open-store.js";
@@ -20,7 +18,7 @@ import {
 import { addDatasetOptions, type DatasetOptions, resolveInstances } from "../dataset-options.js";
 import { interruptOnSignals } from "../interrupt-on-signals.js";
 import { printJsonLine, printLine } from "../output.js";
-import { QUEUE_FLAG_HELP } from "../queue-options.js";
+import { openQueueTasks, QUEUE_FLAG_HELP } from "../queue-options.js";
 
 export function registerValidateCommand(program: Command): void {
   const command = program
@@ -36,13 +34,7 @@ export function registerValidateCommand(program: Command): void {
       const { dataset, instances } = await resolveInstances(datasetArgument, options);
       const timeoutSeconds = positiveInteger(options.timeout, "--timeout");
       const workers = positiveInteger(options.workers, "--workers");
-      const validator =
-        options.queue === undefined
-          ? undefined
-          : await createQueueTasks<QueuedValidation, QueuedHealth>(
-              parseQueueAddress(options.queue),
-              VALIDATE_JOB,
-            );
+      const validator = await openQueueTasks<QueuedValidation, QueuedHealth>(options.queue, VALIDATE_JOB);
       const interrupt = interruptOnSignals(
         validator
           ? "No instance is validated any more: those no worker has taken leave the queue; what the workers hold now is not recorded in the health registry."
