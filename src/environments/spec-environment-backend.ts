@@ -322,8 +322,8 @@ async function addMissingRequirements(
     environment,
     layer,
     uv,
-  )(join(layer, "bin", "python"), ["-c", UNSATISFIED, ...declared]).catch(
-    (error: unknown) => `${error instanceof Error ? error.message : String(error)}`,
+  )(join(layer, "bin", "python"), ["-c", UNSATISFIED, ...declared]).catch((error: unknown) =>
+    error instanceof Error ? error.message : String(error),
   );
   const missing = [...asked.matchAll(/^swegate-missing:(.+)$/gm)].map((match) => match[1] ?? "");
   if (missing.length === 0) return;

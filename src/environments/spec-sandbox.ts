@@ -111,18 +111,11 @@ export function sandboxedBuildStep(
   sandbox: SpecSandbox,
   options: { dir: string; env: Record<string, string>; log: string; uv: string | undefined },
 ): BuildStep {
-  const cache = options.uv ? uvCacheDir(options.uv) : undefined;
-  const env: Record<string, string> = { ...options.env };
-  if (cache) {
-    env.UV_CACHE_DIR = cache;
-    // uv's cache and the environment are separate mounts in the sandbox: hard links cannot cross them.
-    env.UV_LINK_MODE = "copy";
-  }
+  const downloads = uvDownloads(options.uv);
+  const env: Record<string, string> = { ...options.env, ...downloads.env };
   return async (program, args, cwd) => {
     appendFileSync(options.log, `$ ${program} ${args.join(" ")}   [in the ${sandbox.name} sandbox]\n`);
-    const binds: { path: string; writable: boolean; at?: string }[] = [{ path: options.dir, writable: true }];
-    if (cache) binds.push({ path: cache, writable: true });
-    if (options.uv) binds.push({ path: options.uv, writable: false, at: UV_IN_SANDBOX });
+    const binds: Bind[] = [{ path: options.dir, writable: true }, ...downloads.binds];
     for (const path of borrowedObjects(cwd)) binds.push({ path, writable: false });
     const result = await sandbox
       .backend({ binds, network: true })
@@ -143,7 +136,7 @@ export function sandboxedBuildStep(
 export function sandboxedLayerStep(sandbox: SpecSandbox, venv: string, layer: string, uv?: string) {
   return async (program: string, args: string[]): Promise<{ code: number; output: string }> => {
     mkdirSync(layer, { recursive: true });
-    const binds: { path: string; writable: boolean; at?: string }[] = [
+    const binds: Bind[] = [
       { path: venv, writable: false },
       { path: layer, writable: true },
     ];
@@ -167,19 +160,14 @@ export function sandboxedLayerInstall(
   sandbox: SpecSandbox,
   options: { venv: string; layer: string; uv: string | undefined; env: Record<string, string> },
 ) {
-  const cache = options.uv ? uvCacheDir(options.uv) : undefined;
+  const downloads = uvDownloads(options.uv);
+  const env: Record<string, string> = { ...options.env, UV_PYTHON_DOWNLOADS: "never", ...downloads.env };
   return async (requirements: string[]): Promise<{ code: number; output: string }> => {
-    const binds: { path: string; writable: boolean; at?: string }[] = [
+    const binds: Bind[] = [
       { path: options.venv, writable: false },
       { path: options.layer, writable: true },
+      ...downloads.binds,
     ];
-    const env: Record<string, string> = { ...options.env, UV_PYTHON_DOWNLOADS: "never" };
-    if (cache) {
-      binds.push({ path: cache, writable: true });
-      env.UV_CACHE_DIR = cache;
-      env.UV_LINK_MODE = "copy";
-    }
-    if (options.uv) binds.push({ path: options.uv, writable: false, at: UV_IN_SANDBOX });
     const python = join(options.layer, "bin", "python");
     const [program, args] = options.uv
       ? [options.uv, ["pip", "install", "--python", python, "--only-binary", ":all:", ...requirements]]
@@ -193,6 +181,23 @@ export function sandboxedLayerInstall(
       });
     return { code: result.exitCode ?? 1, output: result.output };
   };
+}
+
+/** A folder the sandbox sees: at its own path, or at `at`. */
+type Bind = { path: string; writable: boolean; at?: string };
+
+/**
+ * What a sandboxed step that downloads with uv needs: uv itself (read-only, at its sandbox path) and
+ * uv's download cache (writable), with the variables that point uv at it.
+ */
+function uvDownloads(uv: string | undefined): { binds: Bind[]; env: Record<string, string> } {
+  if (!uv) return { binds: [], env: {} };
+  const binds: Bind[] = [{ path: uv, writable: false, at: UV_IN_SANDBOX }];
+  const cache = uvCacheDir(uv);
+  if (!cache) return { binds, env: {} };
+  binds.push({ path: cache, writable: true });
+  // uv's cache and the environment are separate mounts in the sandbox: hard links cannot cross them.
+  return { binds, env: { UV_CACHE_DIR: cache, UV_LINK_MODE: "copy" } };
 }
 
 /** uv's download cache folder on this machine (made when missing), or undefined when uv cannot say. */
