@@ -25,33 +25,63 @@ export interface RankedFile {
   score: number;
 }
 
-/** Ranks documents (path → text) against a query, best first; documents scoring 0 are dropped. */
-export function rankFilesBm25(query: string, documents: Map<string, string>, limit = 20): RankedFile[] {
-  const queryTerms = [...new Set(tokenize(query))];
-  if (queryTerms.length === 0 || documents.size === 0) return [];
-  const frequencies = new Map<string, Map<string, number>>();
-  const lengths = new Map<string, number>();
+/** A document as BM25 needs it: its length in tokens and how often each query term occurs. */
+export interface TermCounts {
+  /** Tokens in the document (every token `tokenize` gives, not only the query's). */
+  length: number;
+  /** Occurrences of each query term that occurs. */
+  counts: Map<string, number>;
+}
+
+const WORD = /[A-Za-z_][A-Za-z0-9_]{1,}/g;
+const HAS_PARTS = /_|[a-z0-9][A-Z]/;
+
+/**
+ * What `tokenize` would give, counted only for the `wanted` terms (and the length), without building
+ * the token list: ranking reads every file of a checkout, so this is the hot loop.
+ */
+export function countTerms(text: string, wanted: ReadonlySet<string>): TermCounts {
+  const counts = new Map<string, number>();
+  let length = 0;
+  const add = (token: string) => {
+    length++;
+    if (wanted.has(token)) counts.set(token, (counts.get(token) ?? 0) + 1);
+  };
+  for (const word of text.match(WORD) ?? []) {
+    const lower = word.toLowerCase();
+    if (!STOP_WORDS.has(lower)) add(lower);
+    if (!HAS_PARTS.test(word)) continue;
+    const parts = word.split(/_|(?<=[a-z0-9])(?=[A-Z])/).filter((part) => part.length > 2);
+    if (parts.length > 1) for (const part of parts) add(part.toLowerCase());
+  }
+  return { length, counts };
+}
+
+/** The query's distinct terms. */
+export function queryTerms(query: string): string[] {
+  return [...new Set(tokenize(query))];
+}
+
+/** Ranks counted documents against query terms with Okapi BM25, best first; documents scoring 0 are dropped. */
+export function rankCountedBm25(
+  terms: readonly string[],
+  documents: ReadonlyMap<string, TermCounts>,
+  limit: number,
+): RankedFile[] {
+  if (terms.length === 0 || documents.size === 0) return [];
   const documentFrequency = new Map<string, number>();
-  const wanted = new Set(queryTerms);
   let totalLength = 0;
-  for (const [path, text] of documents) {
-    // The path is part of the document: `django/db/models/query.py` should match "query".
-    const tokens = tokenize(`${path.replaceAll("/", " ")} ${text}`);
-    totalLength += tokens.length;
-    lengths.set(path, tokens.length);
-    const counts = new Map<string, number>();
-    for (const token of tokens) if (wanted.has(token)) counts.set(token, (counts.get(token) ?? 0) + 1);
-    frequencies.set(path, counts);
+  for (const { length, counts } of documents.values()) {
+    totalLength += length;
     for (const term of counts.keys()) documentFrequency.set(term, (documentFrequency.get(term) ?? 0) + 1);
   }
   const averageLength = totalLength / documents.size || 1;
   const k1 = 1.2;
   const b = 0.75;
   const ranked: RankedFile[] = [];
-  for (const [path, counts] of frequencies) {
+  for (const [path, { length, counts }] of documents) {
     let score = 0;
-    const length = lengths.get(path) ?? 0;
-    for (const term of queryTerms) {
+    for (const term of terms) {
       const frequency = counts.get(term);
       if (!frequency) continue;
       const df = documentFrequency.get(term) ?? 0;
@@ -62,4 +92,14 @@ export function rankFilesBm25(query: string, documents: Map<string, string>, lim
   }
   ranked.sort((left, right) => right.score - left.score || left.path.localeCompare(right.path));
   return ranked.slice(0, limit);
+}
+
+/** Ranks documents (path → text) against a query, best first; documents scoring 0 are dropped. */
+export function rankFilesBm25(query: string, documents: Map<string, string>, limit = 20): RankedFile[] {
+  const terms = queryTerms(query);
+  const wanted = new Set(terms);
+  const counted = new Map<string, TermCounts>();
+  // The path is part of the document: `django/db/models/query.py` should match "query".
+  for (const [path, text] of documents) counted.set(path, countTerms(`${path.replaceAll("/", " ")} ${text}`, wanted));
+  return rankCountedBm25(terms, counted, limit);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { filesNamedByWords, filesOfBestPieces, importedModules } from "./choose-candidate-files.js";
+import { countDocuments, filesNamedByWords, filesOfBestPieces, importedModules } from "./choose-candidate-files.js";
 import { readIssueEvidence } from "./issue-evidence.js";
 
 const filler = (count: number, word = "value") =>
@@ -65,7 +65,7 @@ describe("candidate files beyond the ones the issue names", () => {
       ]),
       ["pkg/client.py", `${filler(3)}\ndef settings_to_cmd_args(database):\n    return ['psql', database]\n`],
     ]);
-    const files = filesOfBestPieces("psql gets args after the database name", documents, 3);
+    const files = filesOfBestPieces(countDocuments("psql gets args after the database name", documents), 3);
     expect(files[0]?.path).toBe("pkg/client.py");
     expect(files.length).toBe(3);
   });

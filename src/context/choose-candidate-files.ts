@@ -1,4 +1,9 @@
-import { rankFilesBm25 } from "../agent/rank-files-bm25.js";
+import {
+  countTerms,
+  queryTerms,
+  rankCountedBm25,
+  type TermCounts,
+} from "../agent/rank-files-bm25.js";
 import { isTestPath } from "./is-test-path.js";
 import type { IssueEvidence } from "./issue-evidence.js";
 import type { ContextReason } from "./render-context-file.js";
@@ -41,7 +46,10 @@ export function chooseCandidateFiles(
   framePaths: readonly string[],
   documents: ReadonlyMap<string, string>,
 ): CandidateFile[] {
-  const bm25 = new Map(rankFilesBm25(issue, new Map(documents), BM25_FILES).map((r) => [r.path, r.score]));
+  const counted = countDocuments(issue, documents);
+  const bm25 = new Map(
+    rankCountedBm25(counted.terms, counted.files, BM25_FILES).map((ranked) => [ranked.path, ranked.score]),
+  );
   const chosen = new Map<string, ContextReason>();
   const add = (path: string, reason: ContextReason) => {
     if (!chosen.has(path)) chosen.set(path, reason);
@@ -70,7 +78,7 @@ export function chooseCandidateFiles(
   // definitions (each `def`/`class` line to the next), their best pieces bring their files in.
   // (Their files get no whole-file points: scaled to that, they pushed better files out on the
   // development set.)
-  for (const piece of filesOfBestPieces(issue, documents, PIECE_FILES)) add(piece.path, "retrieved");
+  for (const piece of filesOfBestPieces(counted, PIECE_FILES)) add(piece.path, "retrieved");
   return [...chosen]
     .slice(0, MAX_CANDIDATES)
     .map(([path, reason]) => ({ path, reason, bm25: bm25.get(path) ?? 0 }));
@@ -148,32 +156,65 @@ export function filesNamedByWords(issue: string, documents: ReadonlyMap<string, 
   return found;
 }
 
+/** The query terms of an issue counted in every document, whole and by pieces, in one pass. */
+export interface CountedDocuments {
+  /** The issue's distinct terms. */
+  terms: string[];
+  /** Each document whole, its path included. */
+  files: Map<string, TermCounts>;
+  /**
+   * Each piece of a Python file (`path#line`, 0-based line of its start), its file's path included.
+   * A piece runs from one `def` or `class` line to the next: a cheap cut, no parser (only which
+   * files to parse is chosen from it).
+   */
+  pieces: Map<string, TermCounts>;
+}
+
 /**
- * The files of the best BM25 pieces, each file once with its best piece's score, best first. A piece runs from one `def` or
- * `class` line to the next (a cheap cut, no parser: only which files to parse is chosen here).
+ * Counts the issue's terms in every document and every piece of a Python file, tokenizing each
+ * line once: a file's counts are its path's plus its pieces' (no token spans a line).
  */
-export function filesOfBestPieces(
-  issue: string,
-  documents: ReadonlyMap<string, string>,
-  limit: number,
-): { path: string; score: number }[] {
-  const pieces = new Map<string, string>();
+export function countDocuments(issue: string, documents: ReadonlyMap<string, string>): CountedDocuments {
+  const terms = queryTerms(issue);
+  const wanted = new Set(terms);
+  const files = new Map<string, TermCounts>();
+  const pieces = new Map<string, TermCounts>();
   for (const [path, text] of documents) {
-    if (!path.endsWith(".py")) continue;
+    const pathCounts = countTerms(path.replaceAll("/", " "), wanted);
+    const file: TermCounts = { length: pathCounts.length, counts: new Map(pathCounts.counts) };
+    const include = (counts: TermCounts) => {
+      file.length += counts.length;
+      for (const [term, count] of counts.counts) file.counts.set(term, (file.counts.get(term) ?? 0) + count);
+    };
+    if (!path.endsWith(".py")) {
+      include(countTerms(text, wanted));
+      files.set(path, file);
+      continue;
+    }
     const lines = text.split("\n");
     let start = 0;
     const flush = (end: number) => {
-      if (end > start)
-        pieces.set(`${path}#${start}`, `${path.replaceAll("/", " ")} ${lines.slice(start, end).join("\n")}`);
+      if (end <= start) return;
+      const counts = countTerms(lines.slice(start, end).join("\n"), wanted);
+      include(counts);
+      const piece: TermCounts = { length: pathCounts.length + counts.length, counts: new Map(pathCounts.counts) };
+      for (const [term, count] of counts.counts) piece.counts.set(term, (piece.counts.get(term) ?? 0) + count);
+      pieces.set(`${path}#${start}`, piece);
       start = end;
     };
     lines.forEach((line, index) => {
       if (/^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]/.test(line)) flush(index);
     });
     flush(lines.length);
+    files.set(path, file);
   }
+  return { terms, files, pieces };
+}
+
+/** The files of the best BM25 pieces, each file once with its best piece's score, best first. */
+export function filesOfBestPieces(counted: CountedDocuments, limit: number): { path: string; score: number }[] {
   const files: { path: string; score: number }[] = [];
-  for (const piece of rankFilesBm25(issue, pieces, limit * 4)) {
+  for (const piece of rankCountedBm25(counted.terms, counted.pieces, limit * 4)) {
     const path = piece.path.slice(0, piece.path.lastIndexOf("#"));
     if (!files.some((file) => file.path === path)) files.push({ path, score: piece.score });
     if (files.length === limit) break;
