@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { UserError } from "../errors.js";
@@ -34,6 +34,24 @@ describe("repository cache", () => {
     cleanups.push(moved);
     expect(await cache.ensureCommit("acme/widget", source.commit)).toBe(mirror);
     expect(await cache.ensureCommit("acme/widget", later)).toBe(mirror);
+  });
+
+  it("brings the source's replacement objects, so a checkout reads a stand-in for a blob its history lacks", async () => {
+    const { source, cache } = makeCache({ "pkg/mod.py": "def f():\n    return 1\n", "data/table.dat": "1 2 3\n" });
+    const run = (args: string[], input?: string) =>
+      execFileSync("git", args, { cwd: source.dir, encoding: "utf8", input }).trim();
+    const lost = run(["rev-parse", `${source.commit}:data/table.dat`]);
+    const standIn = run(["hash-object", "-w", "--stdin"], "1 2 3\n# the stand-in\n");
+    run(["replace", lost, standIn]);
+    // The blob itself is gone from the source, as in a snapshot that lost it.
+    execFileSync("rm", [join(source.dir, ".git", "objects", lost.slice(0, 2), lost.slice(2))]);
+    const { createWorkspace } = await import("./create-workspace.js");
+    const workspace = await createWorkspace(cache, { repo: "acme/widget", baseCommit: source.commit });
+    try {
+      expect(readFileSync(join(workspace.dir, "data", "table.dat"), "utf8")).toBe("1 2 3\n# the stand-in\n");
+    } finally {
+      await workspace.dispose();
+    }
   });
 
   it("clones one mirror when many workers ask for the same repository at once", async () => {
