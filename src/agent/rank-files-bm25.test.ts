@@ -31,7 +31,16 @@ function viaTokenize(text: string, wanted: ReadonlySet<string>) {
 
 describe("countTerms", () => {
   it("counts what tokenize gives: snake_case and camelCase parts, stop words left out", () => {
-    const wanted = new Set(["settings", "cmd", "runshell", "shell", "executable_name", "name", "the", "parameters"]);
+    const wanted = new Set([
+      "settings",
+      "cmd",
+      "runshell",
+      "shell",
+      "executable_name",
+      "name",
+      "the",
+      "parameters",
+    ]);
     const counted = countTerms(SOURCE, wanted);
     expect(counted).toEqual(viaTokenize(SOURCE, wanted));
     expect(counted.counts.get("shell")).toBe(1);
@@ -60,7 +69,9 @@ describe("countDocuments", () => {
     ]);
     const lengths = [...counted.pieces.values()].reduce((sum, piece) => sum + piece.length, 0);
     const pathLength = tokenize("django db backends postgresql client.py").length;
-    expect(lengths - 3 * pathLength).toBe(counted.files.get("django/db/backends/postgresql/client.py")?.length);
+    expect(lengths - 3 * pathLength).toBe(
+      counted.files.get("django/db/backends/postgresql/client.py")?.length,
+    );
   });
 
   it("ranks the same files as BM25 over the texts", () => {

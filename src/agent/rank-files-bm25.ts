@@ -100,6 +100,7 @@ export function rankFilesBm25(query: string, documents: Map<string, string>, lim
   const wanted = new Set(terms);
   const counted = new Map<string, TermCounts>();
   // The path is part of the document: `django/db/models/query.py` should match "query".
-  for (const [path, text] of documents) counted.set(path, countTerms(`${path.replaceAll("/", " ")} ${text}`, wanted));
+  for (const [path, text] of documents)
+    counted.set(path, countTerms(`${path.replaceAll("/", " ")} ${text}`, wanted));
   return rankCountedBm25(terms, counted, limit);
 }

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { countDocuments, filesNamedByWords, filesOfBestPieces, importedModules } from "./choose-candidate-files.js";
+import {
+  countDocuments,
+  filesNamedByWords,
+  filesOfBestPieces,
+  importedModules,
+} from "./choose-candidate-files.js";
 import { readIssueEvidence } from "./issue-evidence.js";
 
 const filler = (count: number, word = "value") =>

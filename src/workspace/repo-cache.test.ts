@@ -37,7 +37,10 @@ describe("repository cache", () => {
   });
 
   it("brings the source's replacement objects, so a checkout reads a stand-in for a blob its history lacks", async () => {
-    const { source, cache } = makeCache({ "pkg/mod.py": "def f():\n    return 1\n", "data/table.dat": "1 2 3\n" });
+    const { source, cache } = makeCache({
+      "pkg/mod.py": "def f():\n    return 1\n",
+      "data/table.dat": "1 2 3\n",
+    });
     const run = (args: string[], input?: string) =>
       execFileSync("git", args, { cwd: source.dir, encoding: "utf8", input }).trim();
     const lost = run(["rev-parse", `${source.commit}:data/table.dat`]);

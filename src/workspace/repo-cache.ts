@@ -114,7 +114,10 @@ async function cloneMirror(url: string, mirror: string, repo: string): Promise<v
   // Replacement objects the source holds come along (`git clone` leaves refs/replace/ behind): a
   // mirror whose history lacks a blob can stand in a checked copy for it (`git replace`), and every
   // checkout from this cache then reads that copy.
-  await git(["fetch", "--quiet", "origin", "+refs/replace/*:refs/replace/*"], { cwd: temporary, userConfig: true });
+  await git(["fetch", "--quiet", "origin", "+refs/replace/*:refs/replace/*"], {
+    cwd: temporary,
+    userConfig: true,
+  });
   // Bare clones fetch nothing by default later; give origin a refspec so `git fetch` updates branches.
   await git(["config", "remote.origin.fetch", "+refs/heads/*:refs/heads/*"], { cwd: temporary });
   // No automatic gc: a detached background gc would outlive our lock and race the next fetch.
