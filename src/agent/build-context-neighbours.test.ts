@@ -152,3 +152,55 @@ describe("what a named method points at", () => {
     ).toBe(true);
   });
 });
+
+describe("what the issue's own code calls", () => {
+  it("shows the backend the issue names among those defining what a named command calls", async () => {
+    const client = (vendor: string) =>
+      [
+        "class DatabaseClient:",
+        `    executable_name = "${vendor.slice(0, 2)}sql"`,
+        "",
+        "    def runshell(self, args):",
+        "        args = [self.executable_name, self.settings['NAME'], *args]",
+        "        return args",
+        "",
+        ...Array.from(
+          { length: 25 },
+          (_, index) => `    def option_${index}(self, value):\n        return value * ${index}\n`,
+        ),
+      ].join("\n");
+    const files: Record<string, string> = {
+      "db/__init__.py": "",
+      "db/commands/dbshell.py": [
+        "class Command:",
+        "    def handle(self, connection, **options):",
+        '        connection.client.runshell(options["extra"])',
+        "",
+      ].join("\n"),
+    };
+    for (const vendor of ["postgresql", "mysql", "oracle", "sqlite3"])
+      files[`db/backends/${vendor}/client.py`] = client(vendor);
+    // Short files that match the issue's words better than any client does, more than the budget holds.
+    for (let index = 0; index < 14; index++)
+      files[`db/backends/postgresql/helper_${index}.py`] = Array.from(
+        { length: 4 },
+        (_, line) =>
+          `def quote_${line}(value):\n    """Quotes the dbname for the shell."""\n    return value\n`,
+      ).join("\n");
+    // The vendor's name is everywhere in the code: as a word it names no module by itself.
+    for (let index = 0; index < 12; index++)
+      files[`db/utils/vendors_${index}.py`] = `VENDORS = ["postgresql"]\n`;
+    const repo = makeGitRepo(files, join(scratch, "called"));
+    const { context } = await prepareFirstMessage({
+      instance: instanceFor(
+        repo.commit,
+        "dbshell: additional parameters should be passed before the dbname on PostgreSQL.",
+      ),
+      dir: repo.dir,
+      tokenBudget: 700,
+    });
+    const shown = context.files.map((file) => file.path);
+    expect(shown).toContain("db/backends/postgresql/client.py");
+    expect(shown).not.toContain("db/backends/mysql/client.py");
+  });
+});

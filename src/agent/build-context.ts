@@ -1,6 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { chooseCandidateFiles } from "../context/choose-candidate-files.js";
+import { withCalledFiles } from "../context/called-files.js";
+import { chooseCandidateFiles, definingFiles } from "../context/choose-candidate-files.js";
 import { distinctiveLiterals, readIssueEvidence } from "../context/issue-evidence.js";
 import { type FileOutline, outlinePythonFiles } from "../context/outline-python-files.js";
 import { DEFAULT_PLAN_LIMITS, planContextFiles } from "../context/plan-context-files.js";
@@ -110,12 +111,14 @@ export async function buildContext(options: ContextOptions): Promise<Context> {
     const path = resolveRepositoryPath(frame.path, repositoryFiles);
     if (path) frames.push({ path, line: frame.line, order: frame.order });
   }
-  const candidates = chooseCandidateFiles(
+  const definers = definingFiles(documents);
+  let candidates = chooseCandidateFiles(
     issue,
     evidence,
     mentioned,
     frames.map((frame) => frame.path).reverse(),
     documents,
+    definers,
   );
   const notes: string[] = [];
   const outlined = await outlinePythonFiles(
@@ -125,6 +128,19 @@ export async function buildContext(options: ContextOptions): Promise<Context> {
   );
   if (!outlined.ok) notes.push(`files not outlined, shown whole or not at all: ${outlined.message}`);
   const outlines: Map<string, FileOutline> = outlined.ok ? outlined.outlines : new Map();
+  // One call further down: the files what the issue's own code calls are defined in.
+  if (outlined.ok) {
+    const widened = withCalledFiles(issue, candidates, outlines, documents, frames, definers);
+    const more = await outlinePythonFiles(
+      dir,
+      widened.slice(candidates.length).map((c) => c.path),
+      options.python,
+    );
+    if (more.ok) {
+      for (const [path, outline] of more.outlines) outlines.set(path, outline);
+      candidates = widened;
+    }
+  }
   let ranked = rankDefinitions(issue, evidence, candidates, outlines, documents, frames);
   let localized: Pick<Context, "localization" | "localizeCost"> = {};
   if (options.localize) {

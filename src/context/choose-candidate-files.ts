@@ -1,9 +1,4 @@
-import {
-  countTerms,
-  queryTerms,
-  rankCountedBm25,
-  type TermCounts,
-} from "../agent/rank-files-bm25.js";
+import { countTerms, queryTerms, rankCountedBm25, type TermCounts } from "../agent/rank-files-bm25.js";
 import { isTestPath } from "./is-test-path.js";
 import type { IssueEvidence } from "./issue-evidence.js";
 import type { ContextReason } from "./render-context-file.js";
@@ -16,6 +11,11 @@ export interface CandidateFile {
   reason: ContextReason;
   /** Whole-file BM25 score against the issue, 0 when it did not rank. */
   bm25: number;
+  /**
+   * The code the issue points at calls something it defines: 1, or 2 when a word of the issue names
+   * its folder among several that define it (besides the evidence in `reason`).
+   */
+  called?: number;
 }
 
 /** Files taken from whole-file BM25, after those the evidence names. */
@@ -45,6 +45,7 @@ export function chooseCandidateFiles(
   mentioned: readonly string[],
   framePaths: readonly string[],
   documents: ReadonlyMap<string, string>,
+  definers: ReadonlyMap<string, readonly string[]> = definingFiles(documents),
 ): CandidateFile[] {
   const counted = countDocuments(issue, documents);
   const bm25 = new Map(
@@ -57,7 +58,6 @@ export function chooseCandidateFiles(
   for (const path of framePaths) add(path, "traceback");
   for (const path of mentioned) add(path, "mentioned");
 
-  const definers = definingFiles(documents);
   for (const symbol of evidence.symbols) {
     const files = definers.get(symbol.name) ?? [];
     const qualified = symbol.qualifier
@@ -197,8 +197,12 @@ export function countDocuments(issue: string, documents: ReadonlyMap<string, str
       if (end <= start) return;
       const counts = countTerms(lines.slice(start, end).join("\n"), wanted);
       include(counts);
-      const piece: TermCounts = { length: pathCounts.length + counts.length, counts: new Map(pathCounts.counts) };
-      for (const [term, count] of counts.counts) piece.counts.set(term, (piece.counts.get(term) ?? 0) + count);
+      const piece: TermCounts = {
+        length: pathCounts.length + counts.length,
+        counts: new Map(pathCounts.counts),
+      };
+      for (const [term, count] of counts.counts)
+        piece.counts.set(term, (piece.counts.get(term) ?? 0) + count);
       pieces.set(`${path}#${start}`, piece);
       start = end;
     };
@@ -212,7 +216,10 @@ export function countDocuments(issue: string, documents: ReadonlyMap<string, str
 }
 
 /** The files of the best BM25 pieces, each file once with its best piece's score, best first. */
-export function filesOfBestPieces(counted: CountedDocuments, limit: number): { path: string; score: number }[] {
+export function filesOfBestPieces(
+  counted: CountedDocuments,
+  limit: number,
+): { path: string; score: number }[] {
   const files: { path: string; score: number }[] = [];
   for (const piece of rankCountedBm25(counted.terms, counted.pieces, limit * 4)) {
     const path = piece.path.slice(0, piece.path.lastIndexOf("#"));

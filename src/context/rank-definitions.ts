@@ -34,7 +34,15 @@ export interface RankedFile {
  * Points a file has for the evidence that chose it, before its definitions count: a path the issue
  * writes, a module or folder a word of it names, a module a named file imports.
  */
-const FILE_REASON_POINTS: Partial<Record<ContextReason, number>> = { mentioned: 4, module: 2, imported: 1.5 };
+const FILE_REASON_POINTS: Partial<Record<ContextReason, number>> = {
+  mentioned: 4,
+  module: 2,
+  imported: 1.5,
+  called: 1.5,
+};
+
+/** Points, per unit of strength, added to a file other evidence chose when the code the issue points at also calls into it. */
+const CALLED_TOO_POINTS = 1;
 
 /** A Django-style migration (`app/migrations/0001_initial.py`): generated data, seldom where a fix goes. */
 const MIGRATION_FILE = /(^|\/)migrations\/\d{4}_\w*\.py$/;
@@ -175,6 +183,8 @@ export function rankDefinitions(
       .sort((left, right) => right.score - left.score || left.definition.start - right.definition.start);
     const best = definitions[0]?.score ?? 0;
     let score = Math.max(fileScore, best) + (2 * candidate.bm25) / topFileBm25;
+    // Reached a second way: the code the issue points at calls into it.
+    if (candidate.called && candidate.reason !== "called") score += CALLED_TOO_POINTS * candidate.called;
     if (isTestPath(candidate.path) || MIGRATION_FILE.test(candidate.path)) score *= 0.3;
     ranked.push({ path: candidate.path, reason: candidate.reason, score, definitions });
   }

@@ -16,6 +16,7 @@ export type ContextReason =
   | "symbol"
   | "message"
   | "imported"
+  | "called"
   | "module"
   | "retrieved"
   | "model";

@@ -1,0 +1,109 @@
+import type { CandidateFile } from "./choose-candidate-files.js";
+import { isTestPath } from "./is-test-path.js";
+import { enclosingDefinition, type FileOutline } from "./outline-python-files.js";
+import type { ResolvedFrame } from "./rank-definitions.js";
+
+/** A file the issue names by path or word is read whole for calls when it is this short (lines). */
+const CALLING_FILE_LINES = 300;
+/** A called name defined in more code files than this says too little about which one runs... */
+const CALLED_NAME_FILES = 3;
+/** ...unless a word of the issue names the folder of some of them (`PostgreSQL`), among this many. */
+const CALLED_NAME_FILES_NAMED = 8;
+/**
+ * Methods of Python's own strings, lists, dicts and files: `" ".join(…)` is not a call of the
+ * repository's `Query.join`.
+ */
+const BUILTIN_METHODS = new Set(
+  "join get format split rsplit strip lstrip rstrip append extend items keys values update pop add replace startswith endswith lower upper copy sort index count remove insert setdefault encode decode read write close open discard clear".split(
+    " ",
+  ),
+);
+/** Most files added for being called (a count). */
+const CALLED_FILES = 8;
+
+/**
+ * The code the issue points at most surely: short files it names by path or module word (read
+ * whole) and the functions its traceback frames run in. A fix often sits one call below it (the
+ * `dbshell` command calls the backend's `runshell`; a frame's function calls the one that fails).
+ */
+function callingCode(
+  candidates: readonly CandidateFile[],
+  outlines: ReadonlyMap<string, FileOutline>,
+  documents: ReadonlyMap<string, string>,
+  frames: readonly ResolvedFrame[],
+): { path: string; text: string }[] {
+  const code: { path: string; text: string }[] = [];
+  for (const candidate of candidates) {
+    if (candidate.reason !== "mentioned" && candidate.reason !== "module") continue;
+    const lines = (documents.get(candidate.path) ?? "").split("\n");
+    if (lines.length <= CALLING_FILE_LINES) code.push({ path: candidate.path, text: lines.join("\n") });
+  }
+  for (const frame of frames) {
+    const outline = outlines.get(frame.path);
+    const definition = outline && enclosingDefinition(outline, frame.line);
+    if (!definition) continue;
+    const lines = (documents.get(frame.path) ?? "").split("\n");
+    code.push({ path: frame.path, text: lines.slice(definition.headerEnd, definition.end).join("\n") });
+  }
+  return code;
+}
+
+/**
+ * The files defining what `callingCode` calls (`name(`, `.name(`, read with a regular expression: a
+ * prefilter for the ranking, which parses what it keeps), each with its strength: 2 when a word of
+ * the issue names its folder among several definers, else 1. Only names defined in few code files
+ * count — or in several, when the issue names the folder of some — and never in the caller's own
+ * file (its neighbours are offered already).
+ */
+export function calledFiles(
+  code: readonly { path: string; text: string }[],
+  definers: ReadonlyMap<string, readonly string[]>,
+  issueWords: ReadonlySet<string>,
+): Map<string, number> {
+  const found = new Map<string, number>();
+  for (const { path, text } of code) {
+    // A method call (`.name(`) or a plain one (`name(`, not the tail of a longer word or name).
+    const calls = [...text.matchAll(/(?:(\.)|(?<![\w.]))([A-Za-z_]\w*)\s*\(/g)];
+    for (const [, dot, name = ""] of calls) {
+      // Raising an error is not where the work goes on.
+      if (/(Error|Exception|Warning)$/.test(name) || (dot && BUILTIN_METHODS.has(name))) continue;
+      const files = (definers.get(name) ?? []).filter((file) => !isTestPath(file));
+      if (files.includes(path) || files.length > CALLED_NAME_FILES_NAMED) continue;
+      // Of several, the ones in a folder the issue names (`PostgreSQL` among the backends) are meant.
+      const named = files.filter((file) => issueWords.has(file.split("/").at(-2) ?? ""));
+      const chosen = named.length > 0 ? named : files.length <= CALLED_NAME_FILES ? files : [];
+      for (const file of chosen) {
+        const strength = named.length > 0 ? 2 : 1;
+        found.set(file, Math.max(found.get(file) ?? 0, strength));
+      }
+    }
+  }
+  return found;
+}
+
+/**
+ * The candidates with the files the issue's own code calls into marked `called`, and up to
+ * `CALLED_FILES` such files that were not candidates added after them (reason `called`).
+ */
+export function withCalledFiles(
+  issue: string,
+  candidates: readonly CandidateFile[],
+  outlines: ReadonlyMap<string, FileOutline>,
+  documents: ReadonlyMap<string, string>,
+  frames: readonly ResolvedFrame[],
+  definers: ReadonlyMap<string, readonly string[]>,
+): CandidateFile[] {
+  const words = new Set(issue.toLowerCase().match(/[a-z][a-z0-9_]{3,}/g) ?? []);
+  const called = calledFiles(callingCode(candidates, outlines, documents, frames), definers, words);
+  const known = new Set(candidates.map((candidate) => candidate.path));
+  return [
+    ...candidates.map((candidate) => {
+      const strength = called.get(candidate.path);
+      return strength ? { ...candidate, called: strength } : candidate;
+    }),
+    ...[...called]
+      .filter(([path]) => !known.has(path))
+      .slice(0, CALLED_FILES)
+      .map(([path, strength]) => ({ path, reason: "called" as const, bm25: 0, called: strength })),
+  ];
+}
