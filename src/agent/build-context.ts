@@ -1,5 +1,6 @@
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { withAncestorFiles } from "../context/ancestor-files.js";
 import { withCalledFiles } from "../context/called-files.js";
 import { chooseCandidateFiles, definingFiles } from "../context/choose-candidate-files.js";
 import { distinctiveLiterals, readIssueEvidence } from "../context/issue-evidence.js";
@@ -128,9 +129,15 @@ export async function buildContext(options: ContextOptions): Promise<Context> {
   );
   if (!outlined.ok) notes.push(`files not outlined, shown whole or not at all: ${outlined.message}`);
   const outlines: Map<string, FileOutline> = outlined.ok ? outlined.outlines : new Map();
-  // One call further down: the files what the issue's own code calls are defined in.
+  // One call further down, and up the classes the issue names: the files what the issue's own
+  // code calls and what its classes inherit from are defined in.
   if (outlined.ok) {
-    const widened = withCalledFiles(issue, candidates, outlines, documents, frames, definers);
+    const widened = withAncestorFiles(
+      withCalledFiles(issue, candidates, outlines, documents, frames, definers),
+      evidence.symbols,
+      documents,
+      definers,
+    );
     const more = await outlinePythonFiles(
       dir,
       widened.slice(candidates.length).map((c) => c.path),

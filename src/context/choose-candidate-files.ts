@@ -16,6 +16,8 @@ export interface CandidateFile {
    * its folder among several that define it (besides the evidence in `reason`).
    */
   called?: number;
+  /** A class the issue names in code inherits from a class it defines (besides the evidence in `reason`). */
+  inherited?: boolean;
 }
 
 /** Files taken from whole-file BM25, after those the evidence names. */

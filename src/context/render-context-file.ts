@@ -17,6 +17,7 @@ export type ContextReason =
   | "message"
   | "imported"
   | "called"
+  | "ancestor"
   | "module"
   | "retrieved"
   | "model";
