@@ -28,13 +28,15 @@ export function ancestorFiles(
       if (seen.has(name)) continue;
       seen.add(name);
       const pattern = new RegExp(`^class[ \\t]+${name}\\b[ \\t]*(?:\\(([^)]*)\\))?[ \\t]*:`, "m");
-      const files = (definers.get(name) ?? []).filter(
-        (path) => !isTestPath(path) && pattern.test(documents.get(path) ?? ""),
-      );
-      if (files.length === 0 || files.length > BASE_NAME_FILES) continue;
-      for (const path of files) {
+      const classLines = (definers.get(name) ?? [])
+        .filter((path) => !isTestPath(path))
+        .flatMap((path) => {
+          const line = pattern.exec(documents.get(path) ?? "");
+          return line ? [{ path, bases: line[1] ?? "" }] : [];
+        });
+      if (classLines.length === 0 || classLines.length > BASE_NAME_FILES) continue;
+      for (const { path, bases } of classLines) {
         if (depth > 0 && !found.includes(path)) found.push(path);
-        const bases = pattern.exec(documents.get(path) ?? "")?.[1] ?? "";
         for (const base of bases.split(",")) {
           const last = base.trim().split(".").at(-1) ?? "";
           if (/^[A-Za-z_]\w*$/.test(last) && last !== "object") next.push(last);

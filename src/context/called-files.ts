@@ -1,4 +1,4 @@
-import type { CandidateFile } from "./choose-candidate-files.js";
+import { type CandidateFile, issueWords } from "./choose-candidate-files.js";
 import { isTestPath } from "./is-test-path.js";
 import { enclosingDefinition, type FileOutline } from "./outline-python-files.js";
 import type { ResolvedFrame } from "./rank-definitions.js";
@@ -72,10 +72,8 @@ export function calledFiles(
       // Of several, the ones in a folder the issue names (`PostgreSQL` among the backends) are meant.
       const named = files.filter((file) => issueWords.has(file.split("/").at(-2) ?? ""));
       const chosen = named.length > 0 ? named : files.length <= CALLED_NAME_FILES ? files : [];
-      for (const file of chosen) {
-        const strength = named.length > 0 ? 2 : 1;
-        found.set(file, Math.max(found.get(file) ?? 0, strength));
-      }
+      const strength = named.length > 0 ? 2 : 1;
+      for (const file of chosen) found.set(file, Math.max(found.get(file) ?? 0, strength));
     }
   }
   return found;
@@ -93,8 +91,11 @@ export function withCalledFiles(
   frames: readonly ResolvedFrame[],
   definers: ReadonlyMap<string, readonly string[]>,
 ): CandidateFile[] {
-  const words = new Set(issue.toLowerCase().match(/[a-z][a-z0-9_]{3,}/g) ?? []);
-  const called = calledFiles(callingCode(candidates, outlines, documents, frames), definers, words);
+  const called = calledFiles(
+    callingCode(candidates, outlines, documents, frames),
+    definers,
+    issueWords(issue),
+  );
   const known = new Set(candidates.map((candidate) => candidate.path));
   return [
     ...candidates.map((candidate) => {

@@ -128,6 +128,11 @@ export function importedModules(paths: readonly string[], documents: ReadonlyMap
   return found;
 }
 
+/** The issue's words of four or more characters, lower case: what can name a module or a folder. */
+export function issueWords(issue: string): Set<string> {
+  return new Set(issue.toLowerCase().match(/[a-z][a-z0-9_]{3,}/g) ?? []);
+}
+
 /**
  * Code files a word of the issue names as their module (`dbshell` → `commands/dbshell.py`) or their
  * folder (`PostgreSQL` → `backends/postgresql/*.py`), when the word names only a few.
@@ -144,9 +149,9 @@ export function filesNamedByWords(issue: string, documents: ReadonlyMap<string, 
     for (const word of words) byWord.set(word, [...(byWord.get(word) ?? []), path]);
   }
   const found: string[] = [];
-  const issueWords = new Set(issue.toLowerCase().match(/[a-z][a-z0-9_]{3,}/g) ?? []);
+  const words = issueWords(issue);
   const texts = [...documents.values()].map((text) => text.toLowerCase());
-  for (const word of issueWords) {
+  for (const word of words) {
     const files = byWord.get(word) ?? [];
     if (files.length === 0 || files.length > PATH_WORD_FILES) continue;
     // A common word (`options`, `error`) that happens to name a module says nothing.
@@ -183,13 +188,9 @@ export function countDocuments(issue: string, documents: ReadonlyMap<string, str
   const pieces = new Map<string, TermCounts>();
   for (const [path, text] of documents) {
     const pathCounts = countTerms(path.replaceAll("/", " "), wanted);
-    const file: TermCounts = { length: pathCounts.length, counts: new Map(pathCounts.counts) };
-    const include = (counts: TermCounts) => {
-      file.length += counts.length;
-      for (const [term, count] of counts.counts) file.counts.set(term, (file.counts.get(term) ?? 0) + count);
-    };
+    const file = addTermCounts(pathCounts);
     if (!path.endsWith(".py")) {
-      include(countTerms(text, wanted));
+      addTermCounts(countTerms(text, wanted), file);
       files.set(path, file);
       continue;
     }
@@ -198,14 +199,8 @@ export function countDocuments(issue: string, documents: ReadonlyMap<string, str
     const flush = (end: number) => {
       if (end <= start) return;
       const counts = countTerms(lines.slice(start, end).join("\n"), wanted);
-      include(counts);
-      const piece: TermCounts = {
-        length: pathCounts.length + counts.length,
-        counts: new Map(pathCounts.counts),
-      };
-      for (const [term, count] of counts.counts)
-        piece.counts.set(term, (piece.counts.get(term) ?? 0) + count);
-      pieces.set(`${path}#${start}`, piece);
+      addTermCounts(counts, file);
+      pieces.set(`${path}#${start}`, addTermCounts(counts, addTermCounts(pathCounts)));
       start = end;
     };
     lines.forEach((line, index) => {
@@ -215,6 +210,13 @@ export function countDocuments(issue: string, documents: ReadonlyMap<string, str
     files.set(path, file);
   }
   return { terms, files, pieces };
+}
+
+/** Adds `counts` into `into` (a fresh empty count by default) and returns it. */
+function addTermCounts(counts: TermCounts, into: TermCounts = { length: 0, counts: new Map() }): TermCounts {
+  into.length += counts.length;
+  for (const [term, count] of counts.counts) into.counts.set(term, (into.counts.get(term) ?? 0) + count);
+  return into;
 }
 
 /** The files of the best BM25 pieces, each file once with its best piece's score, best first. */

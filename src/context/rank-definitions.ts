@@ -45,8 +45,11 @@ const FILE_REASON_POINTS: Partial<Record<ContextReason, number>> = {
   ancestor: 4,
 };
 
-/** Points, per unit of strength, added to a file other evidence chose when the code the issue points at also calls into it. */
-const CALLED_TOO_POINTS = 1;
+/**
+ * Points, per unit of strength, for a second route to a file other evidence chose: the code the
+ * issue points at calls into it, or a class the issue names inherits from it.
+ */
+const SECOND_ROUTE_POINTS = 1;
 
 /** A Django-style migration (`app/migrations/0001_initial.py`): generated data, seldom where a fix goes. */
 const MIGRATION_FILE = /(^|\/)migrations\/\d{4}_\w*\.py$/;
@@ -188,9 +191,9 @@ export function rankDefinitions(
     const best = definitions[0]?.score ?? 0;
     let score = Math.max(fileScore, best) + (2 * candidate.bm25) / topFileBm25;
     // Reached a second way: the code the issue points at calls into it.
-    if (candidate.called && candidate.reason !== "called") score += CALLED_TOO_POINTS * candidate.called;
+    if (candidate.called && candidate.reason !== "called") score += SECOND_ROUTE_POINTS * candidate.called;
     // A base of a class the issue names, that other evidence chose too.
-    if (candidate.inherited) score += CALLED_TOO_POINTS;
+    if (candidate.inherited) score += SECOND_ROUTE_POINTS;
     if (isTestPath(candidate.path) || MIGRATION_FILE.test(candidate.path)) score *= 0.3;
     ranked.push({ path: candidate.path, reason: candidate.reason, score, definitions });
   }
