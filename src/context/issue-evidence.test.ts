@@ -96,3 +96,19 @@ describe("a dotted name the code writes inside quotes", () => {
     expect(distinctiveLiterals(evidence.messages, documents)).toEqual(['"models.Model"']);
   });
 });
+
+describe("a subcommand run at a shell prompt", () => {
+  it("is looked for quoted, as it is declared; not a package manager's or a path", () => {
+    const evidence = readIssueEvidence(
+      [
+        "```",
+        "$ flask routes",
+        "  $ ./manage.py dbshell -- -c 'select 1'",
+        "$ python -m pytest tests/test_app.py",
+        "$ pip install python-dotenv",
+        "```",
+      ].join("\n"),
+    );
+    expect(evidence.messages).toEqual(['"routes"', "'routes'", '"dbshell"', "'dbshell'"]);
+  });
+});

@@ -41,6 +41,9 @@ const PYTHON_FRAME = /File "([^"]+\.py)", line (\d+)(?:, in ([A-Za-z_]\w*))?/g;
 // pytest's short traceback style: `src/_pytest/main.py:123: in collect` or `path.py:12: ValueError`.
 const PYTEST_FRAME = /([\w./-]+\.py):(\d+):(?: in ([A-Za-z_]\w*))?/g;
 const ERROR_LINE = /^\s*(?:[\w.]+\.)?\w*(?:Error|Exception|Warning|Exit|Failure)\b:\s*(.+)$/gm;
+// `$ program subcommand`: a prompt, a program (`flask`, `./manage.py`, `python -m pkg`), a word.
+const SHELL_SUBCOMMAND =
+  /^[ \t]*\$[ \t]+(?:python\d?(?:\.\d+)?[ \t]+(?:-m[ \t]+)?)?(?!(?:pip|git|conda|cd)\b)[\w.][\w./-]*[ \t]+([a-z][\w-]{2,})\b(?![./])/gm;
 const WORDS_TO_SKIP = new Set(
   "self cls none true false print import from return def class lambda with assert raise yield python pip".split(
     " ",
@@ -122,6 +125,12 @@ export function readIssueEvidence(text: string): IssueEvidence {
   // Command-line options are spelled literally where they are declared.
   for (const match of text.matchAll(/(?<![\w-])--[a-z][\w-]{2,}/g))
     if (!messages.includes(match[0])) messages.push(match[0]);
+
+  // A subcommand run at a shell prompt (`$ flask routes`, `$ ./manage.py dbshell`) is declared
+  // with its name in quotes (`@click.command("routes")`).
+  for (const match of text.matchAll(SHELL_SUBCOMMAND))
+    for (const quoted of [`"${match[1]}"`, `'${match[1]}'`])
+      if (!messages.includes(quoted)) messages.push(quoted);
 
   return {
     frames,
