@@ -203,4 +203,55 @@ describe("what the issue's own code calls", () => {
     expect(shown).toContain("db/backends/postgresql/client.py");
     expect(shown).not.toContain("db/backends/mysql/client.py");
   });
+
+  it("shows the method a function the issue calls calls, in a file too big to show whole", async () => {
+    // The generator: its methods spell the issue's words; the one that builds the argument list,
+    // where the fix goes, does not.
+    const generator = ["class CodeGen:"];
+    for (let index = 0; index < 300; index++)
+      generator.push(
+        `    def array_signature_${index}(self, arrays):`,
+        `        """The C signature of array arguments, case ${index}."""`,
+        `        return [a * ${index} for a in arrays]`,
+        "",
+      );
+    generator.push("    def routine(self, name, expr, argument_sequence):", "        arguments = []");
+    generator.push("        for symbol in argument_sequence:", "            arguments.append(symbol)");
+    generator.push("        return (name, expr, arguments)", "");
+    const wrapper = ["from gen.codegen import CodeGen", ""];
+    for (let index = 0; index < 200; index++)
+      wrapper.push(`def helper_${index}(value):`, "    return value", "");
+    wrapper.push(
+      "def autowrap(expr, args=None, backend='f2py'):",
+      '    """Wraps an expression; e.g. `autowrap(x, backend="cython")`."""',
+      "    code_gen = CodeGen()",
+      "    routine = code_gen.routine('autofunc', expr, args)",
+      "    return routine",
+      "",
+    );
+    const repo = makeGitRepo(
+      {
+        "gen/__init__.py": "",
+        "gen/codegen.py": generator.join("\n"),
+        "gen/autowrap.py": wrapper.join("\n"),
+      },
+      join(scratch, "callee"),
+    );
+    const problem = [
+      "autowrap with the cython backend generates the wrong C signature for array arguments:",
+      "```python",
+      "from gen.autowrap import autowrap",
+      "f = autowrap(1.0, args=(x,), backend='cython')",
+      "```",
+    ].join("\n");
+    const { context } = await prepareFirstMessage({
+      instance: instanceFor(repo.commit, problem),
+      dir: repo.dir,
+      tokenBudget: 2_500,
+    });
+    const text = generator.join("\n");
+    const shown = context.files.find((file) => file.path === "gen/codegen.py");
+    expect(shown?.ranges).not.toBeNull();
+    expect(covers(shown?.ranges, lineOf(text, "def routine"), lineOf(text, "return (name, expr"))).toBe(true);
+  });
 });

@@ -59,7 +59,13 @@ describe("withCalledFiles", () => {
     // Four backends define runshell: only the PostgreSQL one is meant, and strongly. `" ".join` is
     // a string's method, not Query.join; raising CommandError is not where the work goes on.
     expect(widened.filter((entry) => entry.called)).toEqual([
-      { path: "django/db/backends/postgresql/client.py", reason: "called", bm25: 0, called: 2 },
+      {
+        path: "django/db/backends/postgresql/client.py",
+        reason: "called",
+        bm25: 0,
+        called: 2,
+        calledNames: ["runshell"],
+      },
     ]);
   });
 
@@ -88,6 +94,75 @@ describe("withCalledFiles", () => {
     expect(widened.map((entry) => [entry.path, entry.reason, entry.called])).toEqual([
       ["django/core/files/storage.py", "traceback", undefined],
       ["django/utils/text.py", "called", 1],
+    ]);
+  });
+
+  it("reads the body of a function the issue's code calls, not its docstring's examples", () => {
+    const queryset = [
+      "class QuerySet:",
+      "    def annotate(self, *args):",
+      '        """',
+      "        >>> qs.annotate(total=aggregate_rows(x))",
+      '        """',
+      "        clone = self._chain()",
+      "        clone.query.add_annotation(args)",
+      "        clone.query.set_group_by()",
+      "        return clone",
+      "",
+      "    def _chain(self):",
+      "        return self",
+      "",
+    ].join("\n");
+    const code = new Map([
+      ["db/models/query.py", queryset],
+      [
+        "db/models/sql/query.py",
+        "class Query:\n    def set_group_by(self):\n        pass\n\n    def add_annotation(self, a):\n        pass\n",
+      ],
+      ["db/models/aggregates.py", "def aggregate_rows(x):\n    return x\n"],
+      ["db/models/lookups.py", "def annotate(value):\n    return group_rows(value)\n"],
+      ["db/models/grouping.py", "def group_rows(value):\n    return value\n"],
+    ]);
+    const outline: FileOutline = {
+      path: "db/models/query.py",
+      imports: [],
+      definitions: [
+        {
+          name: "QuerySet",
+          qualname: "QuerySet",
+          kind: "class",
+          start: 1,
+          end: 12,
+          headerEnd: 1,
+          firstChildStart: 2,
+        },
+        { name: "annotate", qualname: "QuerySet.annotate", kind: "method", start: 2, end: 9, headerEnd: 2 },
+        { name: "_chain", qualname: "QuerySet._chain", kind: "method", start: 11, end: 12, headerEnd: 11 },
+      ],
+    };
+    const lookups: FileOutline = {
+      path: "db/models/lookups.py",
+      imports: [],
+      definitions: [
+        { name: "annotate", qualname: "annotate", kind: "function", start: 1, end: 2, headerEnd: 1 },
+      ],
+    };
+    const issue = "Wrong GROUP BY:\n```\nanswer = A.objects.values('s').annotate(total=Count('s'))\n```";
+    const widened = withCalledFiles(
+      issue,
+      [candidate("db/models/query.py", "symbol"), candidate("db/models/lookups.py", "retrieved")],
+      new Map([
+        [outline.path, outline],
+        [lookups.path, lookups],
+      ]),
+      code,
+      [],
+      definingFiles(code),
+    );
+    // `.annotate(` is a method call: QuerySet.annotate runs, not the module function `annotate`
+    // (so grouping.py's `group_rows` is not reached), and the docstring's `aggregate_rows` is no call.
+    expect(widened.filter((entry) => entry.called).map((entry) => [entry.path, entry.calledNames])).toEqual([
+      ["db/models/sql/query.py", ["add_annotation", "set_group_by"]],
     ]);
   });
 });

@@ -18,21 +18,49 @@ const BUILTIN_METHODS = new Set(
     " ",
   ),
 );
+/** Python's own functions and types, called plainly (`set(…)` is not a cache backend's `set`). */
+const BUILTIN_FUNCTIONS = new Set(
+  "set list dict tuple frozenset len str int float bool bytes type super isinstance issubclass hasattr getattr setattr delattr print range enumerate zip map filter sorted reversed min max sum any all iter next open repr hash id vars format round abs callable object".split(
+    " ",
+  ),
+);
+/** A method call (`.name(`) or a plain one (`name(`, not the tail of a longer word or name). */
+const CALL = /(?:(\.)|(?<![\w.]))([A-Za-z_]\w*)\s*\(/g;
+/** A triple-quoted string. */
+const DOCSTRING = /("""|''')[\s\S]*?\1/g;
+/** A function the issue calls is read for its own calls when at most this many code files define it. */
+const ENTRY_FILES = 2;
 /** Most files added for being called (a count). */
 const CALLED_FILES = 8;
 
 /**
- * The code the issue points at most surely: short files it names by path or module word (read
- * whole) and the functions its traceback frames run in. A fix often sits one call below it (the
- * `dbshell` command calls the backend's `runshell`; a frame's function calls the one that fails).
+ * The code the issue points at most surely: the functions its own code calls, short files it names
+ * by path or module word (read whole) and the functions its traceback frames run in. A fix often
+ * sits one call below it (the `dbshell` command calls the backend's `runshell`; `QuerySet.annotate`
+ * calls `Query.set_group_by`; a frame's function calls the one that fails).
  */
 function callingCode(
+  issue: string,
   candidates: readonly CandidateFile[],
   outlines: ReadonlyMap<string, FileOutline>,
   documents: ReadonlyMap<string, string>,
   frames: readonly ResolvedFrame[],
+  definers: ReadonlyMap<string, readonly string[]>,
 ): { path: string; text: string }[] {
   const code: { path: string; text: string }[] = [];
+  // Functions the issue's code calls (`autowrap(…)`, `.annotate(…)`), when few files define them:
+  // a plain call runs a function, a dotted one a method; a capitalised name is a class being made.
+  for (const [, dot, name = ""] of issue.matchAll(CALL)) {
+    if (/^[A-Z]/.test(name) || BUILTIN_FUNCTIONS.has(name)) continue;
+    const files = (definers.get(name) ?? []).filter((file) => !isTestPath(file));
+    if (files.length === 0 || files.length > ENTRY_FILES) continue;
+    for (const file of files) {
+      const lines = (documents.get(file) ?? "").split("\n");
+      for (const definition of outlines.get(file)?.definitions ?? [])
+        if (definition.name === name && definition.kind === (dot ? "method" : "function"))
+          code.push({ path: file, text: lines.slice(definition.headerEnd, definition.end).join("\n") });
+    }
+  }
   for (const candidate of candidates) {
     if (candidate.reason !== "mentioned" && candidate.reason !== "module") continue;
     const lines = (documents.get(candidate.path) ?? "").split("\n");
@@ -48,10 +76,17 @@ function callingCode(
   return code;
 }
 
+/** A file defining something the code the issue points at calls. */
+export interface CalledFile {
+  /** 2 when a word of the issue names its folder among several definers, else 1. */
+  strength: number;
+  /** The called names it defines. */
+  names: Set<string>;
+}
+
 /**
  * The files defining what `callingCode` calls (`name(`, `.name(`, read with a regular expression: a
- * prefilter for the ranking, which parses what it keeps), each with its strength: 2 when a word of
- * the issue names its folder among several definers, else 1. Only names defined in few code files
+ * prefilter for the ranking, which parses what it keeps). Only names defined in few code files
  * count — or in several, when the issue names the folder of some — and never in the caller's own
  * file (its neighbours are offered already).
  */
@@ -59,21 +94,25 @@ export function calledFiles(
   code: readonly { path: string; text: string }[],
   definers: ReadonlyMap<string, readonly string[]>,
   issueWords: ReadonlySet<string>,
-): Map<string, number> {
-  const found = new Map<string, number>();
+): Map<string, CalledFile> {
+  const found = new Map<string, CalledFile>();
   for (const { path, text } of code) {
-    // A method call (`.name(`) or a plain one (`name(`, not the tail of a longer word or name).
-    const calls = [...text.matchAll(/(?:(\.)|(?<![\w.]))([A-Za-z_]\w*)\s*\(/g)];
-    for (const [, dot, name = ""] of calls) {
+    // Docstrings call things in their examples; the code does not run them.
+    for (const [, dot, name = ""] of text.replace(DOCSTRING, "").matchAll(CALL)) {
       // Raising an error is not where the work goes on.
-      if (/(Error|Exception|Warning)$/.test(name) || (dot && BUILTIN_METHODS.has(name))) continue;
+      if (/(Error|Exception|Warning)$/.test(name) || (dot ? BUILTIN_METHODS : BUILTIN_FUNCTIONS).has(name))
+        continue;
       const files = (definers.get(name) ?? []).filter((file) => !isTestPath(file));
       if (files.includes(path) || files.length > CALLED_NAME_FILES_NAMED) continue;
       // Of several, the ones in a folder the issue names (`PostgreSQL` among the backends) are meant.
       const named = files.filter((file) => issueWords.has(file.split("/").at(-2) ?? ""));
       const chosen = named.length > 0 ? named : files.length <= CALLED_NAME_FILES ? files : [];
-      const strength = named.length > 0 ? 2 : 1;
-      for (const file of chosen) found.set(file, Math.max(found.get(file) ?? 0, strength));
+      for (const file of chosen) {
+        const entry = found.get(file) ?? { strength: 1, names: new Set<string>() };
+        if (named.length > 0) entry.strength = 2;
+        entry.names.add(name);
+        found.set(file, entry);
+      }
     }
   }
   return found;
@@ -92,19 +131,20 @@ export function withCalledFiles(
   definers: ReadonlyMap<string, readonly string[]>,
 ): CandidateFile[] {
   const called = calledFiles(
-    callingCode(candidates, outlines, documents, frames),
+    callingCode(issue, candidates, outlines, documents, frames, definers),
     definers,
     issueWords(issue),
   );
   const known = new Set(candidates.map((candidate) => candidate.path));
+  const mark = (entry: CalledFile) => ({ called: entry.strength, calledNames: [...entry.names] });
   return [
     ...candidates.map((candidate) => {
-      const strength = called.get(candidate.path);
-      return strength ? { ...candidate, called: strength } : candidate;
+      const entry = called.get(candidate.path);
+      return entry ? { ...candidate, ...mark(entry) } : candidate;
     }),
     ...[...called]
       .filter(([path]) => !known.has(path))
       .slice(0, CALLED_FILES)
-      .map(([path, strength]) => ({ path, reason: "called" as const, bm25: 0, called: strength })),
+      .map(([path, entry]) => ({ path, reason: "called" as const, bm25: 0, ...mark(entry) })),
   ];
 }

@@ -16,6 +16,8 @@ export interface CandidateFile {
    * its folder among several that define it (besides the evidence in `reason`).
    */
   called?: number;
+  /** Names of its definitions the code the issue points at calls. */
+  calledNames?: string[];
   /** A class the issue names in code inherits from a class it defines (besides the evidence in `reason`). */
   inherited?: boolean;
 }
