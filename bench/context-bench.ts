@@ -5,6 +5,9 @@
 // development set of Lite rows and src/specs/fixtures/lite-sample.jsonl); repositories without a
 // mirror are skipped with a line saying so.
 // SWEGATE_BENCH_CONTEXT_DETAIL=1 prints one line per instance. Run alone: `npx tsx bench/context-bench.ts`.
+// SWEGATE_BENCH_CONTEXT_PYTHON (comma-separated `owner/name=interpreter`, e.g. `sympy/sympy=/usr/bin/python3.9`
+// with the package's dependencies installed for it) adds a third column: the located context with the
+// issue's own code run in the isolated backend for those repositories (the others as in the second).
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,8 +19,12 @@ import {
   reportContext,
   summarizeReports,
 } from "../src/context/measure-instance-context.js";
+import { backendScriptRunner, type ScriptRunner } from "../src/context/reproduce-issue.js";
 import type { Instance } from "../src/dataset/instance.js";
 import { loadDataset } from "../src/dataset/load-dataset.js";
+import type { Backend } from "../src/exec/backend.js";
+import { createIsolatedBackend } from "../src/exec/isolated-backend.js";
+import { resetToBase } from "../src/workspace/apply-patch.js";
 import { createWorkspace, drainWorkspacePool } from "../src/workspace/create-workspace.js";
 import { createRepoCache, repoUrl } from "../src/workspace/repo-cache.js";
 
@@ -47,6 +54,8 @@ export async function benchContext(): Promise<string[]> {
   const fresh: ContextReport[] = [];
   const millis: number[] = [];
   const detail = process.env.SWEGATE_BENCH_CONTEXT_DETAIL === "1";
+  const reproducing = reproducingBackends(process.env.SWEGATE_BENCH_CONTEXT_PYTHON ?? "");
+  const withRuns: ContextReport[] = [];
   try {
     const cache = createRepoCache({ cacheDir: join(scratch, "cache"), repoUrlTemplate: template });
     for (const instance of instances.filter((row) => present.includes(row.repo))) {
@@ -70,7 +79,17 @@ export async function benchContext(): Promise<string[]> {
         millis.push(performance.now() - started);
         const report = reportContext(instance.instance_id, after, renderTaskMessage(after), instance.patch);
         fresh.push(report);
-        if (detail) lines.push(describe(old.at(-1), report));
+        const backend = reproducing.get(instance.repo);
+        let reproduced = report;
+        if (backend) {
+          const reproduce: ScriptRunner = backendScriptRunner(backend, workspace.dir, () =>
+            resetToBase(workspace.dir, instance.base_commit),
+          );
+          const ran = await buildContext({ ...options, files, reproduce });
+          reproduced = reportContext(instance.instance_id, ran, renderTaskMessage(ran), instance.patch);
+        }
+        if (reproducing.size > 0) withRuns.push(reproduced);
+        if (detail) lines.push(describe(old.at(-1), report, reproducing.size > 0 ? reproduced : undefined));
       } finally {
         await workspace.dispose();
       }
@@ -81,26 +100,46 @@ export async function benchContext(): Promise<string[]> {
   }
   const a = summarizeReports(old);
   const b = summarizeReports(fresh);
+  const c = reproducing.size > 0 ? summarizeReports(withRuns) : undefined;
   const percent = (value: number) => `${(100 * value).toFixed(1)}%`;
   const sorted = [...millis].sort((x, y) => x - y);
+  const row = (label: string, value: (summary: typeof b) => string, width: number) =>
+    `context: ${label.padEnd(31)}${value(a).padStart(10)}   ${value(b).padStart(12)}${c ? `   ${value(c).padStart(width)}` : ""}`;
   lines.push(
     `context: ${b.instances} instances (${present.join(", ")}), budget ${DEFAULT_CONTEXT_TOKEN_BUDGET} tokens of files`,
-    "context:                               whole files (old)   located (new)",
-    `context: every edited file shown        ${percent(a.fileCoverage).padStart(10)}   ${percent(b.fileCoverage).padStart(12)}`,
-    `context: gold hunks in verbatim text    ${percent(a.hunkCoverage).padStart(10)}   ${percent(b.hunkCoverage).padStart(12)}`,
-    `context: instances with every hunk      ${percent(a.allHunksCovered).padStart(10)}   ${percent(b.allHunksCovered).padStart(12)}`,
-    `context: mean tokens, first message     ${a.meanTokens.toFixed(0).padStart(10)}   ${b.meanTokens.toFixed(0).padStart(12)}`,
+    `context:                               whole files (old)   located (new)${c ? `   new + issue code run (${[...reproducing.keys()].join(", ")})` : ""}`,
+    row("every edited file shown", (s) => percent(s.fileCoverage), 12),
+    row("gold hunks in verbatim text", (s) => percent(s.hunkCoverage), 12),
+    row("instances with every hunk", (s) => percent(s.allHunksCovered), 12),
+    row("mean tokens, first message", (s) => s.meanTokens.toFixed(0), 12),
     `context: new builder median ${sorted[Math.floor(sorted.length / 2)]?.toFixed(0)} ms, max ${sorted.at(-1)?.toFixed(0)} ms an instance`,
   );
   return lines;
 }
 
-function describe(before: ContextReport | undefined, after: ContextReport): string {
+/** `owner/name=interpreter,…` as an isolated backend per repository. */
+function reproducingBackends(setting: string): Map<string, Backend> {
+  const backends = new Map<string, Backend>();
+  for (const pair of setting.split(",").filter(Boolean)) {
+    const [repo = "", python = ""] = pair.split("=");
+    if (!repo || !python)
+      throw new Error(`SWEGATE_BENCH_CONTEXT_PYTHON: ${JSON.stringify(pair)} is not owner/name=interpreter`);
+    backends.set(repo, createIsolatedBackend({ python }));
+  }
+  return backends;
+}
+
+function describe(
+  before: ContextReport | undefined,
+  after: ContextReport,
+  reproduced?: ContextReport,
+): string {
   const mark = (report: ContextReport | undefined) =>
     report?.score
       ? `${report.score.coveredHunks}/${report.score.hunks}${report.score.allFilesShown ? "" : " file missed"}`
       : "?";
-  return `context: ${after.instance_id.padEnd(32)} old ${mark(before).padEnd(16)} new ${mark(after).padEnd(16)} ${before?.tokens ?? 0} → ${after.tokens} tokens`;
+  const run = reproduced ? ` run ${mark(reproduced).padEnd(16)}` : "";
+  return `context: ${after.instance_id.padEnd(32)} old ${mark(before).padEnd(16)} new ${mark(after).padEnd(16)}${run} ${before?.tokens ?? 0} → ${after.tokens} tokens`;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`)

@@ -3,11 +3,17 @@ import { join } from "node:path";
 import { withAncestorFiles } from "../context/ancestor-files.js";
 import { withCalledFiles } from "../context/called-files.js";
 import { chooseCandidateFiles, definingFiles } from "../context/choose-candidate-files.js";
-import { distinctiveLiterals, readIssueEvidence } from "../context/issue-evidence.js";
+import { distinctiveLiterals, type Frame, readIssueEvidence } from "../context/issue-evidence.js";
 import { type FileOutline, outlinePythonFiles } from "../context/outline-python-files.js";
 import { DEFAULT_PLAN_LIMITS, planContextFiles } from "../context/plan-context-files.js";
 import { type RankedFile, type ResolvedFrame, rankDefinitions } from "../context/rank-definitions.js";
 import type { ContextFile } from "../context/render-context-file.js";
+import {
+  describeReproduction,
+  type Reproduction,
+  reproduceIssue,
+  type ScriptRunner,
+} from "../context/reproduce-issue.js";
 import { resolveRepositoryPath } from "../context/resolve-repository-path.js";
 import type { Instance } from "../dataset/instance.js";
 import type { Model, Usage } from "../model/model.js";
@@ -42,6 +48,11 @@ export interface ContextOptions {
   files?: readonly string[];
   /** Interpreter whose `ast` module outlines the files (default `python3`). */
   python?: string;
+  /**
+   * Runs the issue's own code in the instance's environment when the issue shows no traceback into
+   * the checkout; the traceback of the failure it names becomes evidence. Absent: nothing is run.
+   */
+  reproduce?: ScriptRunner;
   /** Ask this model first which files and definitions to show (`--localize model`); absent: retrieval alone. */
   localize?: { model: Model; signal?: AbortSignal };
 }
@@ -57,6 +68,8 @@ export interface Context {
   notes: string[];
   /** What the model step chose and ignored, when it was asked (`--localize model`). */
   localization?: LocalizationRecord;
+  /** What running the issue's code showed, when it was run (`ContextOptions.reproduce`). */
+  reproduction?: Reproduction;
   /** What the model step's call cost, when it was made. */
   localizeCost?: { usage: Usage; costUsd: number | null };
 }
@@ -107,10 +120,16 @@ export async function buildContext(options: ContextOptions): Promise<Context> {
       if (text && text.length <= maxFileBytes) documents.set(path, text);
     }
   const evidence = { ...read, messages: distinctiveLiterals(read.messages, documents) };
-  const frames: ResolvedFrame[] = [];
-  for (const frame of evidence.frames) {
-    const path = resolveRepositoryPath(frame.path, repositoryFiles);
-    if (path) frames.push({ path, line: frame.line, order: frame.order });
+  const frames = resolveFrames(evidence.frames, repositoryFiles);
+  // No traceback into the checkout: the issue's own code may show one when run.
+  let reproduction: Reproduction | undefined;
+  if (frames.length === 0 && options.reproduce) {
+    reproduction = await reproduceIssue(
+      issue,
+      options.reproduce,
+      packageOf(options.instance.repo, repositoryFiles),
+    );
+    frames.push(...resolveFrames(reproduction?.frames ?? [], repositoryFiles));
   }
   const definers = definingFiles(documents);
   let candidates = chooseCandidateFiles(
@@ -173,7 +192,15 @@ export async function buildContext(options: ContextOptions): Promise<Context> {
     ...DEFAULT_PLAN_LIMITS,
     tokenBudget: Math.floor(options.tokenBudget * BUDGET_FILL),
   });
-  return { issue, files: planned.files, fileTokens: planned.tokens, notes, ...localized };
+  if (reproduction) notes.push(describeReproduction(reproduction));
+  return {
+    issue,
+    files: planned.files,
+    fileTokens: planned.tokens,
+    notes,
+    ...localized,
+    ...(reproduction ? { reproduction } : {}),
+  };
 }
 
 /**
@@ -234,3 +261,21 @@ async function localizeWithModel(
 
 // The checkout's tracked files are a workspace concern; re-exported for the agent's callers.
 export { listTrackedFiles };
+
+/** Frames whose file is in the checkout, with their repository paths. */
+function resolveFrames(frames: readonly Frame[], repositoryFiles: readonly string[]): ResolvedFrame[] {
+  const resolved: ResolvedFrame[] = [];
+  for (const frame of frames) {
+    const path = resolveRepositoryPath(frame.path, repositoryFiles);
+    if (path) resolved.push({ path, line: frame.line, order: frame.order });
+  }
+  return resolved;
+}
+
+/** The package named like the repository (`sympy/sympy` → `sympy`, `pallets/flask` → `src/flask`'s). */
+function packageOf(repo: string, repositoryFiles: readonly string[]): string | undefined {
+  const name = (repo.split("/").at(-1) ?? "").toLowerCase().replaceAll("-", "_");
+  return repositoryFiles.some((path) => path === `${name}/__init__.py` || path === `src/${name}/__init__.py`)
+    ? name
+    : undefined;
+}

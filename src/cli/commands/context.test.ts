@@ -3,6 +3,8 @@ import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { isolationAvailable } from "../../exec/isolated-backend.js";
+import { requireSandbox } from "../../exec/test-support/require-sandbox.js";
 import { commitFiles, makeGitRepo } from "../../workspace/test-support/make-git-repo.js";
 import { runCli } from "../test-support/run-cli.js";
 
@@ -131,5 +133,57 @@ describe("swegate context", () => {
     expect(zero.code).toBe(2);
     expect(zero.stderr.trim().split("\n")).toHaveLength(1);
     expect(zero.stderr).toContain("--context-tokens");
+  });
+});
+
+const noSandbox = requireSandbox(
+  "swegate context --reproduce",
+  isolationAvailable() ? undefined : "bubblewrap cannot create namespaces here (apt-get install bubblewrap)",
+);
+
+describe.skipIf(noSandbox)("swegate context --reproduce", () => {
+  it("runs the issue's code in the isolated backend and shows the file its traceback names", () => {
+    const repo = makeGitRepo(
+      {
+        "shop/__init__.py": "",
+        "shop/cart.py":
+          "from shop.prices import price\n\n\ndef total(items):\n    return sum(price(i) for i in items)\n",
+        "shop/prices.py": "PRICES = {'apple': 2}\n\n\ndef price(item):\n    return PRICES[item]\n",
+      },
+      join(scratch, "repos", "acme+shop"),
+    );
+    const row = {
+      instance_id: "acme__shop-1",
+      repo: "acme/shop",
+      base_commit: repo.commit,
+      patch: "",
+      test_patch: "",
+      problem_statement:
+        "An unknown item gives KeyError:\n```python\nfrom shop.cart import total\ntotal(['pear'])\n```\n",
+      hints_text: "",
+      created_at: "2024-01-01T00:00:00Z",
+      version: "1.0",
+      FAIL_TO_PASS: ["tests/test_cart.py::test_unknown"],
+      PASS_TO_PASS: [],
+      environment_setup_commit: repo.commit,
+    };
+    const dataset = join(scratch, "shop.jsonl");
+    writeFileSync(dataset, `${JSON.stringify(row)}\n`);
+    const where = [
+      "--cache-dir",
+      join(scratch, "cache"),
+      "--repo-url",
+      join(scratch, "repos", "{owner}+{name}"),
+    ];
+    const ran = runCli(["context", dataset, "--json", "--reproduce", ...where]);
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.stderr).toContain(
+      "acme__shop-1: ran the issue's code (1 block): it raised KeyError as the issue says",
+    );
+    const files = JSON.parse(ran.stdout.trim().split("\n")[0] ?? "").files;
+    expect(files.find((file: { path: string }) => file.path === "shop/prices.py")?.reason).toBe("traceback");
+    // Without the flag nothing is run.
+    const plain = runCli(["context", dataset, "--json", ...where]);
+    expect(plain.stderr).toBe("");
   });
 });

@@ -11,8 +11,10 @@ import {
   reportContext,
   summarizeReports,
 } from "../../context/measure-instance-context.js";
+import { backendScriptRunner } from "../../context/reproduce-issue.js";
 import { buildDemoRepositories } from "../../dataset/demo/build-demo-repositories.js";
 import { UserError } from "../../errors.js";
+import { createIsolatedBackend } from "../../exec/isolated-backend.js";
 import { createModel } from "../../model/create-model.js";
 import { loadPriceTable } from "../../model/price-table.js";
 import { resetToBase } from "../../workspace/apply-patch.js";
@@ -34,6 +36,7 @@ interface ContextCommandOptions extends DatasetOptions {
   prices?: string;
   hints?: boolean;
   python?: string;
+  reproduce?: boolean;
   builder: string;
   message?: boolean;
   cacheDir: string;
@@ -65,6 +68,10 @@ export function registerContextCommand(program: Command): void {
     .option("--hints", "include the issue's hints_text, as `run` never does")
     .option("--python <path>", "interpreter whose ast module outlines the files", "python3")
     .option(
+      "--reproduce",
+      "run the issue's code blocks with --python in the isolated backend, as run does in the instance's environment",
+    )
+    .option(
       "--builder <name>",
       "located (what run uses) or whole-files (the builder before it, for comparison)",
       "located",
@@ -91,6 +98,7 @@ export function registerContextCommand(program: Command): void {
           hint: "use located or whole-files",
         });
       const { dataset, instances } = await resolveInstances(datasetArgument, options);
+      const sandbox = options.reproduce ? createIsolatedBackend({ python: options.python }) : undefined;
       // As `run` makes it; the bundled demo's repositories are built locally and need no network.
       const cache = createRepoCache({
         cacheDir: options.cacheDir,
@@ -119,6 +127,13 @@ export function registerContextCommand(program: Command): void {
               includeHints: options.hints === true,
               python: options.python,
               ...(localize ? { localize } : {}),
+              ...(sandbox
+                ? {
+                    reproduce: backendScriptRunner(sandbox, workspace.dir, () =>
+                      resetToBase(workspace.dir, instance.base_commit),
+                    ),
+                  }
+                : {}),
             };
             let first: { context: Awaited<ReturnType<typeof buildWholeFileContext>>; message: string };
             if (options.builder === "whole-files") {
