@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Reproduction, ScriptRunner } from "../context/reproduce-issue.js";
 import type { Instance } from "../dataset/instance.js";
 import { applyEdits } from "../edits/apply-edits.js";
 import { describeEditResult } from "../edits/describe-edit-failures.js";
@@ -56,6 +57,8 @@ export interface AttemptLoopOptions {
   tools?: boolean;
   /** `model`: one call before attempt 1 chooses the files shown first (skipped for scripted models); default `retrieval`. */
   localize?: LocalizeMode;
+  /** Runs the issue's code in the instance's environment for a traceback to locate with; absent: nothing is run. */
+  reproduce?: ScriptRunner;
   onEvent?: AgentEventListener;
   signal?: AbortSignal;
 }
@@ -75,6 +78,8 @@ export interface AttemptLoopResult {
   usage: Usage;
   /** Total cost in USD, null when any call's price was unknown. */
   cost_usd: number | null;
+  /** What running the issue's code showed before attempt 1, when it was run. */
+  reproduction?: Reproduction;
 }
 
 /**
@@ -96,6 +101,7 @@ export async function runAttemptLoop(options: AttemptLoopOptions): Promise<Attem
     files,
     tokenBudget: options.contextTokenBudget ?? DEFAULT_CONTEXT_TOKEN_BUDGET,
     includeHints: options.includeHints,
+    ...(options.reproduce ? { reproduce: options.reproduce } : {}),
     // Scripted stand-ins answer with edits, not with locations: the step is theirs to skip.
     ...(options.localize === "model" && !options.model.scripted
       ? { localize: { model: options.model, signal: options.signal } }
@@ -135,6 +141,7 @@ export async function runAttemptLoop(options: AttemptLoopOptions): Promise<Attem
     error,
     usage,
     cost_usd: cost,
+    ...(context.reproduction ? { reproduction: context.reproduction } : {}),
   });
 
   for (let attemptNumber = 1; attemptNumber <= options.maxAttempts; attemptNumber++) {

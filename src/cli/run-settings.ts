@@ -28,6 +28,7 @@ export const RUN_SETTINGS: readonly RunSetting[] = [
   { key: "tools", option: "tools", flag: "--tools", kind: "switch" },
   { key: "context_tokens", option: "contextTokens", flag: "--context-tokens", kind: "count" },
   { key: "localize", option: "localize", flag: "--localize", kind: "text" },
+  { key: "reproduce", option: "reproduce", flag: "--no-reproduce", kind: "switch" },
   { key: "backend", option: "backend", flag: "--backend", kind: "text" },
   { key: "python", option: "python", flag: "--python", kind: "text" },
   { key: "python_config", option: "pythonConfig", flag: "--python-config", kind: "text" },

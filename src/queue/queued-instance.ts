@@ -1,3 +1,4 @@
+import type { LocalizeMode } from "../agent/localize-with-model.js";
 import type { Certificate } from "../certificate/certificate.js";
 import type { Instance } from "../dataset/instance.js";
 import type { Prediction } from "../dataset/read-predictions.js";
@@ -29,6 +30,12 @@ export interface QueuedInstance {
   maxAttempts: number;
   /** Offer the read-only tools to the model. */
   tools: boolean;
+  /** Tokens of code shown on attempt 1 (absent: the default budget). */
+  contextTokens?: number;
+  /** `model`: one call before attempt 1 chooses the files shown first (absent: retrieval). */
+  localize?: LocalizeMode;
+  /** Run the issue's code blocks in the environment before attempt 1 (absent: not run). */
+  reproduce?: boolean;
   /** Limit of one test run, seconds. */
   timeoutSeconds: number;
   /** Retries of the instance when it ends in infra_error. */
@@ -118,7 +125,8 @@ export interface QueuedEvaluationOutcome {
 export const EVAL_FILE = /^(patch\.diff|test_output\.txt|report\.json|run_instance\.log)$/;
 
 /** Artefact names a worker may send; anything else is refused so no worker can write elsewhere. */
-export const ARTIFACT_NAME = /^(red\.log|green\.log|attempt-\d{1,3}\.log|patch\.diff|transcript\.jsonl)$/;
+export const ARTIFACT_NAME =
+  /^(red\.log|green\.log|reproduce\.log|attempt-\d{1,3}\.log|patch\.diff|transcript\.jsonl)$/;
 
 /** Logs above this size travel as their head and tail with a note between (bytes of text). */
 export const MAX_LOG_CHARS = 2_000_000;

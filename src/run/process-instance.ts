@@ -4,6 +4,7 @@ import { writeFile } from "node:fs/promises";
 import type { AgentEventListener } from "../agent/agent-events.js";
 import type { LocalizeMode } from "../agent/localize-with-model.js";
 import { type AttemptLoopResult, type FeedbackMode, runAttemptLoop } from "../agent/run-attempt-loop.js";
+import { backendScriptRunner, reproductionLog } from "../context/reproduce-issue.js";
 import type { Instance } from "../dataset/instance.js";
 import type { Backend, EnvironmentDescription } from "../exec/backend.js";
 import { environmentFingerprint } from "../grading/environment-fingerprint.js";
@@ -15,6 +16,7 @@ import type { AttemptRecord } from "../store/attempt-record.js";
 import type { GreenGateSummary, RedGateSummary } from "../store/gate-records.js";
 import { artifactPaths, type Store } from "../store/open-store.js";
 import type { InstanceResult } from "../store/records.js";
+import { resetToBase } from "../workspace/apply-patch.js";
 import type { RepoCache } from "../workspace/repo-cache.js";
 import { withWorkspace } from "../workspace/with-workspace.js";
 import { writeCertificate } from "./instance-certificate.js";
@@ -38,6 +40,11 @@ export interface InstanceJob {
   contextTokens?: number;
   /** `model`: one call before attempt 1 chooses the files shown first (default `retrieval`, no call). */
   localize?: LocalizeMode;
+  /**
+   * Run the issue's own code blocks in the instance's environment before attempt 1, so the traceback
+   * of the failure the issue names shows where to look (`swegate run` does unless --no-reproduce).
+   */
+  reproduce?: boolean;
   /** Where the tests run. */
   backend: Backend;
   /** Repository mirrors and worktrees. */
@@ -304,11 +311,17 @@ async function attemptsStep(step: InstanceStep, green: GreenGate): Promise<Attem
     tools: job.tools,
     contextTokenBudget: job.contextTokens,
     localize: job.localize,
+    ...(job.reproduce
+      ? {
+          reproduce: backendScriptRunner(job.backend, dir, () => resetToBase(dir, job.instance.base_commit)),
+        }
+      : {}),
     mode: job.mode,
     check,
     onEvent: job.onEvent,
     signal: job.signal,
   });
+  if (loop.reproduction) step.save(paths.reproduceLog, reproductionLog(loop.reproduction));
   for (const attempt of loop.attempts)
     step.save(
       paths.attemptLog(attempt.attempt_number),

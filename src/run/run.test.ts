@@ -414,7 +414,7 @@ describe("swegate run on the bundled demo (real git, real pytest)", () => {
     const taken = runCli([...args, "--takeover", "--json", ...common("owned-store")], { env });
     expect(taken.code, taken.stderr).toBe(0);
     expect(taken.stderr).toContain(
-      "run owned was recorded before swegate kept max_attempts, timeout, tools, context_tokens, localize, backend, python, python_config, env, debian_mirror, spec_env, index_url, exclude_newer, base_url, healthy_only: those come from the flags given, else the defaults",
+      "run owned was recorded before swegate kept max_attempts, timeout, tools, context_tokens, localize, reproduce, backend, python, python_config, env, debian_mirror, spec_env, index_url, exclude_newer, base_url, healthy_only: those come from the flags given, else the defaults",
     );
     expect(endEvents(taken.stdout).map((item) => item.status)).toEqual(["verified"]);
     const after = openStore(storeDir);

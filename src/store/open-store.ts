@@ -247,6 +247,7 @@ export function artifactPaths(storeDir: string, runId: string, instanceId: strin
     attemptLog: (attempt: number) => join(dir, `attempt-${attempt}.log`),
     patch: join(dir, "patch.diff"),
     transcript: join(dir, "transcript.jsonl"),
+    reproduceLog: join(dir, "reproduce.log"),
     certificate: join(dir, "certificate.json"),
   };
 }

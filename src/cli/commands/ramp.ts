@@ -105,6 +105,8 @@ async function rampCommand(
   if (against) checkDataset(dataset, datasetSource !== undefined, against);
   const modelSpec = chooseRampModel(started, options, dataset);
   options.contextTokens = settleContextTokens(options.contextTokens, modelSpec, unrecorded);
+  // A ramp started before swegate ran the code goes on without it.
+  if (unrecorded.includes("reproduce") && !given("reproduce")) options.reproduce = false;
   const mode = rampMode(options);
   if (unrecorded.length > 0)
     process.stderr.write(

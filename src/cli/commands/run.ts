@@ -65,6 +65,7 @@ export interface RunOptions extends BackendOptions, DatasetOptions {
   tools?: boolean;
   contextTokens?: string;
   localize?: string;
+  reproduce?: boolean;
   baseUrl?: string;
   key?: string;
   prices?: string;
@@ -130,6 +131,8 @@ async function runCommand(
   const { dataset, instances } = await chooseInstances(datasetArgument, options, isGiven, target);
   const modelSpec = chooseModel(target.previous, options, dataset);
   options.contextTokens = settleContextTokens(options.contextTokens, modelSpec, unrecorded);
+  // A run started before swegate ran the issue's code goes on without it.
+  if (unrecorded.includes("reproduce") && !isGiven("reproduce")) options.reproduce = false;
   const json = options.json === true;
   const mode = options.mode as "oracle" | "blind";
   announceRun(runId, unrecorded, modelSpec, json);
@@ -422,6 +425,7 @@ export function prepareJob(
     maxAttempts: positiveInteger(options.maxAttempts, "--max-attempts"),
     tools: options.tools === true,
     localize: parseLocalize(options.localize, modelSpec, model !== undefined),
+    reproduce: options.reproduce !== false,
     contextTokens: positiveInteger(
       options.contextTokens ?? String(DEFAULT_CONTEXT_TOKEN_BUDGET),
       "--context-tokens",
@@ -445,6 +449,10 @@ export function addModelOptions(command: Command): Command {
     .option("--infra-retries <n>", "retries of an instance that failed for infrastructure reasons", "2")
     .option("--context-tokens <n>", CONTEXT_TOKENS_HELP)
     .option("--localize <how>", LOCALIZE_HELP, "retrieval")
+    .option(
+      "--no-reproduce",
+      "do not run the issue's code blocks in the instance's environment before attempt 1 (their traceback, when it is the failure the issue names, shows where to look)",
+    )
     .option(
       "--tools",
       "offer the model read-only tools (view_file, search_code, list_folder) over the checkout; providers only",
