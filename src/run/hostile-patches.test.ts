@@ -19,6 +19,7 @@ import { createWorkspace } from "../workspace/create-workspace.js";
 import { diffWorkspace } from "../workspace/diff-workspace.js";
 import { createRepoCache, type RepoCache } from "../workspace/repo-cache.js";
 import { processInstance } from "./process-instance.js";
+import { createDemoRun } from "./test-support/create-demo-run.js";
 
 // Candidate patches written as a model under pressure to pass might write them, each against the demo's
 // calculator-1 (divide() floors; test_divide_fraction fails). The instance keeps its genuine gold
@@ -153,20 +154,7 @@ const answering = (text: string): Model => ({
 let runs = 0;
 async function solve(backend: Backend, answer: string | Model, maxAttempts = 1) {
   const runId = `hostile-${++runs}`;
-  const now = new Date().toISOString();
-  store.createRun({
-    run_id: runId,
-    created_at: now,
-    updated_at: now,
-    status: "running",
-    model: "hostile",
-    mode: "oracle",
-    dataset_source: "demo",
-    dataset_digest: "demo",
-    selection: [calculator.instance_id],
-    config: {},
-    swegate_version: "test",
-  });
+  createDemoRun(store, runId, calculator.instance_id, "hostile");
   const result = await processInstance({
     instance: calculator,
     runId,

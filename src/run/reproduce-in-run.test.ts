@@ -13,6 +13,7 @@ import { createScriptedAnswer } from "../model/scripted-answer.js";
 import { artifactPaths, openStore, type Store } from "../store/open-store.js";
 import { createRepoCache, type RepoCache } from "../workspace/repo-cache.js";
 import { processInstance } from "./process-instance.js";
+import { createDemoRun } from "./test-support/create-demo-run.js";
 
 // The demo's calculator-1 (divide() floors) with an issue whose code block shows a failure in the
 // repository's code, as real issues do: run with the instance's environment before attempt 1.
@@ -63,20 +64,7 @@ const GOLD = [
 let runs = 0;
 async function solve(reproduce: boolean) {
   const runId = `reproduce-${++runs}`;
-  const now = new Date().toISOString();
-  store.createRun({
-    run_id: runId,
-    created_at: now,
-    updated_at: now,
-    status: "running",
-    model: "scripted",
-    mode: "oracle",
-    dataset_source: "demo",
-    dataset_digest: "demo",
-    selection: [calculator.instance_id],
-    config: {},
-    swegate_version: "test",
-  });
+  createDemoRun(store, runId, calculator.instance_id, "scripted");
   const model: Model = {
     id: "scripted",
     scripted: true,

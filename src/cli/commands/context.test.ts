@@ -3,6 +3,7 @@ import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { makeInstance } from "../../dataset/test-support/make-instance.js";
 import { isolationAvailable } from "../../exec/isolated-backend.js";
 import { requireSandbox } from "../../exec/test-support/require-sandbox.js";
 import { commitFiles, makeGitRepo } from "../../workspace/test-support/make-git-repo.js";
@@ -152,21 +153,13 @@ describe.skipIf(noSandbox)("swegate context --reproduce", () => {
       },
       join(scratch, "repos", "acme+shop"),
     );
-    const row = {
+    const { extra: _, ...row } = makeInstance({
       instance_id: "acme__shop-1",
-      repo: "acme/shop",
       base_commit: repo.commit,
-      patch: "",
-      test_patch: "",
       problem_statement:
         "An unknown item gives KeyError:\n```python\nfrom shop.cart import total\ntotal(['pear'])\n```\n",
-      hints_text: "",
-      created_at: "2024-01-01T00:00:00Z",
-      version: "1.0",
       FAIL_TO_PASS: ["tests/test_cart.py::test_unknown"],
-      PASS_TO_PASS: [],
-      environment_setup_commit: repo.commit,
-    };
+    });
     const dataset = join(scratch, "shop.jsonl");
     writeFileSync(dataset, `${JSON.stringify(row)}\n`);
     const where = [
