@@ -4,6 +4,7 @@ import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../cli/test-support/run-cli.js";
 import { buildDemoRepositories } from "../dataset/demo/build-demo-repositories.js";
 import { loadDemoDataset } from "../dataset/demo/load-demo-dataset.js";
 import type { Instance } from "../dataset/instance.js";
@@ -85,12 +86,12 @@ async function solve(reproduce: boolean) {
     swegateVersion: "test",
     signingKey: generateKeyPairSync("ed25519").privateKey,
   });
-  return { result, paths: artifactPaths(store.dir, runId, calculator.instance_id) };
+  return { result, runId, paths: artifactPaths(store.dir, runId, calculator.instance_id) };
 }
 
 describe("running the issue's code in a run (real git, real Python on the host backend)", () => {
   it("records what it showed in reproduce.log, and the file it wrote never reaches the patch", async () => {
-    const { result, paths } = await solve(true);
+    const { result, runId, paths } = await solve(true);
     expect(result?.status, result?.green_gate_message).toBe("verified");
     const log = readFileSync(paths.reproduceLog, "utf8");
     expect(log).toMatch(
@@ -99,6 +100,17 @@ describe("running the issue's code in a run (real git, real Python on the host b
     expect(log).toContain('calculator/ops.py", line');
     expect(result?.patch).toContain("calculator/ops.py");
     expect(result?.patch).not.toContain("scratch-note.txt");
+    // `swegate show` says so with the instance.
+    const shown = runCli([
+      "show",
+      paths.dir.split("/").at(-2) ?? "",
+      calculator.instance_id,
+      "--store",
+      store.dir,
+    ]);
+    expect(shown.stdout).toContain(
+      "issue's code: ran (1 block): it raised ZeroDivisionError as the issue says",
+    );
   });
 
   it("runs nothing unless asked", async () => {

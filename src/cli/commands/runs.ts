@@ -1,6 +1,7 @@
+import { existsSync, readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { UserError } from "../../errors.js";
-import { openStore } from "../../store/open-store.js";
+import { artifactPaths, openStore } from "../../store/open-store.js";
 import { ranOn } from "../../store/ran-on.js";
 import type { InstanceResult } from "../../store/records.js";
 import { effectiveRunStatus } from "../../store/run-owner.js";
@@ -69,6 +70,14 @@ export function registerRunsCommands(program: Command): void {
       if (!result) return;
       printLine(`${result.instance_id}: ${result.status}${onMachine(result)}`);
       printLine(`red gate: ${result.red_gate_message}`);
+      // What running the issue's code showed (the first line of reproduce.log), when it was run.
+      const reproduceLog = artifactPaths(store.dir, runId, result.instance_id).reproduceLog;
+      if (existsSync(reproduceLog))
+        printLine(
+          `issue's code: ${readFileSync(reproduceLog, "utf8")
+            .split("\n")[0]
+            ?.replace(/^ran the issue's code /, "ran ")}`,
+        );
       printLine(`green gate: ${result.green_gate_message}`);
       for (const attempt of attempts) {
         printLine(
