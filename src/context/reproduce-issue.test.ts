@@ -12,6 +12,7 @@ import { resetToBase } from "../workspace/apply-patch.js";
 import { makeGitRepo } from "../workspace/test-support/make-git-repo.js";
 import {
   backendScriptRunner,
+  describeReproduction,
   issueCodeBlocks,
   readReproduction,
   reproduceIssue,
@@ -175,5 +176,19 @@ describe("readReproduction", () => {
     expect(run.stderr).toContain("ValueError: v");
     expect(reproductionScript(["x = 1\n"], "geo")).toContain("from geo import *");
     expect(reproductionScript(["import geo\n"], "geo")).not.toContain("from geo import *");
+  });
+});
+
+describe("describeReproduction", () => {
+  it("tells a run that never reached Python from one that raised nothing", () => {
+    const base = { blocks: 1, reproduced: false, frames: [], timedOut: false };
+    expect(
+      describeReproduction({ ...base, exitCode: 127, output: "run.sh: line 1: python: command not found\n" }),
+    ).toBe(
+      "ran the issue's code (1 block): exited with 127 without a Python traceback (run.sh: line 1: python: command not found); no evidence",
+    );
+    expect(describeReproduction({ ...base, exitCode: 0, output: "42\n" })).toBe(
+      "ran the issue's code (1 block): no exception, no evidence",
+    );
   });
 });

@@ -5,7 +5,9 @@ import { type Frame, readIssueEvidence } from "./issue-evidence.js";
  * Runs a Python script (given as its text) with the instance's interpreter, in the checkout at
  * base_commit, and leaves the checkout as it found it. Resolves with what it printed.
  */
-export type ScriptRunner = (script: string) => Promise<{ output: string; timedOut: boolean }>;
+export type ScriptRunner = (
+  script: string,
+) => Promise<{ output: string; exitCode: number | null; timedOut: boolean }>;
 
 /** What running the issue's own code showed, for people (`Context.reproduction`). */
 export interface Reproduction {
@@ -19,6 +21,8 @@ export interface Reproduction {
   frames: Frame[];
   /** The run was stopped by its timeout. */
   timedOut: boolean;
+  /** The script's exit code (null when killed); the script catches the code's exceptions, so not 0 means Python did not run or was ended. */
+  exitCode: number | null;
   /** What the run printed (its end, when long). */
   output: string;
   /** Frames that resolved to files of the checkout (set by the context builder). */
@@ -88,7 +92,7 @@ export function reproductionScript(blocks: readonly string[], packageName?: stri
 export function readReproduction(
   output: string,
   issue: string,
-): Omit<Reproduction, "blocks" | "timedOut" | "output"> {
+): Omit<Reproduction, "blocks" | "timedOut" | "exitCode" | "output"> {
   const start = output.lastIndexOf("Traceback (most recent call last):");
   if (start < 0) return { reproduced: false, frames: [] };
   const section = output.slice(start);
@@ -117,6 +121,7 @@ export async function reproduceIssue(
   return {
     blocks: blocks.length,
     timedOut: result.timedOut,
+    exitCode: result.exitCode,
     output: result.output.slice(-KEPT_OUTPUT),
     ...readReproduction(result.output, issue),
   };
@@ -139,7 +144,7 @@ export function backendScriptRunner(
         timeoutSeconds: REPRODUCE_TIMEOUT_SECONDS,
         outputLimitBytes: 200_000,
       });
-      return { output: result.output, timedOut: result.timedOut };
+      return { output: result.output, exitCode: result.exitCode, timedOut: result.timedOut };
     } finally {
       await restore();
     }
@@ -150,6 +155,10 @@ export function backendScriptRunner(
 export function describeReproduction(reproduction: Reproduction): string {
   const ran = `ran the issue's code (${reproduction.blocks} block${reproduction.blocks === 1 ? "" : "s"})`;
   if (reproduction.timedOut) return `${ran}: stopped after ${REPRODUCE_TIMEOUT_SECONDS} s, no evidence`;
+  if (!reproduction.error && reproduction.exitCode !== 0) {
+    const said = reproduction.output.trim().split("\n").at(-1)?.slice(0, 200) ?? "";
+    return `${ran}: exited with ${reproduction.exitCode ?? "a signal"} without a Python traceback (${said}); no evidence`;
+  }
   if (!reproduction.error) return `${ran}: no exception, no evidence`;
   if (!reproduction.reproduced)
     return `${ran}: it raised ${reproduction.error}, which the issue does not name; not used`;
