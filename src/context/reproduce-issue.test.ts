@@ -161,6 +161,18 @@ describe("readReproduction", () => {
     expect(read.frames.map((frame) => [frame.path, frame.line])).toEqual([["/work/geo/mod.py", 169]]);
   });
 
+  it("reads the exception's own line, not a message that goes on over more lines", () => {
+    const output = [
+      "Traceback (most recent call last):",
+      '  File "/work/geo/solve.py", line 12, in solve',
+      "    raise NotImplementedError(msg)",
+      "NotImplementedError: could not solve",
+      "True: is what it printed",
+    ].join("\n");
+    expect(readReproduction(output, "solve raises NotImplementedError").error).toBe("NotImplementedError");
+    expect(readReproduction(output, "it prints True").reproduced).toBe(false);
+  });
+
   it("is a script that skips what does not compile and stops at the first exception", () => {
     const blocks = [
       "x = 41\n",
@@ -171,9 +183,10 @@ describe("readReproduction", () => {
     ];
     // The test's own harmless blocks, run by real Python.
     const run = spawnSync("python3", ["-"], { input: reproductionScript(blocks), encoding: "utf8" });
-    expect(run.stdout).toBe("42\n");
-    expect(run.stderr).toContain('File "<issue block 3>", line 1');
-    expect(run.stderr).toContain("ValueError: v");
+    // What the code printed, then the traceback, in that order on one stream.
+    expect(run.stdout).toMatch(
+      /^42\nTraceback \(most recent call last\):\n[\s\S]*File "<issue block 3>", line 1[\s\S]*\nValueError: v\n$/,
+    );
     expect(reproductionScript(["x = 1\n"], "geo")).toContain("from geo import *");
     expect(reproductionScript(["import geo\n"], "geo")).not.toContain("from geo import *");
   });

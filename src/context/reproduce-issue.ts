@@ -67,7 +67,7 @@ export function reproductionScript(blocks: readonly string[], packageName?: stri
   const run = !imports && packageName ? [`from ${packageName} import *\n`, ...blocks] : [...blocks];
   // A JSON string is also a Python string literal.
   return [
-    "import json, traceback",
+    "import json, sys, traceback",
     `blocks = json.loads(${JSON.stringify(JSON.stringify(run))})`,
     'namespace = {"__name__": "__main__"}',
     "for number, block in enumerate(blocks):",
@@ -78,7 +78,10 @@ export function reproductionScript(blocks: readonly string[], packageName?: stri
     "    try:",
     "        exec(code, namespace)",
     "    except BaseException:",
-    "        traceback.print_exc()",
+    // On standard output after what the code printed, so the traceback is the last thing written.
+    "        sys.stdout.flush()",
+    "        traceback.print_exc(file=sys.stdout)",
+    "        sys.stdout.flush()",
     "        break",
     "",
   ].join("\n");
@@ -96,12 +99,12 @@ export function readReproduction(
   const start = output.lastIndexOf("Traceback (most recent call last):");
   if (start < 0) return { reproduced: false, frames: [] };
   const section = output.slice(start);
-  const last = section
-    .split("\n")
-    .filter((line) => /^[A-Za-z_][\w.]*(:|$)/.test(line))
-    .at(-1);
+  // The exception's line: the first one at the margin after the last frame (its message may go on).
+  const lines = section.split("\n");
+  const lastFrame = lines.reduce((found, line, index) => (/^\s+File "/.test(line) ? index : found), -1);
+  const last = lines.slice(lastFrame + 1).find((line) => /^\S/.test(line));
   const error = last
-    ?.match(/^([\w.]+)/)?.[1]
+    ?.match(/^([A-Za-z_][\w.]*)(?::|$)/)?.[1]
     ?.split(".")
     .at(-1);
   if (!error) return { reproduced: false, frames: [] };
