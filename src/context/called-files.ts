@@ -1,6 +1,6 @@
 import { type CandidateFile, issueWords } from "./choose-candidate-files.js";
 import { isTestPath } from "./is-test-path.js";
-import { enclosingDefinition, type FileOutline } from "./outline-python-files.js";
+import { type Definition, enclosingDefinition, type FileOutline } from "./outline-python-files.js";
 import type { ResolvedFrame } from "./rank-definitions.js";
 
 /** A file the issue names by path or word is read whole for calls when it is this short (lines). */
@@ -54,12 +54,10 @@ function callingCode(
     if (/^[A-Z]/.test(name) || BUILTIN_FUNCTIONS.has(name)) continue;
     const files = (definers.get(name) ?? []).filter((file) => !isTestPath(file));
     if (files.length === 0 || files.length > ENTRY_FILES) continue;
-    for (const file of files) {
-      const lines = (documents.get(file) ?? "").split("\n");
+    for (const file of files)
       for (const definition of outlines.get(file)?.definitions ?? [])
         if (definition.name === name && definition.kind === (dot ? "method" : "function"))
-          code.push({ path: file, text: lines.slice(definition.headerEnd, definition.end).join("\n") });
-    }
+          code.push({ path: file, text: bodyOf(documents, file, definition) });
   }
   for (const candidate of candidates) {
     if (candidate.reason !== "mentioned" && candidate.reason !== "module") continue;
@@ -69,11 +67,14 @@ function callingCode(
   for (const frame of frames) {
     const outline = outlines.get(frame.path);
     const definition = outline && enclosingDefinition(outline, frame.line);
-    if (!definition) continue;
-    const lines = (documents.get(frame.path) ?? "").split("\n");
-    code.push({ path: frame.path, text: lines.slice(definition.headerEnd, definition.end).join("\n") });
+    if (definition) code.push({ path: frame.path, text: bodyOf(documents, frame.path, definition) });
   }
   return code;
+}
+
+/** A definition's body: the lines after its header, to its end. */
+function bodyOf(documents: ReadonlyMap<string, string>, path: string, definition: Definition): string {
+  return (documents.get(path) ?? "").split("\n").slice(definition.headerEnd, definition.end).join("\n");
 }
 
 /** A file defining something the code the issue points at calls. */

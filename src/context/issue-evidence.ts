@@ -50,6 +50,9 @@ const WORDS_TO_SKIP = new Set(
   ),
 );
 
+/** A name as the code spells it inside double or single quotes. */
+const quotedEitherWay = (name: string) => [`"${name}"`, `'${name}'`];
+
 /** Reads traceback frames, names and error messages out of an issue's text. */
 export function readIssueEvidence(text: string): IssueEvidence {
   const frames: Frame[] = [];
@@ -107,35 +110,30 @@ export function readIssueEvidence(text: string): IssueEvidence {
     if (known) known.inError = true;
   }
 
-  const messages: string[] = [];
+  // In the order found, each once.
+  const messages = new Set<string>();
   for (const match of text.matchAll(ERROR_LINE))
-    for (const piece of literalPieces(match[1] ?? "")) if (!messages.includes(piece)) messages.push(piece);
+    for (const piece of literalPieces(match[1] ?? "")) messages.add(piece);
   // A dotted name the code writes inside quotes: output the code generates (a migration's
   // `models.Model`), spelled where it is generated.
   for (const symbol of symbols.values())
     if (symbol.qualifier)
-      for (const quote of ['"', "'"]) {
-        const literal = `${quote}${symbol.qualifier}.${symbol.name}${quote}`;
-        if (!messages.includes(literal)) messages.push(literal);
-      }
+      for (const literal of quotedEitherWay(`${symbol.qualifier}.${symbol.name}`)) messages.add(literal);
   // Check and lint codes (Django's `admin.E108`, pylint's `C0103`) are spelled where they are raised.
   for (const match of text.matchAll(/\b[A-Z]{1,2}\d{3,4}\b/g))
-    for (const quoted of [`${match[0]}"`, `${match[0]}'`])
-      if (!messages.includes(quoted)) messages.push(quoted);
+    for (const quoted of [`${match[0]}"`, `${match[0]}'`]) messages.add(quoted);
   // Command-line options are spelled literally where they are declared.
-  for (const match of text.matchAll(/(?<![\w-])--[a-z][\w-]{2,}/g))
-    if (!messages.includes(match[0])) messages.push(match[0]);
+  for (const match of text.matchAll(/(?<![\w-])--[a-z][\w-]{2,}/g)) messages.add(match[0]);
 
   // A subcommand run at a shell prompt (`$ flask routes`, `$ ./manage.py dbshell`) is declared
   // with its name in quotes (`@click.command("routes")`).
   for (const match of text.matchAll(SHELL_SUBCOMMAND))
-    for (const quoted of [`"${match[1]}"`, `'${match[1]}'`])
-      if (!messages.includes(quoted)) messages.push(quoted);
+    for (const quoted of quotedEitherWay(match[1] ?? "")) messages.add(quoted);
 
   return {
     frames,
     symbols: [...symbols.values()].sort((left, right) => right.strength - left.strength),
-    messages,
+    messages: [...messages],
   };
 }
 
