@@ -19,12 +19,11 @@ import {
   reportContext,
   summarizeReports,
 } from "../src/context/measure-instance-context.js";
-import { backendScriptRunner, type ScriptRunner } from "../src/context/reproduce-issue.js";
+import { backendScriptRunner } from "../src/context/reproduce-issue.js";
 import type { Instance } from "../src/dataset/instance.js";
 import { loadDataset } from "../src/dataset/load-dataset.js";
 import type { Backend } from "../src/exec/backend.js";
 import { createIsolatedBackend } from "../src/exec/isolated-backend.js";
-import { resetToBase } from "../src/workspace/apply-patch.js";
 import { createWorkspace, drainWorkspacePool } from "../src/workspace/create-workspace.js";
 import { createRepoCache, repoUrl } from "../src/workspace/repo-cache.js";
 
@@ -82,9 +81,7 @@ export async function benchContext(): Promise<string[]> {
         const backend = reproducing.get(instance.repo);
         let reproduced = report;
         if (backend) {
-          const reproduce: ScriptRunner = backendScriptRunner(backend, workspace.dir, () =>
-            resetToBase(workspace.dir, instance.base_commit),
-          );
+          const reproduce = backendScriptRunner(backend, workspace.dir, instance.base_commit);
           const ran = await buildContext({ ...options, files, reproduce });
           reproduced = reportContext(instance.instance_id, ran, renderTaskMessage(ran), instance.patch);
         }
@@ -103,15 +100,15 @@ export async function benchContext(): Promise<string[]> {
   const c = reproducing.size > 0 ? summarizeReports(withRuns) : undefined;
   const percent = (value: number) => `${(100 * value).toFixed(1)}%`;
   const sorted = [...millis].sort((x, y) => x - y);
-  const row = (label: string, value: (summary: typeof b) => string, width: number) =>
-    `context: ${label.padEnd(31)}${value(a).padStart(10)}   ${value(b).padStart(12)}${c ? `   ${value(c).padStart(width)}` : ""}`;
+  const row = (label: string, value: (summary: typeof b) => string) =>
+    `context: ${label.padEnd(31)}${value(a).padStart(10)}   ${value(b).padStart(12)}${c ? `   ${value(c).padStart(12)}` : ""}`;
   lines.push(
     `context: ${b.instances} instances (${present.join(", ")}), budget ${DEFAULT_CONTEXT_TOKEN_BUDGET} tokens of files`,
     `context:                               whole files (old)   located (new)${c ? `   new + issue code run (${[...reproducing.keys()].join(", ")})` : ""}`,
-    row("every edited file shown", (s) => percent(s.fileCoverage), 12),
-    row("gold hunks in verbatim text", (s) => percent(s.hunkCoverage), 12),
-    row("instances with every hunk", (s) => percent(s.allHunksCovered), 12),
-    row("mean tokens, first message", (s) => s.meanTokens.toFixed(0), 12),
+    row("every edited file shown", (s) => percent(s.fileCoverage)),
+    row("gold hunks in verbatim text", (s) => percent(s.hunkCoverage)),
+    row("instances with every hunk", (s) => percent(s.allHunksCovered)),
+    row("mean tokens, first message", (s) => s.meanTokens.toFixed(0)),
     `context: new builder median ${sorted[Math.floor(sorted.length / 2)]?.toFixed(0)} ms, max ${sorted.at(-1)?.toFixed(0)} ms an instance`,
   );
   return lines;

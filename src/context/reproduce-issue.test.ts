@@ -8,7 +8,6 @@ import { buildContext } from "../agent/build-context.js";
 import { makeInstance } from "../dataset/test-support/make-instance.js";
 import { createIsolatedBackend, isolationAvailable } from "../exec/isolated-backend.js";
 import { requireSandbox } from "../exec/test-support/require-sandbox.js";
-import { resetToBase } from "../workspace/apply-patch.js";
 import { makeGitRepo } from "../workspace/test-support/make-git-repo.js";
 import {
   backendScriptRunner,
@@ -87,7 +86,7 @@ describe.skipIf(skip)("running the issue's code (real Python in the isolated bac
   it("reads the frames of the failure the issue names, importing the package the snippet left out", async () => {
     const repo = makeGitRepo(GEO, join(scratch, "geo"));
     const issue = "`area` raises ValueError for a negative side:\n```python\nprint(area(-2))\n```\n";
-    const runner = backendScriptRunner(backend, repo.dir, () => resetToBase(repo.dir, repo.commit));
+    const runner = backendScriptRunner(backend, repo.dir, repo.commit);
     const reproduction = await reproduceIssue(issue, runner, "geo");
     expect(reproduction?.error).toBe("ValueError");
     expect(reproduction?.reproduced).toBe(true);
@@ -104,7 +103,7 @@ describe.skipIf(skip)("running the issue's code (real Python in the isolated bac
     // The snippet writes a file and fails on a name it never defined: nothing to learn from.
     const issue =
       "`area` is wrong for ValueError cases:\n```python\nopen('junk.txt', 'w').write('x')\nprint(undefined_name)\n```\n";
-    const runner = backendScriptRunner(backend, repo.dir, () => resetToBase(repo.dir, repo.commit));
+    const runner = backendScriptRunner(backend, repo.dir, repo.commit);
     const reproduction = await reproduceIssue(issue, runner, "geo");
     expect(reproduction).toMatchObject({ error: "NameError", reproduced: false, frames: [] });
     expect(
@@ -132,7 +131,7 @@ describe.skipIf(skip)("running the issue's code (real Python in the isolated bac
       base_commit: repo.commit,
       problem_statement: "The area of a negative side raises ValueError:\n```python\nprint(area(-2))\n```\n",
     });
-    const runner = backendScriptRunner(backend, repo.dir, () => resetToBase(repo.dir, repo.commit));
+    const runner = backendScriptRunner(backend, repo.dir, repo.commit);
     const withRun = await buildContext({ instance, dir: repo.dir, tokenBudget: 400, reproduce: runner });
     const without = await buildContext({ instance, dir: repo.dir, tokenBudget: 400 });
     expect(withRun.files.map((file) => file.path)).toContain("geo/units.py");

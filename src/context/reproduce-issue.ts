@@ -1,4 +1,5 @@
 import type { Backend } from "../exec/backend.js";
+import { resetToBase } from "../workspace/apply-patch.js";
 import { type Frame, readIssueEvidence } from "./issue-evidence.js";
 
 /**
@@ -132,13 +133,9 @@ export async function reproduceIssue(
 
 /**
  * A runner on a backend: the script goes to `python -` on standard input (nothing is written into
- * the checkout), then `restore` puts the checkout back as it was (the code may write files).
+ * the checkout), then the checkout is put back at `baseCommit` (the code may write files).
  */
-export function backendScriptRunner(
-  backend: Backend,
-  dir: string,
-  restore: () => Promise<void>,
-): ScriptRunner {
+export function backendScriptRunner(backend: Backend, dir: string, baseCommit: string): ScriptRunner {
   return async (script) => {
     const delimiter = "SWEGATE_ISSUE_CODE_END";
     try {
@@ -149,7 +146,7 @@ export function backendScriptRunner(
       });
       return { output: result.output, exitCode: result.exitCode, timedOut: result.timedOut };
     } finally {
-      await restore();
+      await resetToBase(dir, baseCommit);
     }
   };
 }

@@ -16,7 +16,6 @@ import type { AttemptRecord } from "../store/attempt-record.js";
 import type { GreenGateSummary, RedGateSummary } from "../store/gate-records.js";
 import { artifactPaths, type Store } from "../store/open-store.js";
 import type { InstanceResult } from "../store/records.js";
-import { resetToBase } from "../workspace/apply-patch.js";
 import type { RepoCache } from "../workspace/repo-cache.js";
 import { withWorkspace } from "../workspace/with-workspace.js";
 import { writeCertificate } from "./instance-certificate.js";
@@ -313,7 +312,7 @@ async function attemptsStep(step: InstanceStep, green: GreenGate): Promise<Attem
     localize: job.localize,
     ...(job.reproduce
       ? {
-          reproduce: backendScriptRunner(job.backend, dir, () => resetToBase(dir, job.instance.base_commit)),
+          reproduce: backendScriptRunner(job.backend, dir, job.instance.base_commit),
         }
       : {}),
     mode: job.mode,

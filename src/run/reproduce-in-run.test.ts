@@ -101,13 +101,7 @@ describe("running the issue's code in a run (real git, real Python on the host b
     expect(result?.patch).toContain("calculator/ops.py");
     expect(result?.patch).not.toContain("scratch-note.txt");
     // `swegate show` says so with the instance.
-    const shown = runCli([
-      "show",
-      paths.dir.split("/").at(-2) ?? "",
-      calculator.instance_id,
-      "--store",
-      store.dir,
-    ]);
+    const shown = runCli(["show", runId, calculator.instance_id, "--store", store.dir]);
     expect(shown.stdout).toContain(
       "issue's code: ran (1 block): it raised ZeroDivisionError as the issue says",
     );

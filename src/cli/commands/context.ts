@@ -129,9 +129,7 @@ export function registerContextCommand(program: Command): void {
               ...(localize ? { localize } : {}),
               ...(sandbox
                 ? {
-                    reproduce: backendScriptRunner(sandbox, workspace.dir, () =>
-                      resetToBase(workspace.dir, instance.base_commit),
-                    ),
+                    reproduce: backendScriptRunner(sandbox, workspace.dir, instance.base_commit),
                   }
                 : {}),
             };
